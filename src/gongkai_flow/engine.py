@@ -1,0 +1,678 @@
+"""The workflow engine: the only module that imports ``transitions``.
+
+:class:`Workflow` turns an (item, action, actor) request into an :class:`Outcome` — the new item,
+the events and the audit entries — or refuses it with a typed error. It stores nothing and
+sends no effects: the caller saves the outcome in its own transaction and the dispatcher
+delivers the events after commit.
+
+One ``transitions.Machine`` is compiled per chain version and serves every item: the machine
+has no models; each firing runs on a throw-away token carrying only the state name, so nothing
+is injected onto domain objects and no per-item machine is ever built.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Final, final
+
+import attrs
+from transitions import Machine, MachineError
+
+from . import errors
+from .chain import Action, ChainDefinition, ChainSet, Scope, Step
+from .events import (
+    Event,
+    ItemAbolished,
+    ItemApproved,
+    ItemArchived,
+    ItemDrafted,
+    ItemEdited,
+    ItemExpired,
+    ItemPublished,
+    ItemReferred,
+    ItemResumed,
+    ItemRetracted,
+    ItemReturned,
+    ItemSubmitted,
+    ItemWithdrawn,
+    TransitionApplied,
+    TransitionRequested,
+)
+from .model import (
+    CONTENT_FIELDS,
+    PUBLIC_PLATFORMS,
+    Actor,
+    AuditEntry,
+    DisclosureAttribute,
+    DisclosureItem,
+    Finding,
+    ItemKind,
+    NegativeListCategory,
+    ReturnMark,
+    Role,
+    Signature,
+    compute_content_hash,
+)
+from .signals import transition_requested
+
+#: Fields a drafter may change with :meth:`Workflow.edit`.
+EDITABLE_FIELDS: Final = frozenset((*CONTENT_FIELDS, "formed_on"))
+
+# Trigger name of the shortcut "resubmit straight back to the reviewer who returned it".
+_RESUME_PREFIX: Final = "submit>"
+# Internal trigger for a partial countersignature (state unchanged).
+_COUNTERSIGN: Final = "countersign"
+
+
+@final
+@attrs.frozen
+class Outcome:
+    """What one action produced: store ``item``, append ``audit``, enqueue ``events``.
+
+    ``previous_version`` is the version the item had when it was read (``None`` for a new
+    item): storage refuses the save with ``StaleItemError`` if someone saved in between.
+    """
+
+    item: DisclosureItem
+    previous_version: int | None
+    events: tuple[Event, ...]
+    audit: tuple[AuditEntry, ...]
+    findings: tuple[Finding, ...] = ()
+
+
+@final
+@attrs.frozen
+class ActionOption:
+    """Whether an actor may take an action on an item now and, if not, why (in Chinese)."""
+
+    action: Action
+    allowed: bool
+    reason: str | None = None
+    code: str | None = None
+    opinion_required: bool = False
+
+
+class _Token:
+    """What the shared machine fires on: only the state name, never the domain item."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+def _compile(chain: ChainDefinition) -> Machine:
+    transitions: list[dict[str, Any]] = [
+        {"trigger": step.action.value, "source": step.source, "dest": step.dest} for step in chain.steps
+    ]
+    for target in dict.fromkeys(chain.return_targets()):
+        transitions.append({"trigger": _RESUME_PREFIX + target, "source": chain.initial, "dest": target})
+    for stage in chain.stages:
+        if stage.countersign:
+            transitions.append({"trigger": _COUNTERSIGN, "source": stage.name, "dest": None})
+    return Machine(
+        model=None,
+        states=[stage.name for stage in chain.stages],
+        transitions=transitions,
+        initial=chain.initial,
+        auto_transitions=False,
+    )
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def validate_form(item: DisclosureItem) -> None:
+    """Check the review form's own rules; raise the matching typed error on the first breach."""
+    if not item.title.strip():
+        raise errors.InvalidFieldError("信息名称不能为空。", item_id=item.id, field="title")
+    if not item.sections or not all(s.strip() for s in item.sections):
+        raise errors.InvalidFieldError("请填写责任科室。", item_id=item.id, field="sections")
+    if item.attribute is None:
+        raise errors.AttributeRequiredError(
+            f"《{item.title}》未选择公开属性：请在主动公开、依申请公开、不予公开中选择一项。",
+            item_id=item.id,
+        )
+    if item.attribute is DisclosureAttribute.WITHHELD:
+        if item.withheld_category is None:
+            raise errors.WithheldCategoryRequiredError(
+                f"《{item.title}》拟不予公开，须选择负面清单类别并说明理由。", item_id=item.id
+            )
+        if not (item.withheld_reason or "").strip():
+            raise errors.WithheldCategoryRequiredError(
+                f"《{item.title}》拟不予公开，须依法依规说明不予公开的理由。", item_id=item.id
+            )
+    elif item.withheld_category is not None:
+        raise errors.InvalidFieldError(
+            f"《{item.title}》不是不予公开信息，不应填写负面清单类别。", item_id=item.id, field="withheld_category"
+        )
+    if item.source.value == "reprint" and not (item.source_name or "").strip():
+        raise errors.ReprintSourceRequiredError(f"《{item.title}》是转载信息，须注明转载来源。", item_id=item.id)
+    if item.classified and item.attribute is DisclosureAttribute.PROACTIVE:
+        raise errors.ClassifiedItemError(f"《{item.title}》涉密，不能主动公开。", item_id=item.id)
+    public = item.platforms & PUBLIC_PLATFORMS
+    if public and item.attribute is not DisclosureAttribute.PROACTIVE:
+        names = "、".join(sorted(p.label for p in public))
+        raise errors.NotProactiveError(
+            f"《{item.title}》的公开属性是“{item.attribute.label}”，只有主动公开信息才能发布到{names}。",
+            item_id=item.id,
+        )
+    if item.kind is ItemKind.POLICY_INTERPRETATION and not item.policy_id:
+        raise errors.PolicyLinkRequiredError(
+            f"政策解读《{item.title}》须关联所解读的政策文件。", item_id=item.id
+        )
+
+
+@final
+class Workflow:
+    """The review chain engine: pure decisions, no storage, no effects.
+
+    ``chains`` are the chain definitions (every version); ``clock`` and ``new_id`` are
+    injectable for tests. Plugins connect to the signals with this workflow as sender.
+    """
+
+    def __init__(
+        self,
+        chains: ChainSet | None = None,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
+        self.chains = chains if chains is not None else ChainSet.standard()
+        self.clock = clock
+        self.new_id = new_id
+        self._machines: dict[tuple[str, int], Machine] = {}
+        for chain in self.chains:
+            self._machine(chain)
+
+    def _machine(self, chain: ChainDefinition) -> Machine:
+        key = (chain.id, chain.version)
+        machine = self._machines.get(key)
+        if machine is None:
+            machine = self._machines[key] = _compile(chain)
+        return machine
+
+    def chain_of(self, item: DisclosureItem) -> ChainDefinition:
+        """The exact chain version ``item`` runs on."""
+        return self.chains.get(item.chain_id, item.chain_version)
+
+    # -- creating and editing ------------------------------------------------------------
+
+    def draft(
+        self,
+        actor: Actor,
+        *,
+        title: str,
+        kind: ItemKind,
+        body: str,
+        sections: Iterable[str] | None = None,
+        item_id: str | None = None,
+        **fields: Any,
+    ) -> Outcome:
+        """A drafter (承办人) creates an item with the review form's fields."""
+        if not actor.has_role(Role.DRAFTER):
+            raise errors.RoleRequiredError(
+                f"{actor.name}没有“{Role.DRAFTER.label}”角色，不能起草信息。", actor_id=actor.id
+            )
+        sections = tuple(sections) if sections is not None else (actor.section,)
+        if actor.section not in sections:
+            raise errors.SectionScopeError(
+                f"{actor.name}属于{actor.section}，只能为本科室起草信息。", actor_id=actor.id
+            )
+        unknown = set(fields) - EDITABLE_FIELDS
+        if unknown:
+            raise errors.InvalidFieldError(f"无法识别的字段：{'、'.join(sorted(unknown))}。", field=sorted(unknown)[0])
+        chain = self.chains.for_kind(kind)
+        now = self.clock()
+        try:
+            item = DisclosureItem(
+                id=item_id or self.new_id(),
+                title=title,
+                kind=kind,
+                body=body,
+                drafter_id=actor.id,
+                sections=sections,
+                created_at=now,
+                formed_on=fields.pop("formed_on", None) or now.date(),
+                state=chain.initial,
+                chain_id=chain.id,
+                chain_version=chain.version,
+                version=1,
+                **fields,
+            )
+        except (TypeError, ValueError) as exc:
+            raise errors.InvalidFieldError(f"表单字段有误：{exc}") from exc
+        validate_form(item)
+        item = attrs.evolve(item, content_hash=compute_content_hash(item))
+        event_id = self.new_id()
+        event = ItemDrafted(
+            event_id=event_id,
+            item_id=item.id,
+            chain_id=chain.id,
+            chain_version=chain.version,
+            action="draft",
+            from_state=chain.initial,
+            to_state=chain.initial,
+            actor_id=actor.id,
+            at=now,
+            content_hash=item.content_hash,
+            title=item.title,
+        )
+        entry = self._audit(item, actor, Role.DRAFTER, "draft", "起草", chain.initial, chain.initial, now, event_id)
+        return Outcome(item=item, previous_version=None, events=(event,), audit=(entry,))
+
+    def edit(self, item: DisclosureItem, actor: Actor, **changes: Any) -> Outcome:
+        """The drafter changes content while the item is with them; approvals then need the new hash."""
+        chain = self.chain_of(item)
+        if item.state != chain.initial:
+            raise errors.NotEditableError(
+                f"《{item.title}》当前处于“{chain.stage(item.state).label}”，只有退回承办人后才能修改。",
+                item_id=item.id,
+                state=item.state,
+            )
+        if actor.id != item.drafter_id:
+            raise errors.NotDrafterError(f"只有承办人本人可以修改《{item.title}》。", item_id=item.id)
+        unknown = set(changes) - EDITABLE_FIELDS
+        if unknown:
+            raise errors.InvalidFieldError(f"无法修改的字段：{'、'.join(sorted(unknown))}。", item_id=item.id)
+        try:
+            edited = attrs.evolve(item, **changes)
+        except (TypeError, ValueError) as exc:
+            raise errors.InvalidFieldError(f"表单字段有误：{exc}", item_id=item.id) from exc
+        validate_form(edited)
+        new_hash = compute_content_hash(edited)
+        changed = tuple(name for name in sorted(changes) if getattr(item, name) != getattr(edited, name))
+        now = self.clock()
+        edited = attrs.evolve(edited, content_hash=new_hash, version=item.version + 1)
+        event_id = self.new_id()
+        event = ItemEdited(
+            event_id=event_id,
+            item_id=item.id,
+            chain_id=item.chain_id,
+            chain_version=item.chain_version,
+            action="edit",
+            from_state=item.state,
+            to_state=item.state,
+            actor_id=actor.id,
+            at=now,
+            content_hash=new_hash,
+            changed_fields=changed,
+        )
+        entry = self._audit(edited, actor, Role.DRAFTER, "edit", "修改", item.state, item.state, now, event_id)
+        return Outcome(item=edited, previous_version=item.version, events=(event,), audit=(entry,))
+
+    # -- firing ---------------------------------------------------------------------------
+
+    def fire(
+        self,
+        item: DisclosureItem,
+        action: Action,
+        actor: Actor,
+        *,
+        opinion: str | None = None,
+    ) -> Outcome:
+        """Take ``action`` on ``item`` as ``actor``; return the outcome or raise a typed error.
+
+        Refusals raise before anything is built, so a refused action leaves no trace.
+        """
+        chain = self.chain_of(item)
+        step = self._step(chain, item, action)
+        self._authorize(chain, step, item, actor)
+        opinion = (opinion or "").strip() or None
+        if step.opinion_required and opinion is None:
+            raise errors.OpinionRequiredError(
+                f"{action.label}须填写意见。", item_id=item.id, action=action.value
+            )
+        current_hash = item.content_hash
+        if action is Action.SUBMIT or action is Action.PUBLISH:
+            # Recompute: the stored hash is only trusted up to here.
+            current_hash = compute_content_hash(item)
+        self._check_rules(chain, step, item, current_hash)
+
+        trigger, signatures, returned = self._route(chain, step, item, actor, current_hash, opinion)
+        findings = self._run_checks(item, action, actor, step.dest, opinion)
+
+        token = _Token(item.state)
+        try:
+            self._machine(chain).events[trigger].trigger(token)
+        except MachineError as exc:  # the chain and the machine disagree: a definition bug
+            raise errors.ActionNotAvailableError(str(exc), item_id=item.id) from exc
+        now = self.clock()
+        changes: dict[str, Any] = {
+            "state": token.state,
+            "version": item.version + 1,
+            "signatures": signatures,
+            "returned": returned,
+            "content_hash": current_hash,
+        }
+        if action is Action.PUBLISH:
+            changes["published_at"] = now
+        elif action is Action.CLASSIFY:
+            changes.update(
+                classified=True,
+                attribute=DisclosureAttribute.WITHHELD,
+                withheld_category=NegativeListCategory.STATE_SECURITY,
+                withheld_reason=opinion,
+                platforms=frozenset(),
+            )
+        new_item = attrs.evolve(item, **changes)
+        if action is Action.CLASSIFY:
+            new_item = attrs.evolve(new_item, content_hash=compute_content_hash(new_item))
+
+        base_id = self.new_id()
+        events = self._events(base_id, item, new_item, step, actor, now, opinion, trigger)
+        decision = action.label
+        entry = self._audit(
+            new_item,
+            actor,
+            step.role,
+            action.value,
+            decision,
+            item.state,
+            new_item.state,
+            now,
+            events[0].event_id,
+            opinion=opinion,
+            signed=step.signs,
+            content_hash=current_hash,
+        )
+        return Outcome(
+            item=new_item,
+            previous_version=item.version,
+            events=events,
+            audit=(entry,),
+            findings=findings,
+        )
+
+    def available_actions(self, item: DisclosureItem, actor: Actor) -> tuple[ActionOption, ...]:
+        """Every action, and whether ``actor`` may take it on ``item`` now; if not, why.
+
+        Check-phase plugins are not consulted: a blocking finding shows only when firing.
+        """
+        chain = self.chain_of(item)
+        options = []
+        for action in Action:
+            try:
+                step = self._step(chain, item, action)
+                self._authorize(chain, step, item, actor)
+                current_hash = compute_content_hash(item) if action is Action.PUBLISH else item.content_hash
+                self._check_rules(chain, step, item, current_hash)
+            except errors.WorkflowError as exc:
+                options.append(ActionOption(action, False, exc.message, exc.code))
+            else:
+                options.append(ActionOption(action, True, opinion_required=step.opinion_required))
+        return tuple(options)
+
+    # -- the rules ------------------------------------------------------------------------
+
+    def _step(self, chain: ChainDefinition, item: DisclosureItem, action: Action) -> Step:
+        step = chain.step(item.state, action)
+        if step is None:
+            label = chain.stage(item.state).label if chain.has_stage(item.state) else item.state
+            raise errors.ActionNotAvailableError(
+                f"《{item.title}》当前处于“{label}”环节，不能进行“{action.label}”操作。",
+                item_id=item.id,
+                state=item.state,
+                action=action.value,
+            )
+        return step
+
+    def _authorize(self, chain: ChainDefinition, step: Step, item: DisclosureItem, actor: Actor) -> None:
+        action = step.action
+        if step.role not in actor.roles:
+            raise errors.RoleRequiredError(
+                f"{actor.name}没有“{step.role.label}”角色，不能对《{item.title}》进行“{action.label}”操作。",
+                item_id=item.id,
+                actor_id=actor.id,
+                action=action.value,
+            )
+        if step.scope is Scope.OWN_ITEM:
+            if actor.id != item.drafter_id:
+                raise errors.NotDrafterError(
+                    f"只有承办人本人可以对《{item.title}》进行“{action.label}”操作。",
+                    item_id=item.id,
+                    actor_id=actor.id,
+                )
+            return
+        if actor.id == item.drafter_id:
+            raise errors.SelfApprovalError(
+                f"{actor.name}是《{item.title}》的承办人，不能审核自己起草的信息。",
+                item_id=item.id,
+                actor_id=actor.id,
+            )
+        if step.scope is Scope.ITEM_SECTION and actor.section not in item.sections:
+            raise errors.SectionScopeError(
+                f"{actor.name}属于{actor.section}，不负责《{item.title}》（责任科室：{'、'.join(item.sections)}）。",
+                item_id=item.id,
+                actor_id=actor.id,
+            )
+        if step.scope is Scope.SECTION_LEADER and item.lead_section not in actor.in_charge_of:
+            raise errors.SectionScopeError(
+                f"{actor.name}不分管{item.lead_section}，不能审签《{item.title}》。",
+                item_id=item.id,
+                actor_id=actor.id,
+            )
+        if step.signs:
+            for sig in item.signatures:
+                if sig.actor_id != actor.id:
+                    continue
+                if sig.stage != item.state:
+                    other = chain.stage(sig.stage).label if chain.has_stage(sig.stage) else sig.stage
+                    raise errors.DuplicateSignerError(
+                        f"{actor.name}已在《{item.title}》的“{other}”环节签字，同一人只能签一个环节。",
+                        item_id=item.id,
+                        actor_id=actor.id,
+                    )
+                if sig.content_hash == item.content_hash:
+                    raise errors.DuplicateSignerError(
+                        f"{actor.name}已在本环节签过字。", item_id=item.id, actor_id=actor.id
+                    )
+
+    def _check_rules(self, chain: ChainDefinition, step: Step, item: DisclosureItem, current_hash: str) -> None:
+        action = step.action
+        if action is Action.SUBMIT:
+            validate_form(item)
+        elif action is Action.PUBLISH:
+            if item.classified:
+                raise errors.ClassifiedItemError(f"《{item.title}》涉密，不能发布。", item_id=item.id)
+            if item.attribute is not DisclosureAttribute.PROACTIVE:
+                label = item.attribute.label if item.attribute else "未选择"
+                raise errors.NotProactiveError(
+                    f"《{item.title}》的公开属性是“{label}”，只能登记存档，不能发布。", item_id=item.id
+                )
+            for stage in chain.required_signatures:
+                valid = [s for s in item.signatures if s.stage == stage and s.content_hash == current_hash]
+                if not valid:
+                    raise errors.ContentChangedError(
+                        f"《{item.title}》缺少“{chain.stage(stage).label}”环节对当前内容的签字："
+                        "内容在签字后被改动过，须退回重新审核。",
+                        item_id=item.id,
+                        state=stage,
+                    )
+        elif action is Action.FILE and item.attribute is DisclosureAttribute.PROACTIVE:
+            raise errors.ProactiveMustPublishError(
+                f"《{item.title}》是主动公开信息，应当发布，不能只登记存档。", item_id=item.id
+            )
+
+    def _route(
+        self,
+        chain: ChainDefinition,
+        step: Step,
+        item: DisclosureItem,
+        actor: Actor,
+        current_hash: str,
+        opinion: str | None,
+    ) -> tuple[str, tuple[Signature, ...], ReturnMark | None]:
+        """Which trigger to fire, and the signatures and return mark the item will carry."""
+        action = step.action
+        trigger = action.value
+        signatures = item.signatures
+        returned = item.returned
+        if action is Action.SUBMIT:
+            if returned is not None and returned.content_hash == current_hash:
+                trigger = _RESUME_PREFIX + returned.stage
+            # Signatures are bound to content: those given to other content are void.
+            signatures = tuple(s for s in signatures if s.content_hash == current_hash and s.stage != item.state)
+            if trigger == action.value:
+                signatures = ()
+            returned = None
+        elif action is Action.RETURN:
+            returned = ReturnMark(item.state, actor.id, current_hash, opinion or "")
+        if step.signs:
+            signature = Signature(
+                stage=item.state,
+                role=step.role,
+                actor_id=actor.id,
+                actor_name=actor.name,
+                section=actor.section,
+                content_hash=current_hash,
+                at=self.clock(),
+            )
+            signatures = (*(s for s in signatures if s.actor_id != actor.id or s.stage != item.state), signature)
+            if chain.stage(item.state).countersign:
+                signed_sections = {s.section for s in signatures if s.stage == item.state and s.content_hash == current_hash}
+                if not set(item.sections) <= signed_sections:
+                    trigger = _COUNTERSIGN
+        return trigger, signatures, returned
+
+    def _run_checks(
+        self, item: DisclosureItem, action: Action, actor: Actor, target: str, opinion: str | None
+    ) -> tuple[Finding, ...]:
+        if not transition_requested.has_receivers_for(self):
+            return ()
+        payload = TransitionRequested(item=item, action=action, actor=actor, target=target, opinion=opinion)
+        findings: list[Finding] = []
+        try:
+            results = transition_requested.send(self, event=payload)
+        except errors.GongkaiFlowError:
+            raise
+        except Exception as exc:  # fail closed: a broken check never lets content through
+            raise errors.CheckFailedError(
+                f"发布前检查出错（{type(exc).__name__}: {exc}），为安全起见本次操作未执行。",
+                item_id=item.id,
+                action=action.value,
+            ) from exc
+        for receiver, result in results:
+            if result is None:
+                continue
+            for finding in result:
+                if not isinstance(finding, Finding):
+                    raise errors.CheckFailedError(
+                        f"检查插件 {getattr(receiver, '__qualname__', receiver)!s} 返回了无法识别的结果。",
+                        item_id=item.id,
+                    )
+                findings.append(finding)
+        blocking = [f for f in findings if f.blocking]
+        if blocking:
+            lines = "；".join(f.message for f in blocking)
+            raise errors.TransitionBlockedError(
+                f"《{item.title}》未通过发布前检查：{lines}", blocking, item_id=item.id, action=action.value
+            )
+        return tuple(findings)
+
+    # -- building the record ----------------------------------------------------------------
+
+    def _events(
+        self,
+        base_id: str,
+        before: DisclosureItem,
+        after: DisclosureItem,
+        step: Step,
+        actor: Actor,
+        now: datetime,
+        opinion: str | None,
+        trigger: str,
+    ) -> tuple[Event, ...]:
+        common: dict[str, Any] = {
+            "item_id": after.id,
+            "chain_id": after.chain_id,
+            "chain_version": after.chain_version,
+            "action": step.action.value,
+            "from_state": before.state,
+            "to_state": after.state,
+            "actor_id": actor.id,
+            "at": now,
+            "content_hash": after.content_hash,
+        }
+        applied = TransitionApplied(event_id=f"{base_id}-0", opinion=opinion, **common)
+        specific = self._specific_event(f"{base_id}-1", step, after, opinion, trigger, common)
+        return (applied, specific)
+
+    @staticmethod
+    def _specific_event(
+        event_id: str,
+        step: Step,
+        item: DisclosureItem,
+        opinion: str | None,
+        trigger: str,
+        common: Mapping[str, Any],
+    ) -> Event:
+        text = opinion or ""
+        match step.action:
+            case Action.SUBMIT:
+                return ItemSubmitted(event_id=event_id, resumed_at_return=trigger != "submit", **common)
+            case Action.APPROVE:
+                return ItemApproved(event_id=event_id, stage=step.source, opinion=opinion, **common)
+            case Action.RETURN:
+                return ItemReturned(event_id=event_id, stage=step.source, opinion=text, **common)
+            case Action.REFER:
+                return ItemReferred(event_id=event_id, opinion=text, **common)
+            case Action.RESUME:
+                return ItemResumed(event_id=event_id, opinion=text, **common)
+            case Action.PUBLISH:
+                return ItemPublished(
+                    event_id=event_id,
+                    title=item.title,
+                    kind=item.kind.value,
+                    column=item.column,
+                    platforms=tuple(sorted(p.value for p in item.platforms)),
+                    policy_id=item.policy_id,
+                    **common,
+                )
+            case Action.FILE | Action.CLASSIFY:
+                return ItemArchived(event_id=event_id, reason=text or step.action.label, **common)
+            case Action.WITHDRAW:
+                return ItemWithdrawn(event_id=event_id, **common)
+            case Action.ABOLISH:
+                return ItemAbolished(event_id=event_id, reason=text, **common)
+            case Action.EXPIRE:
+                return ItemExpired(event_id=event_id, reason=text, **common)
+            case Action.RETRACT:
+                return ItemRetracted(event_id=event_id, reason=text, **common)
+        raise AssertionError(step.action)  # pragma: no cover - every Action is matched above
+
+    def _audit(
+        self,
+        item: DisclosureItem,
+        actor: Actor,
+        role: Role | None,
+        action: str,
+        decision: str,
+        from_state: str,
+        to_state: str,
+        at: datetime,
+        event_id: str,
+        *,
+        opinion: str | None = None,
+        signed: bool = False,
+        content_hash: str | None = None,
+    ) -> AuditEntry:
+        return AuditEntry(
+            item_id=item.id,
+            action=action,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            role=role,
+            section=actor.section,
+            from_state=from_state,
+            to_state=to_state,
+            decision=decision,
+            content_hash=content_hash or item.content_hash,
+            at=at,
+            event_id=event_id,
+            opinion=opinion,
+            signed=signed,
+        )

@@ -1,0 +1,217 @@
+"""The exceptions of gongkai_flow.
+
+One root, :class:`GongkaiFlowError`; a branch for definition errors (a chain or a plugin that
+is wrong before anything runs) and one for runtime errors (an action refused). Every error has
+a stable machine-readable ``code`` and a Chinese ``message`` a clerk understands; ``str(err)``
+is that message. Codes never change once released: hosts and the CLI match on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from .model import Finding
+
+
+class GongkaiFlowError(Exception):
+    """Root of every error the library raises on purpose."""
+
+    code: ClassVar[str] = "error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        for key, value in details.items():
+            setattr(self, key, value)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly form: code, message and the structured details."""
+        return {
+            "code": self.code,
+            "message": self.message,
+            **{k: v for k, v in self.details.items() if isinstance(v, str | int | None)},
+        }
+
+
+# --- definition errors -------------------------------------------------------------------
+
+
+class DefinitionError(GongkaiFlowError):
+    """Something is wrong with how the library was set up: a chain, a plugin, a configuration."""
+
+    code = "definition"
+
+
+class ChainDefinitionError(DefinitionError):
+    """A chain definition is invalid (unreachable state, trap state, unknown role…)."""
+
+    code = "chain.invalid"
+
+
+class UnknownChainError(DefinitionError):
+    """No chain with that id and version is registered."""
+
+    code = "chain.unknown"
+
+
+class PluginError(DefinitionError):
+    """A plugin could not be found, loaded or registered."""
+
+    code = "plugin.invalid"
+
+
+class PluginNotFoundError(PluginError):
+    """A plugin named in the enable list is not installed."""
+
+    code = "plugin.not_found"
+
+
+# --- runtime errors ----------------------------------------------------------------------
+
+
+class WorkflowError(GongkaiFlowError):
+    """An action was refused; the item is unchanged."""
+
+    code = "workflow"
+
+
+class ItemNotFoundError(WorkflowError):
+    """No item with that id."""
+
+    code = "item.not_found"
+
+
+class InvalidFieldError(WorkflowError):
+    """A field of the form is missing or malformed."""
+
+    code = "form.invalid_field"
+
+
+class AttributeRequiredError(InvalidFieldError):
+    """公开属性 was not chosen."""
+
+    code = "form.attribute_required"
+
+
+class WithheldCategoryRequiredError(InvalidFieldError):
+    """不予公开 without a negative-list category or reason."""
+
+    code = "form.withheld_category_required"
+
+
+class ReprintSourceRequiredError(InvalidFieldError):
+    """转载 without naming the source."""
+
+    code = "form.reprint_source_required"
+
+
+class PolicyLinkRequiredError(InvalidFieldError):
+    """A policy interpretation that names no policy document."""
+
+    code = "form.policy_link_required"
+
+
+class NotProactiveError(WorkflowError):
+    """Only 主动公开 items may go to a public platform or be published."""
+
+    code = "rule.not_proactive"
+
+
+class ProactiveMustPublishError(WorkflowError):
+    """A 主动公开 item is published, not filed away."""
+
+    code = "rule.proactive_must_publish"
+
+
+class ClassifiedItemError(WorkflowError):
+    """涉密 items are never published or pushed."""
+
+    code = "rule.classified"
+
+
+class OpinionRequiredError(WorkflowError):
+    """A return (or a refusal) needs a written opinion."""
+
+    code = "rule.opinion_required"
+
+
+class ContentChangedError(WorkflowError):
+    """The content is not what was signed: approvals are bound to a content hash."""
+
+    code = "rule.content_changed"
+
+
+class NotEditableError(WorkflowError):
+    """Content can only be changed while the item is with its drafter."""
+
+    code = "rule.not_editable"
+
+
+class ActionNotAvailableError(WorkflowError):
+    """The action does not exist in the item's current state on its chain."""
+
+    code = "chain.action_not_available"
+
+
+class AuthorizationError(WorkflowError):
+    """The actor may not take this action."""
+
+    code = "auth.denied"
+
+
+class RoleRequiredError(AuthorizationError):
+    """The actor does not hold the stage's role."""
+
+    code = "auth.role_required"
+
+
+class SectionScopeError(AuthorizationError):
+    """The actor holds the role but not for the item's section."""
+
+    code = "auth.section_scope"
+
+
+class NotDrafterError(AuthorizationError):
+    """Only the item's own drafter may do this."""
+
+    code = "auth.not_drafter"
+
+
+class SelfApprovalError(AuthorizationError):
+    """A drafter never approves their own item."""
+
+    code = "auth.self_approval"
+
+
+class DuplicateSignerError(AuthorizationError):
+    """One person signs at most one stage of one item."""
+
+    code = "auth.duplicate_signer"
+
+
+class TransitionBlockedError(WorkflowError):
+    """A check-phase receiver reported a blocking finding."""
+
+    code = "check.blocked"
+
+    def __init__(self, message: str, findings: Sequence[Finding], **details: Any) -> None:
+        super().__init__(message, **details)
+        self.findings = tuple(findings)
+
+
+class CheckFailedError(WorkflowError):
+    """A check-phase receiver raised: the transition fails closed."""
+
+    code = "check.failed"
+
+
+class StaleItemError(WorkflowError):
+    """Someone else changed the item first (optimistic concurrency)."""
+
+    code = "storage.stale_item"

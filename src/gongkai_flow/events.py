@@ -1,0 +1,232 @@
+"""The payloads of the signals: one frozen object per signal, never loose keyword arguments.
+
+The check-phase payload (:class:`TransitionRequested`) describes a move that has not happened
+yet. Effect-phase events are past tense: they describe what has been stored, and are what the
+outbox keeps and the dispatcher delivers. Every effect event has a unique ``event_id``, which
+receivers use as an idempotency key.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, final
+
+import attrs
+
+if TYPE_CHECKING:
+    from .chain import Action
+    from .model import Actor, DisclosureItem
+
+
+@final
+@attrs.frozen
+class TransitionRequested:
+    """Check phase: ``actor`` asks to take ``action`` on ``item``, which would move it to ``target``.
+
+    ``item`` is the item as it would be published or reviewed (its content is final for this
+    step). Receivers return an iterable of :class:`~gongkai_flow.model.Finding` or ``None``.
+    """
+
+    item: DisclosureItem
+    action: Action
+    actor: Actor
+    target: str
+    opinion: str | None = None
+
+
+@attrs.frozen
+class Event:
+    """Base of every effect event: what happened to which item, by whom, when."""
+
+    type: ClassVar[str] = "event"
+
+    event_id: str
+    item_id: str
+    chain_id: str
+    chain_version: int
+    action: str
+    from_state: str
+    to_state: str
+    actor_id: str
+    at: datetime
+    content_hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict with a ``type`` key, readable by :func:`event_from_dict`."""
+        data = attrs.asdict(self, recurse=False)
+        out: dict[str, Any] = {"type": self.type}
+        for key, value in data.items():
+            if isinstance(value, datetime | date):
+                out[key] = value.isoformat()
+            elif isinstance(value, enum.Enum):
+                out[key] = value.value
+            elif isinstance(value, frozenset | tuple):
+                out[key] = sorted(v.value if isinstance(v, enum.Enum) else v for v in value)
+            else:
+                out[key] = value
+        return out
+
+
+@final
+@attrs.frozen
+class ItemDrafted(Event):
+    """A drafter created an item (起草)."""
+
+    type: ClassVar[str] = "item-drafted"
+    title: str
+
+
+@final
+@attrs.frozen
+class ItemEdited(Event):
+    """The drafter changed the item's content; later approvals must see the new hash."""
+
+    type: ClassVar[str] = "item-edited"
+    changed_fields: tuple[str, ...]
+
+
+@final
+@attrs.frozen
+class TransitionApplied(Event):
+    """Any transition was stored: sent for every move, before the specific event."""
+
+    type: ClassVar[str] = "transition-applied"
+    opinion: str | None = None
+
+
+@final
+@attrs.frozen
+class ItemSubmitted(Event):
+    """承办人 submitted the item; ``resumed_at_return`` when it went straight back to a returner."""
+
+    type: ClassVar[str] = "item-submitted"
+    resumed_at_return: bool = False
+
+
+@final
+@attrs.frozen
+class ItemApproved(Event):
+    """A reviewer signed a stage (同意 / 签发)."""
+
+    type: ClassVar[str] = "item-approved"
+    stage: str = ""
+    opinion: str | None = None
+
+
+@final
+@attrs.frozen
+class ItemReturned(Event):
+    """A reviewer returned the item to its drafter with an opinion (退回 / 不同意)."""
+
+    type: ClassVar[str] = "item-returned"
+    stage: str = ""
+    opinion: str = ""
+
+
+@final
+@attrs.frozen
+class ItemReferred(Event):
+    """局办公室 referred the item to the secrecy authority (条例第17条)."""
+
+    type: ClassVar[str] = "item-referred"
+    opinion: str = ""
+
+
+@final
+@attrs.frozen
+class ItemResumed(Event):
+    """The secrecy authority answered 不涉密: the item is back at attribute review."""
+
+    type: ClassVar[str] = "item-resumed"
+    opinion: str = ""
+
+
+@final
+@attrs.frozen
+class ItemPublished(Event):
+    """信息发布人员 published the item; website, new-media and portal plugins act on this."""
+
+    type: ClassVar[str] = "item-published"
+    title: str = ""
+    kind: str = ""
+    column: str = ""
+    platforms: tuple[str, ...] = ()
+    policy_id: str | None = None
+
+
+@final
+@attrs.frozen
+class ItemArchived(Event):
+    """The item was filed without publication (依申请公开 / 不予公开, or classified as secret)."""
+
+    type: ClassVar[str] = "item-archived"
+    reason: str = ""
+
+
+@final
+@attrs.frozen
+class ItemWithdrawn(Event):
+    """The drafter withdrew the item before review."""
+
+    type: ClassVar[str] = "item-withdrawn"
+
+
+@final
+@attrs.frozen
+class ItemAbolished(Event):
+    """A published document was abolished (已废止): its page is marked, not removed."""
+
+    type: ClassVar[str] = "item-abolished"
+    reason: str = ""
+
+
+@final
+@attrs.frozen
+class ItemExpired(Event):
+    """A published document expired (已失效): its page is marked, not removed."""
+
+    type: ClassVar[str] = "item-expired"
+    reason: str = ""
+
+
+@final
+@attrs.frozen
+class ItemRetracted(Event):
+    """A published item was taken down; the reason is kept."""
+
+    type: ClassVar[str] = "item-retracted"
+    reason: str = ""
+
+
+#: Every effect event class by its ``type`` string (for the outbox).
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type: cls
+    for cls in (
+        ItemDrafted,
+        ItemEdited,
+        TransitionApplied,
+        ItemSubmitted,
+        ItemApproved,
+        ItemReturned,
+        ItemReferred,
+        ItemResumed,
+        ItemPublished,
+        ItemArchived,
+        ItemWithdrawn,
+        ItemAbolished,
+        ItemExpired,
+        ItemRetracted,
+    )
+}
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event from :meth:`Event.to_dict` output."""
+    data = dict(data)
+    cls = EVENT_TYPES[data.pop("type")]
+    data["at"] = datetime.fromisoformat(data["at"])
+    for field in attrs.fields(cls):
+        if field.name in data and field.type in ("tuple[str, ...]",) and data[field.name] is not None:
+            data[field.name] = tuple(data[field.name])
+    return cls(**data)

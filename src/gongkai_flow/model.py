@@ -1,0 +1,340 @@
+"""Domain values: disclosure items, actors, signatures and findings.
+
+Everything here is pure data — frozen attrs classes and enums, no I/O. The fields of
+:class:`DisclosureItem` are the fields of the bureau's review form (附件2
+《政府信息公开及合规性审核表》); the enums carry the Chinese labels staff see.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any, final
+
+import attrs
+
+
+class _Labelled(enum.Enum):
+    """An enum whose members carry a Chinese label as well as a stable value."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> _Labelled:
+        obj = object.__new__(cls)
+        obj._value_ = value
+        obj.label = label
+        return obj
+
+    @classmethod
+    def from_label(cls, text: str) -> Any:
+        """Return the member whose value or Chinese label is ``text``; raise ``KeyError``."""
+        for member in cls:
+            if text in (member.value, member.label):
+                return member
+        raise KeyError(text)
+
+
+class InfoSource(_Labelled):
+    """信息来源 — where the information comes from."""
+
+    OWN = "own", "本机关制发"
+    REPRINT = "reprint", "转载"
+    EXTERNAL = "external", "非本机关"
+
+
+class DisclosureAttribute(_Labelled):
+    """公开属性 — decided when the item is drafted, reviewed by 局办公室."""
+
+    PROACTIVE = "proactive", "主动公开"
+    ON_REQUEST = "on_request", "依申请公开"
+    WITHHELD = "withheld", "不予公开"
+
+
+class Platform(_Labelled):
+    """发布平台 — an item may go to several."""
+
+    WEBSITE = "website", "网站"
+    NEW_MEDIA = "new_media", "新媒体"
+    OTHER = "other", "其他"
+
+
+#: Platforms that the public can read; only 主动公开 items may go there.
+PUBLIC_PLATFORMS = frozenset({Platform.WEBSITE, Platform.NEW_MEDIA})
+
+
+class ItemKind(_Labelled):
+    """What sort of information an item is; the kind chooses the review route."""
+
+    POLICY_DOCUMENT = "policy_document", "政策文件"
+    POLICY_INTERPRETATION = "policy_interpretation", "政策解读"
+    NEWS = "news", "新闻宣传"
+    NOTICE = "notice", "通知公告"
+    PROPOSAL_REPLY = "proposal_reply", "建议提案办理复文"
+    OTHER = "other", "其他"
+
+
+class Role(_Labelled):
+    """The signatures of the review form, as roles the host OA grants to its users."""
+
+    DRAFTER = "drafter", "承办人"
+    ATTRIBUTE_REVIEWER = "attribute_reviewer", "保密及公开属性审核人"
+    LEGAL_REVIEWER = "legal_reviewer", "法律法规审核人"
+    SECTION_HEAD = "section_head", "业务科室负责人"
+    LEADER = "leader", "业务分管领导"
+    PUBLISHER = "publisher", "信息发布人员"
+
+
+class NegativeListCategory(_Labelled):
+    """The eleven categories of the bureau's negative list (附件1 政务公开负面清单（试行）)."""
+
+    STATE_SECURITY = "c01_security", "危及国家安全、公共安全、经济安全、社会稳定的信息"
+    THIRD_PARTY = "c02_third_party", "涉及商业秘密、个人隐私等损害第三方合法权益的信息"
+    PROCESS = "c03_process", "过程性信息"
+    INTERNAL_MANAGEMENT = "c04_internal_management", "不作为行政管理依据的内部管理信息"
+    REQUIRES_PROCESSING = "c05_processing", "需汇总、分析、加工或重新制作的政府信息"
+    PETITION = "c06_petition", "信访、举报或咨询类事项"
+    CASE_FILE = "c07_case_file", "应当依照有关法律、法规规定查阅的案卷材料"
+    ARCHIVE = "c08_archive", "档案信息"
+    INTERNAL_UNIT = "c09_internal_unit", "单位内部信息"
+    BUSINESS = "c10_business", "业务信息"
+    OTHER_PROHIBITED = "c11_other", "其他法律、法规禁止公开的信息"
+
+
+class Severity(_Labelled):
+    """How serious a finding of a check is."""
+
+    BLOCK = "block", "阻断"
+    REVIEW = "review", "需人工审核"
+    INFO = "info", "提示"
+
+
+def _coerce(cls: type[_Labelled]) -> Any:
+    """An attrs converter accepting a member, its value or its Chinese label (``None`` passes)."""
+
+    def convert(value: Any) -> Any:
+        if value is None or isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            try:
+                return cls.from_label(value)
+            except KeyError:
+                choices = "、".join(m.label for m in cls)
+                raise ValueError(f"“{value}”不是有效的选项（可选：{choices}）") from None
+        raise ValueError(f"无法识别的值：{value!r}")
+
+    return convert
+
+
+def _frozen_platforms(value: Iterable[Platform | str]) -> frozenset[Platform]:
+    if isinstance(value, str | Platform):
+        value = [value]
+    convert = _coerce(Platform)
+    return frozenset(convert(v) for v in value)
+
+
+def _frozen_roles(value: Iterable[Role | str]) -> frozenset[Role]:
+    convert = _coerce(Role)
+    return frozenset(convert(v) for v in value)
+
+
+def _tuple_of_str(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@final
+@attrs.frozen
+class Actor:
+    """A person acting in the chain, as the host OA knows them.
+
+    The library authorizes, it does not authenticate: the host vouches for the identity.
+    ``in_charge_of`` names the sections a 业务分管领导 is in charge of.
+    """
+
+    id: str
+    name: str
+    section: str
+    roles: frozenset[Role] = attrs.field(converter=lambda v: _frozen_roles(v), factory=frozenset)
+    in_charge_of: frozenset[str] = attrs.field(converter=frozenset, factory=frozenset)
+
+    def has_role(self, role: Role) -> bool:
+        """Whether the host granted this actor ``role``."""
+        return role in self.roles
+
+
+@final
+@attrs.frozen
+class Signature:
+    """One signature on the review form: who approved which stage, seeing which content."""
+
+    stage: str
+    role: Role
+    actor_id: str
+    actor_name: str
+    section: str
+    content_hash: str
+    at: datetime
+    opinion: str | None = None
+
+
+@final
+@attrs.frozen
+class ReturnMark:
+    """Remembers who returned an item, from which stage and which content they saw."""
+
+    stage: str
+    actor_id: str
+    content_hash: str
+    opinion: str
+
+
+@final
+@attrs.frozen
+class Finding:
+    """What a check found in an item: produced by check-phase receivers (e.g. the negative list)."""
+
+    rule_id: str
+    severity: Severity
+    message: str
+    rule_version: str = "1"
+    category: NegativeListCategory | None = None
+    span: tuple[int, int] | None = None
+    excerpt: str | None = None
+    legal_basis: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        """Whether this finding stops a transition."""
+        return self.severity is Severity.BLOCK
+
+
+#: The fields whose values make up an item's content: a change to any voids earlier approvals.
+CONTENT_FIELDS: tuple[str, ...] = (
+    "title",
+    "kind",
+    "body",
+    "source",
+    "source_name",
+    "classified",
+    "attribute",
+    "withheld_category",
+    "withheld_reason",
+    "platforms",
+    "column",
+    "sections",
+    "policy_id",
+    "document_number",
+)
+
+
+@final
+@attrs.frozen
+class DisclosureItem:
+    """One piece of government information on its way through the review chain.
+
+    The content fields mirror 附件2: 信息名称 (``title``), 信息来源 (``source`` and, for 转载,
+    ``source_name``), 是否涉密 (``classified``), 公开属性 (``attribute``; for 不予公开 also
+    ``withheld_category`` and ``withheld_reason``), 发布平台 (``platforms``) and 发布栏目
+    (``column``). ``sections`` are the responsible sections, the lead section first.
+    The workflow fields (``state``, ``chain_*``, ``version``, ``signatures``…) are maintained by
+    the engine; change content only through :meth:`Workflow.edit`.
+    """
+
+    id: str
+    title: str
+    kind: ItemKind = attrs.field(converter=_coerce(ItemKind))
+    body: str
+    drafter_id: str
+    sections: tuple[str, ...] = attrs.field(converter=_tuple_of_str)
+    source: InfoSource = attrs.field(converter=_coerce(InfoSource), default=InfoSource.OWN)
+    source_name: str | None = None
+    classified: bool = False
+    attribute: DisclosureAttribute | None = attrs.field(converter=_coerce(DisclosureAttribute), default=None)
+    withheld_category: NegativeListCategory | None = attrs.field(converter=_coerce(NegativeListCategory), default=None)
+    withheld_reason: str | None = None
+    platforms: frozenset[Platform] = attrs.field(
+        converter=_frozen_platforms, factory=lambda: frozenset({Platform.WEBSITE})
+    )
+    column: str = ""
+    policy_id: str | None = None
+    document_number: str | None = None
+    formed_on: date | None = None
+    created_at: datetime | None = None
+    published_at: datetime | None = None
+    # Workflow state, kept by the engine.
+    state: str = "drafted"
+    chain_id: str = "default"
+    chain_version: int = 1
+    version: int = 0
+    content_hash: str = ""
+    signatures: tuple[Signature, ...] = ()
+    returned: ReturnMark | None = None
+
+    @property
+    def lead_section(self) -> str:
+        """The section that drafted the item (主办科室)."""
+        return self.sections[0]
+
+    def signature_for(self, stage: str) -> tuple[Signature, ...]:
+        """The signatures recorded for ``stage`` (several for a joint section review)."""
+        return tuple(s for s in self.signatures if s.stage == stage)
+
+
+def compute_content_hash(item: DisclosureItem) -> str:
+    """SHA-256 over the item's content fields, in a fixed order and an unambiguous encoding."""
+    parts: list[str] = []
+    for name in CONTENT_FIELDS:
+        value = getattr(item, name)
+        if isinstance(value, enum.Enum):
+            text = str(value.value)
+        elif isinstance(value, frozenset):
+            text = ",".join(sorted(str(v.value) for v in value))
+        elif isinstance(value, tuple):
+            text = ",".join(value)
+        elif value is None:
+            text = "\x00"
+        else:
+            text = str(value)
+        # Length-prefixing keeps ("ab", "c") and ("a", "bc") apart.
+        parts.append(f"{len(text)}:{text}")
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
+
+
+@final
+@attrs.frozen
+class AuditEntry:
+    """One line of an item's audit trail: every action appends one, signed or not.
+
+    ``signed`` entries are the signatures of the review form (附件2). Storage adds the
+    position and the hash chain; the engine fills in everything else.
+    """
+
+    item_id: str
+    action: str
+    actor_id: str
+    actor_name: str
+    role: Role | None
+    section: str
+    from_state: str
+    to_state: str
+    decision: str
+    content_hash: str
+    at: datetime
+    event_id: str
+    opinion: str | None = None
+    signed: bool = False
+
+
+def form_signatures(entries: Iterable[AuditEntry], content_hash: str) -> dict[str, list[AuditEntry]]:
+    """The review form's signatures, read from an audit trail.
+
+    For each stage, the latest signed entries bound to ``content_hash`` (the content that was
+    published or filed): signatures given to an earlier version of the content are void.
+    A joint section review keeps one signature per section.
+    """
+    by_stage: dict[str, dict[str, AuditEntry]] = {}
+    for entry in entries:
+        if entry.signed and entry.content_hash == content_hash:
+            by_stage.setdefault(entry.from_state, {})[entry.section] = entry
+    return {stage: list(by_section.values()) for stage, by_section in by_stage.items()}

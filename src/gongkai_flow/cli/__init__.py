@@ -1,0 +1,12 @@
+"""The ``gongkai`` command line.
+
+Each area registers its commands in its own module; importing this package assembles them.
+Exit status: 0 success, 1 a refused or invalid action (one Chinese line with the error code),
+2 a wrong command line, 70 an unexpected internal error (``GONGKAI_DEBUG=1`` shows the traceback).
+"""
+
+from . import chain as _chain  # noqa: F401  (registers commands)
+from . import demo as _demo  # noqa: F401  (registers commands)
+from ._app import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, cli, main
+
+__all__ = ["EXIT_INTERNAL", "EXIT_REFUSED", "EXIT_USAGE", "cli", "main"]

@@ -1,0 +1,612 @@
+"""Benchmark: 100,000 items through the whole review chain, against raw ``transitions`` and a dict floor.
+
+Three paths do the same work in one run — six transitions per item (submit, approve ×4, publish):
+
+* **engine** — :class:`gongkai_flow.engine.Workflow` with the standard chains and a
+  ``MemoryRepository(keep_audit=False)``: per item ``draft`` then the six ``fire`` calls by the
+  demo bureau's actors, ``repo.save`` after each, the outbox drained and the item forgotten once
+  published, so nothing accumulates. Authorization, form validation, content hashing,
+  signatures, events and audit entries are all included.
+* **raw transitions** — the fastest correct raw pattern: one shared ``transitions.Machine``
+  without models, firing ``machine.events[name].trigger(obj)`` on a plain ``__slots__`` object.
+* **dict floor** — ``obj.state = table[(obj.state, action)]``: the least any state machine can do.
+
+Timing passes run with ``tracemalloc`` off (the garbage collector stays on, as in production).
+Memory passes are separate: a fresh instance of each path runs the same items under
+``tracemalloc`` and the peak is read after the first tenth of the items and again at the end; if
+the two agree, memory does not grow with the number of items processed.
+
+Run ``.venv/bin/python bench/bench_chain.py`` (100,000 items), ``--items N`` to change that,
+``--quick`` for the 2,000-item smoke run, ``--json PATH`` to keep the figures. The target (engine
+within 3× the raw pattern per transition) prints PASS or FAIL; the exit status is 0 either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import resource
+import shlex
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Final, Protocol, final
+
+from transitions import Machine
+
+from gongkai_flow.chain import Action
+from gongkai_flow.demo import BUREAU
+from gongkai_flow.engine import Workflow
+from gongkai_flow.model import Actor, DisclosureAttribute, DisclosureItem, ItemKind, Platform
+from gongkai_flow.storage.memory import MemoryRepository
+
+#: Items per path in a full run (the issue's figure) and in the ``--quick`` smoke run.
+DEFAULT_ITEMS: Final = 100_000
+QUICK_ITEMS: Final = 2_000
+#: The engine must cost at most this many times the raw transitions pattern per transition.
+TARGET_RATIO: Final = 3.0
+#: Transitions per item: submit, approve ×4, publish.
+TRANSITIONS_PER_ITEM: Final = 6
+#: ``time.perf_counter()`` calls the engine path makes per item to split its time into parts.
+TIMER_CALLS_PER_ITEM: Final = 3 + 2 * TRANSITIONS_PER_ITEM
+
+#: The six moves of the default chain for a 政策文件, with who takes each (demo actors).
+PLAN: Final[tuple[tuple[Action, str, str, str], ...]] = (
+    (Action.SUBMIT, "zhangmin", "drafted", "attribute_review"),
+    (Action.APPROVE, "lihua", "attribute_review", "legal_review"),
+    (Action.APPROVE, "wangfang", "legal_review", "section_review"),
+    (Action.APPROVE, "zhaoqiang", "section_review", "leader_review"),
+    (Action.APPROVE, "liuyang", "leader_review", "approved"),
+    (Action.PUBLISH, "chenjing", "approved", "published"),
+)
+INITIAL: Final = "drafted"
+FINAL: Final = "published"
+STATES: Final = (INITIAL, *(dest for _, _, _, dest in PLAN))
+TRIGGERS: Final = tuple(action.value for action, _, _, _ in PLAN)
+
+#: A realistic body: a short notice of roughly 1,000 characters (the hash covers it three times per item).
+BODY: Final = (
+    "各区县人力资源和社会保障局：为做好2019年高校毕业生就业创业工作，按照鲁人社发〔2019〕8号要求，"
+    "现就有关事项通知如下：一、落实就业创业扶持政策。二、加强就业指导和服务。三、做好困难毕业生帮扶。"
+) * 12
+
+
+class _Runner(Protocol):
+    """One path: processes ``count`` more items on the state it was built with."""
+
+    name: str
+
+    def run(self, count: int) -> None:
+        """Drive ``count`` items from drafted to published; raise if one ends elsewhere."""
+
+
+class _Plain:
+    """The plain object the raw and dict paths move: nothing but the state name."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+@final
+class EngineRunner:
+    """The engine path: draft, six fires, a save after each, drain the outbox, forget the item."""
+
+    name = "engine"
+
+    def __init__(self) -> None:
+        self.workflow = Workflow()
+        self.repo = MemoryRepository(keep_audit=False)
+        self.drafter: Actor = BUREAU["zhangmin"]
+        self.plan: tuple[tuple[Action, Actor], ...] = tuple((action, BUREAU[who]) for action, who, _, _ in PLAN)
+        self.serial = 0
+        # Seconds spent in each part, summed over items.
+        self.t_draft = 0.0
+        self.t_fire = 0.0
+        self.t_save = 0.0
+        self.t_housekeeping = 0.0
+
+    def reset_clocks(self) -> None:
+        """Zero the per-part timers (after a warm-up)."""
+        self.t_draft = self.t_fire = self.t_save = self.t_housekeeping = 0.0
+
+    def run(self, count: int) -> None:
+        """Drive ``count`` new items through the chain (see :class:`_Runner`)."""
+        perf = time.perf_counter
+        draft = self.workflow.draft
+        fire = self.workflow.fire
+        save = self.repo.save
+        pending = self.repo.pending_events
+        delivered = self.repo.mark_delivered
+        forget = self.repo.forget
+        drafter = self.drafter
+        plan = self.plan
+        kind = ItemKind.POLICY_DOCUMENT
+        attribute = DisclosureAttribute.PROACTIVE
+        platforms = (Platform.WEBSITE, Platform.NEW_MEDIA)
+        t_draft = t_fire = t_save = t_house = 0.0
+        for _ in range(count):
+            self.serial += 1
+            title = f"关于做好2019年高校毕业生就业创业工作的通知（第{self.serial}号）"
+            t0 = perf()
+            outcome = draft(
+                drafter,
+                title=title,
+                kind=kind,
+                body=BODY,
+                attribute=attribute,
+                platforms=platforms,
+                column="政策文件",
+            )
+            save(outcome)
+            t = perf()
+            t_draft += t - t0
+            item: DisclosureItem = outcome.item
+            for action, actor in plan:
+                outcome = fire(item, action, actor)
+                t_fired = perf()
+                t_fire += t_fired - t
+                save(outcome)
+                t = perf()
+                t_save += t - t_fired
+                item = outcome.item
+            # Keep the outbox and the item table from growing: deliver (to no one) and forget.
+            while events := pending(100):
+                for event in events:
+                    delivered(event.event_id)
+            forget(item.id)
+            t_house += perf() - t
+            if item.state != FINAL or len(item.signatures) != TRANSITIONS_PER_ITEM:
+                raise AssertionError(f"engine: item ended in {item.state!r} with {len(item.signatures)} signatures")
+        self.t_draft += t_draft
+        self.t_fire += t_fire
+        self.t_save += t_save
+        self.t_housekeeping += t_house
+
+
+def build_machine() -> Machine:
+    """One shared machine, no models, the same six steps as the chain."""
+    return Machine(
+        model=None,
+        states=list(STATES),
+        transitions=[{"trigger": action.value, "source": src, "dest": dst} for action, _, src, dst in PLAN],
+        initial=INITIAL,
+        auto_transitions=False,
+    )
+
+
+@final
+class RawTransitionsRunner:
+    """The raw pattern: ``machine.events[name].trigger(obj)`` on a plain object per item."""
+
+    name = "raw transitions"
+
+    def __init__(self) -> None:
+        self.machine = build_machine()
+
+    def run(self, count: int) -> None:
+        """Drive ``count`` plain objects through the six triggers."""
+        events = self.machine.events
+        triggers = TRIGGERS
+        for _ in range(count):
+            obj = _Plain(INITIAL)
+            for name in triggers:
+                events[name].trigger(obj)
+            if obj.state != FINAL:
+                raise AssertionError(f"raw transitions: object ended in {obj.state!r}")
+
+
+@final
+class DictRunner:
+    """The floor: a ``(state, action) -> dest`` table, one lookup and one assignment per transition."""
+
+    name = "dict floor"
+
+    def __init__(self) -> None:
+        self.table: dict[tuple[str, str], str] = {(src, action.value): dst for action, _, src, dst in PLAN}
+
+    def run(self, count: int) -> None:
+        """Drive ``count`` plain objects through the six table lookups."""
+        table = self.table
+        triggers = TRIGGERS
+        for _ in range(count):
+            obj = _Plain(INITIAL)
+            for name in triggers:
+                obj.state = table[(obj.state, name)]
+            if obj.state != FINAL:
+                raise AssertionError(f"dict floor: object ended in {obj.state!r}")
+
+
+@dataclass
+class Timing:
+    """One timing pass of one path."""
+
+    path: str
+    items: int
+    transitions: int
+    seconds: float
+    items_per_s: float
+    transitions_per_s: float
+    us_per_item: float
+    us_per_transition: float
+
+
+@dataclass
+class EngineBreakdown:
+    """Where the engine's time goes, per item and per transition (µs)."""
+
+    draft_and_save_us_per_item: float
+    fire_us_per_transition: float
+    save_us_per_transition: float
+    fire_and_save_us_per_transition: float
+    housekeeping_us_per_item: float
+    transitions_per_s: float
+    timer_overhead_us_per_item: float
+
+
+@dataclass
+class Memory:
+    """One tracemalloc pass: peak and still-allocated memory after the first tenth and at the end."""
+
+    path: str
+    items_early: int
+    items_total: int
+    peak_early_kib: float
+    peak_total_kib: float
+    current_early_kib: float
+    current_total_kib: float
+    peak_growth_kib: float
+    current_growth_kib: float
+    growth_bytes_per_item: float
+    tolerance_kib: float
+    grew: bool
+    seconds: float
+
+
+@dataclass
+class Report:
+    """Everything one run measured, as written by ``--json``."""
+
+    command: str
+    started_at: str
+    python: str
+    platform: str
+    transitions_version: str
+    gongkai_flow_version: str
+    items: int
+    warmup_items: int
+    repeat: int
+    body_chars: int
+    timings: list[Timing] = field(default_factory=list)
+    engine_breakdown: EngineBreakdown | None = None
+    ratios: dict[str, float] = field(default_factory=dict)
+    target_ratio: float = TARGET_RATIO
+    target_met: bool = False
+    memory: list[Memory] = field(default_factory=list)
+    memory_stable: bool = False
+    maxrss_kib: dict[str, int] = field(default_factory=dict)
+
+
+def maxrss_kib() -> int:
+    """The process's peak resident set size so far, in KiB (``ru_maxrss``; bytes on macOS)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss // 1024 if sys.platform == "darwin" else rss
+
+
+def timer_overhead_us() -> float:
+    """What one ``time.perf_counter()`` call costs here, in µs."""
+    perf = time.perf_counter
+    rounds = 200_000
+    t0 = perf()
+    for _ in range(rounds):
+        perf()
+    return (perf() - t0) / rounds * 1e6
+
+
+def time_path(make: Callable[[], _Runner], items: int, warmup: int, repeat: int) -> tuple[Timing, _Runner]:
+    """Best of ``repeat`` timing passes over ``items`` items, each on a fresh, warmed-up runner."""
+    best: tuple[float, _Runner] | None = None
+    for _ in range(repeat):
+        runner = make()
+        runner.run(warmup)
+        if isinstance(runner, EngineRunner):
+            runner.reset_clocks()
+        gc.collect()
+        t0 = time.perf_counter()
+        runner.run(items)
+        seconds = time.perf_counter() - t0
+        if best is None or seconds < best[0]:
+            best = (seconds, runner)
+    assert best is not None
+    seconds, runner = best
+    transitions = items * TRANSITIONS_PER_ITEM
+    timing = Timing(
+        path=runner.name,
+        items=items,
+        transitions=transitions,
+        seconds=seconds,
+        items_per_s=items / seconds,
+        transitions_per_s=transitions / seconds,
+        us_per_item=seconds / items * 1e6,
+        us_per_transition=seconds / transitions * 1e6,
+    )
+    return timing, runner
+
+
+def measure_memory(make: Callable[[], _Runner], items: int, warmup: int) -> Memory:
+    """Peak traced memory after ``items // 10`` items and after all ``items``, on a fresh runner."""
+    runner = make()
+    runner.run(warmup)
+    gc.collect()
+    early = max(1, items // 10)
+    t0 = time.perf_counter()
+    tracemalloc.start()
+    try:
+        runner.run(early)
+        current_early, peak_early = tracemalloc.get_traced_memory()
+        runner.run(items - early)
+        current_total, peak_total = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    seconds = time.perf_counter() - t0
+    peak_growth = peak_total - peak_early
+    current_growth = current_total - current_early
+    # Growth smaller than this is noise (a dict resize, a late collection); a leak of one small
+    # object per item is ≥ 50 bytes × 90% of the items, far above it at any useful size.
+    tolerance = max(16 * 1024, peak_early // 20)
+    return Memory(
+        path=runner.name,
+        items_early=early,
+        items_total=items,
+        peak_early_kib=peak_early / 1024,
+        peak_total_kib=peak_total / 1024,
+        current_early_kib=current_early / 1024,
+        current_total_kib=current_total / 1024,
+        peak_growth_kib=peak_growth / 1024,
+        current_growth_kib=current_growth / 1024,
+        growth_bytes_per_item=max(peak_growth, current_growth) / max(1, items - early),
+        tolerance_kib=tolerance / 1024,
+        grew=peak_growth > tolerance or current_growth > tolerance,
+        seconds=seconds,
+    )
+
+
+# -- output ---------------------------------------------------------------------------------
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    lines = [
+        "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))
+    ]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append(
+            "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+        )
+    return "\n".join("  " + line for line in lines)
+
+
+def render(report: Report) -> str:
+    """The human-readable report."""
+    out = [
+        "gongkai_flow chain benchmark",
+        f"command:   {report.command}",
+        f"python:    {report.python}",
+        f"platform:  {report.platform}",
+        f"versions:  gongkai_flow {report.gongkai_flow_version}, transitions {report.transitions_version}",
+        f"workload:  {report.items:,} items per path × {TRANSITIONS_PER_ITEM} transitions "
+        f"(submit, approve ×4, publish); warm-up {report.warmup_items:,} items; best of {report.repeat}; "
+        f"body {report.body_chars:,} chars",
+        "",
+        "Throughput (tracemalloc off, gc on)",
+    ]
+    rows = []
+    b = report.engine_breakdown
+    for t in report.timings:
+        rows.append(
+            [
+                t.path,
+                f"{t.seconds:.3f}",
+                f"{t.items_per_s:,.0f}",
+                f"{t.transitions_per_s:,.0f}",
+                f"{t.us_per_transition:.3f}",
+            ]
+        )
+        if t.path == EngineRunner.name and b is not None:
+            rows[-1][0] = "engine (all-in, draft incl.)"
+            rows.append(
+                [
+                    "engine (transitions only)",
+                    "",
+                    "",
+                    f"{b.transitions_per_s:,.0f}",
+                    f"{b.fire_and_save_us_per_transition:.3f}",
+                ]
+            )
+    out.append(_table(["path", "wall s", "items/s", "transitions/s", "µs/transition"], rows))
+    if b is not None:
+        out += [
+            "",
+            "Engine breakdown",
+            f"  draft + save            {b.draft_and_save_us_per_item:9.2f} µs per item",
+            f"  fire                    {b.fire_us_per_transition:9.2f} µs per transition",
+            f"  save                    {b.save_us_per_transition:9.2f} µs per transition",
+            f"  drain outbox + forget   {b.housekeeping_us_per_item:9.2f} µs per item",
+            f"  timer overhead          {b.timer_overhead_us_per_item:9.2f} µs per item "
+            f"({TIMER_CALLS_PER_ITEM} perf_counter calls, included above)",
+        ]
+    r = report.ratios
+    verdict = "PASS" if report.target_met else "FAIL"
+    out += [
+        "",
+        "Ratios (per transition)",
+        f"  engine transitions (fire+save) / raw transitions  {r['engine_vs_raw']:6.2f}×   "
+        f"target ≤ {report.target_ratio:.1f}×  → {verdict}",
+        f"  engine fire only / raw transitions                {r['engine_fire_vs_raw']:6.2f}×",
+        f"  engine all-in (draft, drain incl.) / raw          {r['engine_all_in_vs_raw']:6.2f}×",
+        f"  raw transitions / dict floor                      {r['raw_vs_dict']:6.2f}×",
+        f"  engine transitions / dict floor                   {r['engine_vs_dict']:6.2f}×",
+    ]
+    if report.memory:
+        out += ["", "Memory (tracemalloc, separate pass on a fresh instance of each path)"]
+        mrows = []
+        for m in report.memory:
+            mrows.append(
+                [
+                    m.path,
+                    f"{m.peak_early_kib:,.1f}",
+                    f"{m.peak_total_kib:,.1f}",
+                    f"{m.current_early_kib:,.1f}",
+                    f"{m.current_total_kib:,.1f}",
+                    f"{m.growth_bytes_per_item:.3f}",
+                    "GREW" if m.grew else "flat",
+                ]
+            )
+        early = report.memory[0].items_early
+        total = report.memory[0].items_total
+        out.append(
+            _table(
+                [
+                    "path",
+                    f"peak@{early:,} KiB",
+                    f"peak@{total:,} KiB",
+                    f"held@{early:,} KiB",
+                    f"held@{total:,} KiB",
+                    "B/item growth",
+                    "verdict",
+                ],
+                mrows,
+            )
+        )
+        tol = ", ".join(f"{m.path} {m.tolerance_kib:.0f} KiB" for m in report.memory)
+        out.append(f"  (growth tolerance: {tol}; 'held' = still allocated at that point)")
+        out.append(
+            "  memory does not grow with the number of items processed"
+            if report.memory_stable
+            else "  MEMORY GROWS with the number of items processed"
+        )
+    out += ["", "Peak RSS (ru_maxrss, whole process)"]
+    for phase, kib in report.maxrss_kib.items():
+        out.append(f"  {phase:<24}{kib:>10,} KiB")
+    out += [
+        "",
+        f"Target: engine ≤ {report.target_ratio:.1f}× raw transitions per transition: {verdict}; "
+        f"memory flat: {'PASS' if report.memory_stable else ('FAIL' if report.memory else 'not measured')}",
+    ]
+    return "\n".join(out)
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def run(items: int, *, warmup: int, repeat: int, memory: bool, command: str, progress: bool) -> Report:
+    """Measure all three paths and assemble the report."""
+
+    def say(message: str) -> None:
+        if progress:
+            print(f"… {message}", file=sys.stderr, flush=True)
+
+    report = Report(
+        command=command,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        python=f"{platform.python_implementation()} {platform.python_version()}",
+        platform=platform.platform(),
+        transitions_version=version("transitions"),
+        gongkai_flow_version=version("gongkai_flow"),
+        items=items,
+        warmup_items=warmup,
+        repeat=repeat,
+        body_chars=len(BODY),
+    )
+    report.maxrss_kib["start"] = maxrss_kib()
+    makers: list[Callable[[], _Runner]] = [DictRunner, RawTransitionsRunner, EngineRunner]
+    timings: dict[str, Timing] = {}
+    engine: EngineRunner | None = None
+    for make in makers:
+        timing, runner = time_path(make, items, warmup, repeat)
+        say(f"timed {timing.path}: {timing.seconds:.2f} s")
+        timings[timing.path] = timing
+        if isinstance(runner, EngineRunner):
+            engine = runner
+    report.timings = [timings[EngineRunner.name], timings[RawTransitionsRunner.name], timings[DictRunner.name]]
+    report.maxrss_kib["after timing passes"] = maxrss_kib()
+
+    assert engine is not None
+    transitions = items * TRANSITIONS_PER_ITEM
+    fire_and_save = engine.t_fire + engine.t_save
+    breakdown = EngineBreakdown(
+        draft_and_save_us_per_item=engine.t_draft / items * 1e6,
+        fire_us_per_transition=engine.t_fire / transitions * 1e6,
+        save_us_per_transition=engine.t_save / transitions * 1e6,
+        fire_and_save_us_per_transition=fire_and_save / transitions * 1e6,
+        housekeeping_us_per_item=engine.t_housekeeping / items * 1e6,
+        transitions_per_s=transitions / fire_and_save,
+        timer_overhead_us_per_item=TIMER_CALLS_PER_ITEM * timer_overhead_us(),
+    )
+    report.engine_breakdown = breakdown
+    raw = timings[RawTransitionsRunner.name].us_per_transition
+    floor = timings[DictRunner.name].us_per_transition
+    report.ratios = {
+        "engine_vs_raw": breakdown.fire_and_save_us_per_transition / raw,
+        "engine_fire_vs_raw": breakdown.fire_us_per_transition / raw,
+        "engine_all_in_vs_raw": timings[EngineRunner.name].us_per_transition / raw,
+        "raw_vs_dict": raw / floor,
+        "engine_vs_dict": breakdown.fire_and_save_us_per_transition / floor,
+    }
+    report.target_met = report.ratios["engine_vs_raw"] <= TARGET_RATIO
+
+    if memory:
+        for make in makers:
+            mem = measure_memory(make, items, warmup)
+            say(f"memory {mem.path}: {mem.seconds:.2f} s")
+            report.memory.append(mem)
+        order = [EngineRunner.name, RawTransitionsRunner.name, DictRunner.name]
+        report.memory.sort(key=lambda m: order.index(m.path))
+        report.memory_stable = not any(m.grew for m in report.memory)
+        report.maxrss_kib["after memory passes"] = maxrss_kib()
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the options, run the benchmark, print the table (and write JSON); always exit 0."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--items", type=int, default=DEFAULT_ITEMS, help=f"items per path (default {DEFAULT_ITEMS:,})")
+    size.add_argument("--quick", action="store_true", help=f"smoke run: {QUICK_ITEMS:,} items per path")
+    parser.add_argument("--warmup", type=int, default=None, help="warm-up items per pass (default: 1%%, 50–1,000)")
+    parser.add_argument("--repeat", type=int, default=1, help="timing passes per path; the best counts (default 1)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc passes")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    args = parser.parse_args(argv)
+
+    items: int = QUICK_ITEMS if args.quick else args.items
+    if items < 10:
+        parser.error("--items must be at least 10")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    warmup: int = args.warmup if args.warmup is not None else min(1_000, max(50, items // 100))
+    command = shlex.join(sys.orig_argv) if argv is None else shlex.join(["bench_chain.py", *argv])
+
+    report = run(
+        items, warmup=warmup, repeat=args.repeat, memory=not args.no_memory, command=command, progress=not args.quiet
+    )
+    print(render(report))
+    if args.json is not None:
+        data: dict[str, Any] = asdict(report)
+        args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"\nfigures written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -88,11 +88,15 @@ def main() -> dict[str, str]:
     for stage, entries in flow.review_form(policy.id).items():
         for entry in entries:
             role = entry.role.label if entry.role else ""
-            print(f"  {chain.stage(stage).label:<12} {role:<12} {entry.actor_name}（{entry.section}）{entry.opinion or ''}")
+            signer = f"{entry.actor_name}（{entry.section}）"
+            print(f"  {chain.stage(stage).label:<12} {role:<12} {signer}{entry.opinion or ''}")
 
     links = flow.interpretations_of(policy.id)
     print(f"\n政策文件的解读：{'、'.join('《' + i.title + '》' for i in links)}")
-    print("可对已发布文件执行：", "、".join(o.action.label for o in flow.available_actions(policy.id, publisher) if o.allowed))
+    print(
+        "可对已发布文件执行：",
+        "、".join(o.action.label for o in flow.available_actions(policy.id, publisher) if o.allowed),
+    )
     assert Action.ABOLISH in {o.action for o in flow.available_actions(policy.id, publisher) if o.allowed}
     return {item.title: item.state for item in (flow.get(policy.id), flow.get(interpretation.id))}
 

@@ -60,7 +60,8 @@ def test_public_names_are_exported() -> None:
 def test_every_signal_has_a_doc() -> None:
     """Each signal declares its phase and payload in ``doc=``."""
     for name, signal in signals.ALL_SIGNALS.items():
-        assert signal.__doc__ and ("Check phase" in signal.__doc__ or "Effect phase" in signal.__doc__), name
+        doc = signal.__doc__ or ""
+        assert "Check phase" in doc or "Effect phase" in doc, name
 
 
 def test_every_signal_is_in_the_reference() -> None:

@@ -83,6 +83,10 @@ def _steps_converter(value: Iterable[Step]) -> tuple[Step, ...]:
     return tuple(value)
 
 
+def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 def _stages_converter(value: Iterable[Stage]) -> tuple[Stage, ...]:
     return tuple(value)
 
@@ -102,7 +106,7 @@ class ChainDefinition:
     initial: str
     stages: tuple[Stage, ...] = attrs.field(converter=_stages_converter)
     steps: tuple[Step, ...] = attrs.field(converter=_steps_converter)
-    required_signatures: tuple[str, ...] = attrs.field(converter=tuple, default=())
+    required_signatures: tuple[str, ...] = attrs.field(converter=_str_tuple, default=())
     _by_name: dict[str, Stage] = attrs.field(init=False, eq=False, repr=False)
     _moves: dict[tuple[str, Action], Step] = attrs.field(init=False, eq=False, repr=False)
 
@@ -235,12 +239,12 @@ class ChainDefinition:
             for raw in data["steps"]:
                 raw = dict(raw)
                 try:
-                    role = Role(raw.pop("role"))
-                except ValueError as exc:
+                    role = Role.from_label(raw.pop("role"))
+                except KeyError as exc:
                     raise ChainDefinitionError(f"审核流程定义有误：未知的角色 {exc}。") from exc
                 steps.append(
                     Step(
-                        action=Action(raw.pop("action")),
+                        action=Action.from_label(raw.pop("action")),
                         role=role,
                         scope=Scope(raw.pop("scope", "any")),
                         **raw,
@@ -321,7 +325,9 @@ def default_chain() -> ChainDefinition:
             Step("legal_review", Action.APPROVE, "section_review", Role.LEGAL_REVIEWER, signs=True),
             Step("legal_review", Action.RETURN, "drafted", Role.LEGAL_REVIEWER, opinion_required=True),
             Step("section_review", Action.APPROVE, "leader_review", Role.SECTION_HEAD, Scope.ITEM_SECTION, signs=True),
-            Step("section_review", Action.RETURN, "drafted", Role.SECTION_HEAD, Scope.ITEM_SECTION, opinion_required=True),
+            Step(
+                "section_review", Action.RETURN, "drafted", Role.SECTION_HEAD, Scope.ITEM_SECTION, opinion_required=True
+            ),
             Step("leader_review", Action.APPROVE, "approved", Role.LEADER, Scope.SECTION_LEADER, signs=True),
             Step("leader_review", Action.RETURN, "drafted", Role.LEADER, Scope.SECTION_LEADER, opinion_required=True),
             Step("approved", Action.PUBLISH, "published", Role.PUBLISHER, signs=True),
@@ -388,9 +394,7 @@ class ChainSet:
         """Register a chain version; new items on its id start on the highest version."""
         key = (chain.id, chain.version)
         if key in self._chains:
-            raise ChainDefinitionError(
-                f"审核流程“{chain.id}”第{chain.version}版已经注册过。", chain_id=chain.id
-            )
+            raise ChainDefinitionError(f"审核流程“{chain.id}”第{chain.version}版已经注册过。", chain_id=chain.id)
         self._chains[key] = chain
         self._latest[chain.id] = max(chain.version, self._latest.get(chain.id, 0))
 
@@ -399,9 +403,7 @@ class ChainSet:
         try:
             return self._chains[(chain_id, version)]
         except KeyError:
-            raise UnknownChainError(
-                f"找不到审核流程“{chain_id}”第{version}版。", chain_id=chain_id
-            ) from None
+            raise UnknownChainError(f"找不到审核流程“{chain_id}”第{version}版。", chain_id=chain_id) from None
 
     def latest(self, chain_id: str) -> ChainDefinition:
         """The newest version of ``chain_id``."""

@@ -161,9 +161,7 @@ def validate_form(item: DisclosureItem) -> None:
             item_id=item.id,
         )
     if item.kind is ItemKind.POLICY_INTERPRETATION and not item.policy_id:
-        raise errors.PolicyLinkRequiredError(
-            f"政策解读《{item.title}》须关联所解读的政策文件。", item_id=item.id
-        )
+        raise errors.PolicyLinkRequiredError(f"政策解读《{item.title}》须关联所解读的政策文件。", item_id=item.id)
 
 
 @final
@@ -323,9 +321,7 @@ class Workflow:
         self._authorize(chain, step, item, actor)
         opinion = (opinion or "").strip() or None
         if step.opinion_required and opinion is None:
-            raise errors.OpinionRequiredError(
-                f"{action.label}须填写意见。", item_id=item.id, action=action.value
-            )
+            raise errors.OpinionRequiredError(f"{action.label}须填写意见。", item_id=item.id, action=action.value)
         current_hash = item.content_hash
         if action is Action.SUBMIT or action is Action.PUBLISH:
             # Recompute: the stored hash is only trusted up to here.
@@ -533,7 +529,9 @@ class Workflow:
             )
             signatures = (*(s for s in signatures if s.actor_id != actor.id or s.stage != item.state), signature)
             if chain.stage(item.state).countersign:
-                signed_sections = {s.section for s in signatures if s.stage == item.state and s.content_hash == current_hash}
+                signed_sections = {
+                    s.section for s in signatures if s.stage == item.state and s.content_hash == current_hash
+                }
                 if not set(item.sections) <= signed_sections:
                     trigger = _COUNTERSIGN
         return trigger, signatures, returned

@@ -72,6 +72,24 @@ class PluginNotFoundError(PluginError):
     code = "plugin.not_found"
 
 
+class CalendarError(GongkaiFlowError):
+    """The working-day calendar cannot answer."""
+
+    code = "calendar.error"
+
+
+class CalendarYearUnknownError(CalendarError):
+    """No holiday data for a year: the calendar refuses to guess."""
+
+    code = "calendar.year_unknown"
+
+
+class CalendarFileError(CalendarError):
+    """The bureau's calendar override file is unreadable or malformed."""
+
+    code = "calendar.bad_file"
+
+
 # --- runtime errors ----------------------------------------------------------------------
 
 

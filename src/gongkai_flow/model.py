@@ -110,33 +110,47 @@ class Severity(_Labelled):
     INFO = "info", "提示"
 
 
-def _coerce(cls: type[_Labelled]) -> Any:
-    """An attrs converter accepting a member, its value or its Chinese label (``None`` passes)."""
-
-    def convert(value: Any) -> Any:
-        if value is None or isinstance(value, cls):
-            return value
-        if isinstance(value, str):
-            try:
-                return cls.from_label(value)
-            except KeyError:
-                choices = "、".join(m.label for m in cls)
-                raise ValueError(f"“{value}”不是有效的选项（可选：{choices}）") from None
-        raise ValueError(f"无法识别的值：{value!r}")
-
-    return convert
+def _coerce(cls: type[_Labelled], value: Any) -> Any:
+    """Accept a member of ``cls``, its value or its Chinese label (``None`` passes through)."""
+    if value is None or isinstance(value, cls):
+        return value
+    if isinstance(value, str):
+        try:
+            return cls.from_label(value)
+        except KeyError:
+            choices = "、".join(m.label for m in cls)
+            raise ValueError(f"“{value}”不是有效的选项（可选：{choices}）") from None
+    raise ValueError(f"无法识别的值：{value!r}")
 
 
-def _frozen_platforms(value: Iterable[Platform | str]) -> frozenset[Platform]:
+def _to_kind(value: ItemKind | str) -> ItemKind:
+    return _coerce(ItemKind, value)  # type: ignore[no-any-return]
+
+
+def _to_source(value: InfoSource | str) -> InfoSource:
+    return _coerce(InfoSource, value)  # type: ignore[no-any-return]
+
+
+def _to_attribute(value: DisclosureAttribute | str | None) -> DisclosureAttribute | None:
+    return _coerce(DisclosureAttribute, value)  # type: ignore[no-any-return]
+
+
+def _to_category(value: NegativeListCategory | str | None) -> NegativeListCategory | None:
+    return _coerce(NegativeListCategory, value)  # type: ignore[no-any-return]
+
+
+def _frozen_platforms(value: Iterable[Platform | str] | Platform | str) -> frozenset[Platform]:
     if isinstance(value, str | Platform):
         value = [value]
-    convert = _coerce(Platform)
-    return frozenset(convert(v) for v in value)
+    return frozenset(_coerce(Platform, v) for v in value)
+
+
+def _frozen_str(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
 
 
 def _frozen_roles(value: Iterable[Role | str]) -> frozenset[Role]:
-    convert = _coerce(Role)
-    return frozenset(convert(v) for v in value)
+    return frozenset(_coerce(Role, v) for v in value)
 
 
 def _tuple_of_str(value: Iterable[str]) -> tuple[str, ...]:
@@ -155,8 +169,8 @@ class Actor:
     id: str
     name: str
     section: str
-    roles: frozenset[Role] = attrs.field(converter=lambda v: _frozen_roles(v), factory=frozenset)
-    in_charge_of: frozenset[str] = attrs.field(converter=frozenset, factory=frozenset)
+    roles: frozenset[Role] = attrs.field(converter=_frozen_roles, factory=frozenset)
+    in_charge_of: frozenset[str] = attrs.field(converter=_frozen_str, factory=frozenset)
 
     def has_role(self, role: Role) -> bool:
         """Whether the host granted this actor ``role``."""
@@ -243,15 +257,15 @@ class DisclosureItem:
 
     id: str
     title: str
-    kind: ItemKind = attrs.field(converter=_coerce(ItemKind))
+    kind: ItemKind = attrs.field(converter=_to_kind)
     body: str
     drafter_id: str
     sections: tuple[str, ...] = attrs.field(converter=_tuple_of_str)
-    source: InfoSource = attrs.field(converter=_coerce(InfoSource), default=InfoSource.OWN)
+    source: InfoSource = attrs.field(converter=_to_source, default=InfoSource.OWN)
     source_name: str | None = None
     classified: bool = False
-    attribute: DisclosureAttribute | None = attrs.field(converter=_coerce(DisclosureAttribute), default=None)
-    withheld_category: NegativeListCategory | None = attrs.field(converter=_coerce(NegativeListCategory), default=None)
+    attribute: DisclosureAttribute | None = attrs.field(converter=_to_attribute, default=None)
+    withheld_category: NegativeListCategory | None = attrs.field(converter=_to_category, default=None)
     withheld_reason: str | None = None
     platforms: frozenset[Platform] = attrs.field(
         converter=_frozen_platforms, factory=lambda: frozenset({Platform.WEBSITE})

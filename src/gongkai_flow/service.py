@@ -77,11 +77,10 @@ class Flow:
 
     def draft(self, actor: Actor, *, title: str, kind: ItemKind | str, body: str, **fields: Any) -> DisclosureItem:
         """承办人 drafts an item; an interpretation must name a policy document that exists."""
-        if isinstance(kind, str):
-            try:
-                kind = ItemKind.from_label(kind)
-            except KeyError:
-                raise errors.InvalidFieldError(f"“{kind}”不是有效的信息类别。", field="kind") from None
+        try:
+            item_kind: ItemKind = kind if isinstance(kind, ItemKind) else ItemKind.from_label(kind)
+        except KeyError:
+            raise errors.InvalidFieldError(f"“{kind}”不是有效的信息类别。", field="kind") from None
         policy_id = fields.get("policy_id")
         if policy_id is not None:
             policy = self.repository.find(policy_id)
@@ -89,7 +88,7 @@ class Flow:
                 raise errors.PolicyLinkRequiredError(
                     f"关联的政策文件“{policy_id}”不存在或不是政策文件。", field="policy_id"
                 )
-        return self._apply(self.workflow.draft(actor, title=title, kind=kind, body=body, **fields))
+        return self._apply(self.workflow.draft(actor, title=title, kind=item_kind, body=body, **fields))
 
     def edit(self, item_id: str, actor: Actor, **changes: Any) -> DisclosureItem:
         """The drafter changes an item that is with them."""

@@ -108,6 +108,4 @@ EFFECT_SIGNALS: dict[type[events.Event], NamedSignal] = {
 CHECK_SIGNALS: tuple[NamedSignal, ...] = (transition_requested,)
 
 #: Every signal the library sends, by name.
-ALL_SIGNALS: dict[str, NamedSignal] = {
-    s.name: s for s in (*CHECK_SIGNALS, *EFFECT_SIGNALS.values())
-}
+ALL_SIGNALS: dict[str, NamedSignal] = {s.name: s for s in (*CHECK_SIGNALS, *EFFECT_SIGNALS.values())}

@@ -1,0 +1,271 @@
+"""Statutory clocks as data, and timers that follow them.
+
+A :class:`ClockRule` says how long something may take (so many working days, or calendar hours)
+and on what legal basis; :data:`RULES` holds the bureau's clocks (domain-rules §1). A
+:class:`Timer` is one running clock for one subject (an item, an application, a 舆情 event): a
+plain frozen value, changed by the pure functions here — pause, resume, restart, extend, close —
+each of which keeps the working-day arithmetic honest:
+
+* a pause never shortens a deadline: the working days left when it paused are counted again from
+  the day it resumes;
+* a restart (补正: the application is corrected) starts the full duration again from the new
+  trigger, so it never ends before the original;
+* an extension adds working days to the current due date and records who approved it.
+
+``evaluate(timer, now)`` says which notices are owed at ``now`` (approaching, due, missed); the
+durable side — timer rows, ``tick(now)`` — lives in the storage layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Final, final
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from .calendar import WorkCalendar
+from .model import _Labelled
+
+#: The bureau's time zone: a working day ends at midnight in Beijing time.
+BUREAU_TZ: Final = ZoneInfo("Asia/Shanghai")
+
+
+class Unit(_Labelled):
+    """How a clock counts."""
+
+    WORKDAYS = "workdays", "工作日"
+    HOURS = "hours", "小时"
+
+
+class TimerStatus(_Labelled):
+    """Where a timer is."""
+
+    RUNNING = "running", "计时中"
+    PAUSED = "paused", "暂停"
+    CLOSED = "closed", "已办结"
+    MISSED = "missed", "已超期"
+    ABANDONED = "abandoned", "视为放弃"
+
+
+class Notice(_Labelled):
+    """What a tick may owe for a timer."""
+
+    APPROACHING = "approaching", "即将到期"
+    DUE = "due", "今日到期"
+    MISSED = "missed", "已超期"
+
+
+@final
+@attrs.frozen
+class ClockRule:
+    """A statutory clock: duration, unit, legal basis, and how early to warn."""
+
+    id: str
+    label: str
+    duration: int
+    unit: Unit
+    basis: str
+    confidence: str = "V"
+    #: Warn this many working days (or hours, for hour clocks) before the due time.
+    lead: int = 1
+
+
+#: The clocks of domain-rules §1 the engine runs.
+RULES: Final[dict[str, ClockRule]] = {
+    r.id: r
+    for r in (
+        ClockRule("D1", "主动公开信息形成之日起20个工作日内公开", 20, Unit.WORKDAYS, "政府信息公开条例第26条", lead=3),
+        ClockRule("D3", "依申请公开：收到申请之日起20个工作日内答复", 20, Unit.WORKDAYS, "条例第33条第2款", lead=3),
+        ClockRule("D4", "依申请公开：经批准延长答复期限（不超过20个工作日）", 20, Unit.WORKDAYS, "条例第33条第2款"),
+        ClockRule("D5", "申请内容不明确：7个工作日内一次性告知补正", 7, Unit.WORKDAYS, "条例第30条", lead=2),
+        ClockRule("D6", "征求第三方意见：15个工作日", 15, Unit.WORKDAYS, "条例第32条", lead=2),
+        ClockRule("D7", "征求共同制作机关意见：15个工作日（逾期视为同意）", 15, Unit.WORKDAYS, "条例第34条", lead=2),
+        ClockRule(
+            "D12", "特别重大、重大突发事件：5小时内发布权威信息", 5, Unit.HOURS, "国办发〔2016〕80号", confidence="V2"
+        ),
+        ClockRule(
+            "D13", "特别重大、重大突发事件：24小时内举行新闻发布会", 24, Unit.HOURS, "国办发〔2016〕61号", "V2", 4
+        ),
+        ClockRule("D14", "其他政务舆情：48小时内回应", 48, Unit.HOURS, "国办发〔2016〕61号", "V2", 8),
+        ClockRule("D15", "政策解读：文件公开之日起3个工作日内发布", 3, Unit.WORKDAYS, "日人社函〔2019〕20号", "L"),
+    )
+}
+
+
+def _frozen_notices(value: Iterable[Notice]) -> frozenset[Notice]:
+    return frozenset(value)
+
+
+@final
+@attrs.frozen
+class Timer:
+    """One clock running for one subject.
+
+    ``due`` is the moment the time runs out (for working-day clocks: the end of the last working
+    day, Beijing time). ``provisional`` when a weekday-only guess was used for an unknown year.
+    ``remaining_workdays`` is kept while paused.
+    """
+
+    id: str
+    rule_id: str
+    subject_id: str
+    started_at: datetime
+    due: datetime
+    responsible: str = ""
+    status: TimerStatus = TimerStatus.RUNNING
+    provisional: bool = False
+    paused_at: datetime | None = None
+    remaining_workdays: int | None = None
+    extended_days: int = 0
+    extension_approver: str | None = None
+    notified: frozenset[Notice] = attrs.field(factory=frozenset, converter=_frozen_notices)
+    closed_at: datetime | None = None
+
+
+def end_of_day(day: date) -> datetime:
+    """Midnight at the end of ``day`` in Beijing time (the last moment of a working-day deadline)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=BUREAU_TZ)
+
+
+def local_date(moment: datetime) -> date:
+    """The Beijing date of an aware datetime."""
+    return moment.astimezone(BUREAU_TZ).date()
+
+
+def compute_due(
+    rule: ClockRule, start: datetime, calendar: WorkCalendar, *, days: int | None = None
+) -> tuple[datetime, bool]:
+    """When a clock of ``rule`` started at ``start`` runs out, and whether that is provisional.
+
+    Working days are counted from the day after the trigger (the trigger day itself is not
+    counted), as the statutes are read.
+    """
+    if rule.unit is Unit.HOURS:
+        return start + timedelta(hours=days if days is not None else rule.duration), False
+    result = calendar.add_workdays(local_date(start), days if days is not None else rule.duration)
+    return end_of_day(result.date), result.provisional
+
+
+def start_timer(
+    timer_id: str,
+    rule: ClockRule,
+    subject_id: str,
+    start: datetime,
+    calendar: WorkCalendar,
+    *,
+    responsible: str = "",
+) -> Timer:
+    """A new running timer for ``subject_id``."""
+    due, provisional = compute_due(rule, start, calendar)
+    return Timer(timer_id, rule.id, subject_id, start, due, responsible=responsible, provisional=provisional)
+
+
+def pause(timer: Timer, at: datetime, calendar: WorkCalendar) -> Timer:
+    """Stop the clock (e.g. a third-party consultation): remember the working days left."""
+    if timer.status is not TimerStatus.RUNNING:
+        return timer
+    rule = RULES[timer.rule_id]
+    if rule.unit is Unit.HOURS:
+        raise ValueError("hour clocks cannot be paused")
+    # The day the pause starts counts as used; the day it resumes does not (see resume()).
+    due_day = local_date(timer.due) - timedelta(days=1)
+    left = calendar.workdays_between(local_date(at), due_day)
+    return attrs.evolve(timer, status=TimerStatus.PAUSED, paused_at=at, remaining_workdays=max(left, 0))
+
+
+def resume(timer: Timer, at: datetime, calendar: WorkCalendar) -> Timer:
+    """Start the clock again: the working days left are counted from the day after ``at``.
+
+    A pause never shortens a deadline: with nothing left (paused on the due day) the reply is due
+    at the end of the day it resumes, or the next working day.
+    """
+    if timer.status is not TimerStatus.PAUSED or timer.remaining_workdays is None:
+        return timer
+    left = timer.remaining_workdays
+    if left > 0:
+        result = calendar.add_workdays(local_date(at), left)
+        due, provisional = end_of_day(result.date), result.provisional
+    else:
+        day = local_date(at)
+        while not calendar.is_workday(day):
+            day += timedelta(days=1)
+        due, provisional = end_of_day(day), timer.provisional
+    due = max(due, timer.due)
+    return attrs.evolve(
+        timer,
+        status=TimerStatus.RUNNING,
+        due=due,
+        provisional=timer.provisional or provisional,
+        paused_at=None,
+        remaining_workdays=None,
+    )
+
+
+def restart(timer: Timer, at: datetime, calendar: WorkCalendar) -> Timer:
+    """Start the full duration again from ``at`` (补正: 条例第30条); never earlier than before."""
+    rule = RULES[timer.rule_id]
+    due, provisional = compute_due(rule, at, calendar)
+    return attrs.evolve(
+        timer,
+        started_at=at,
+        due=max(due, timer.due),
+        provisional=provisional,
+        status=TimerStatus.RUNNING,
+        paused_at=None,
+        remaining_workdays=None,
+        notified=frozenset(),
+    )
+
+
+def extend(timer: Timer, days: int, approver: str, calendar: WorkCalendar, *, limit: int = 20) -> Timer:
+    """Add ``days`` working days after the current due date, approved by ``approver``."""
+    if days < 1 or timer.extended_days + days > limit:
+        raise ValueError(f"extension must be 1..{limit - timer.extended_days} working days")
+    result = calendar.add_workdays(local_date(timer.due) - timedelta(days=1), days)
+    return attrs.evolve(
+        timer,
+        due=end_of_day(result.date),
+        provisional=timer.provisional or result.provisional,
+        extended_days=timer.extended_days + days,
+        extension_approver=approver,
+        notified=timer.notified - {Notice.APPROACHING, Notice.DUE},
+    )
+
+
+def close(timer: Timer, at: datetime) -> Timer:
+    """The work is done: the clock stops for good."""
+    return attrs.evolve(timer, status=TimerStatus.CLOSED, closed_at=at)
+
+
+def approaching_from(timer: Timer, calendar: WorkCalendar) -> datetime:
+    """When the "approaching" warning is owed: ``lead`` working days (or hours) before due."""
+    rule = RULES[timer.rule_id]
+    if rule.unit is Unit.HOURS:
+        return timer.due - timedelta(hours=rule.lead)
+    day = local_date(timer.due) - timedelta(days=1)
+    counted = 0
+    while counted < rule.lead:
+        day -= timedelta(days=1)
+        if calendar.is_workday(day):
+            counted += 1
+    return end_of_day(day)
+
+
+def evaluate(timer: Timer, now: datetime, calendar: WorkCalendar) -> tuple[Notice, ...]:
+    """The notices owed for ``timer`` at ``now`` that were not given yet, in order."""
+    if timer.status is not TimerStatus.RUNNING:
+        return ()
+    owed: list[Notice] = []
+    rule = RULES[timer.rule_id]
+    if now >= timer.due:
+        owed.append(Notice.MISSED)
+    else:
+        on_due_day = local_date(now) == local_date(timer.due) - timedelta(days=1)
+        last_hour = now >= timer.due - timedelta(hours=1)
+        if on_due_day if rule.unit is Unit.WORKDAYS else last_hour:
+            owed.append(Notice.DUE)
+        if now >= approaching_from(timer, calendar):
+            owed.insert(0, Notice.APPROACHING)
+    return tuple(n for n in owed if n not in timer.notified)

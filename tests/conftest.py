@@ -28,17 +28,6 @@ from gongkai_flow.demo import BUREAU
 #: The moment every fixed-clock test runs at.
 FIXED_NOW = datetime(2019, 6, 3, 9, 30, tzinfo=UTC)
 
-#: The states of the default chain's happy path, in order.
-HAPPY_PATH: tuple[str, ...] = (
-    "drafted",
-    "attribute_review",
-    "legal_review",
-    "section_review",
-    "leader_review",
-    "approved",
-    "published",
-)
-
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -172,8 +161,8 @@ def assert_refused(flow: Flow) -> Callable[..., GongkaiFlowError]:
         assert len(flow.items()) == count_before
         if item_id is not None:
             after = flow.get(item_id)
+            assert before is not None
             assert after == before
-            assert after is not None and before is not None
             assert (after.version, after.state, after.signatures) == (before.version, before.state, before.signatures)
             assert flow.audit(item_id) == audit_before
         return exc

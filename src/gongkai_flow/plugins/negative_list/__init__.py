@@ -1,0 +1,43 @@
+"""Built-in plugin ``negative_list``: 附件1 负面清单 as data, scanners, and the check on the chain.
+
+Keeps non-disclosable information off the website: personal numbers (ID numbers with the GB
+11643 check character, mobiles, bank cards with Luhn, landlines, e-mails), 密级 markings,
+internal-material markers, process information, internal management documents, case files,
+petition markers, disclosure labels contradicting the item, and a 错敏词 dictionary. Each
+finding names its rule (id and version), its category of 附件1, its legal basis, a masked
+excerpt and a Chinese message.
+
+Enable it with ``Flow(plugins=["negative_list"], plugin_config={"negative_list": {...}})``; the
+configuration is described in :mod:`.settings` and ``docs/negative-list.md``. Use
+:class:`Scanner` directly to check a text, or ``gongkai check FILE…`` on the command line.
+Needs the ``negative-list`` extra (``ahocorasick-rs``; ``python-docx`` for Word files).
+"""
+
+from __future__ import annotations
+
+from .catalogue import Category, LegalBasis, Rule, RuleKind, builtin_rules, category, load_categories, rules_version
+from .documents import DocumentError, read_document
+from .plugin import NegativeListPlugin, check_transition, plugin
+from .scanner import ScanContext, Scanner, published_text
+from .settings import AllowList, Settings
+
+__all__ = [
+    "AllowList",
+    "Category",
+    "DocumentError",
+    "LegalBasis",
+    "NegativeListPlugin",
+    "Rule",
+    "RuleKind",
+    "ScanContext",
+    "Scanner",
+    "Settings",
+    "builtin_rules",
+    "category",
+    "check_transition",
+    "load_categories",
+    "plugin",
+    "published_text",
+    "read_document",
+    "rules_version",
+]

@@ -1,0 +1,601 @@
+"""The scanner: every rule over a text in two passes, returning :class:`~gongkai_flow.model.Finding`.
+
+1. **One Aho-Corasick pass** (``ahocorasick-rs``, chosen by measurement — see
+   ``bench/bench_negative_list.py``) finds every word of every rule at once: keyword lists, 错敏词,
+   and the *triggers* of the structural rules (密级 words, 此件, 的请示/的报告, 仅供, labels such as
+   举报人：). Each hit is handed to the handlers of its word, which look only at the hit's
+   neighbourhood (the same line, a few characters around) to confirm it or dismiss it as a
+   near-miss. Nothing loops over keywords and nothing scans the text once per rule. The
+   automaton searches the text's UTF-16 bytes when the text has no character outside the BMP
+   (a character offset is then half a byte offset), the ``str`` API otherwise.
+2. **One regular-expression pass** finds every run of digits that could be a personal number;
+   each run is classified by its shape and validated (GB 11643 check character and birth date,
+   Luhn, mobile ranges). The pass looks for full-width digits too only when the automaton saw
+   one. E-mail addresses are found from their ``@`` only when the text has one.
+
+Spans are character offsets into the scanned text. Excerpts show a few characters of context
+with personal numbers masked, never the number itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Final, final
+
+import ahocorasick_rs
+import attrs
+
+from ...model import PUBLIC_PLATFORMS, DisclosureAttribute, DisclosureItem, Finding, NegativeListCategory, Severity
+from . import validators as v
+from .catalogue import Rule, RuleKind, category
+from .settings import Settings
+
+#: Characters of context shown on each side of a hit in its excerpt.
+EXCERPT_CONTEXT: Final = 12
+#: Longest line (in characters, stripped) still taken for a title or heading.
+HEADING_MAX: Final = 60
+#: Longest raw line (with indentation) that may still hold a heading: longer lines are prose.
+_HEADING_SPAN: Final = 2 * HEADING_MAX
+#: How far before a phone number or e-mail an allow-listed official's name excuses it.
+NAME_REACH: Final = 30
+
+_SENTENCE_PUNCT: Final = frozenset("。；！？!?;")
+_SPACES: Final = " \t\u3000\r\xa0"
+_OPEN: Final = "（(【[〔"
+_CLOSE: Final = "）)】]〕"
+_FULLWIDTH: Final = str.maketrans("０１２３４５６７８９－ｘＸ", "0123456789-xX")
+_WORD_ASCII: Final = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ０１２３４５６７８９")
+_EMAIL_LOCAL: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+
+# A run of digits that may hold separators: the one PII regex pass. The ASCII form is markedly
+# faster; the wide form runs instead when the automaton saw a full-width digit in the text.
+_NUMBER_RUN: Final = re.compile(r"[0-9][0-9 \-]{5,30}[0-9Xx]")
+_NUMBER_RUN_WIDE: Final = re.compile(r"[0-9０-９][0-9０-９ \-－]{5,30}[0-9０-９XxＸｘ]")
+_FULLWIDTH_DIGITS: Final = "０１２３４５６７８９"
+_NOT_DIGIT: Final = re.compile(r"[^0-9]+")
+_CLEAN: Final = re.compile(r"[\n\r\t]|[0-9０-９]{6,}")
+_AREA_CODE_BEFORE: Final = re.compile(r"[（(]0[1-9][0-9]{1,2}[）)][ ]?$")
+_LANDLINE_SHAPE: Final = re.compile(r"0[1-9][0-9]{1,2}-[2-9][0-9]{6,7}(?:-[0-9]{1,4})?")
+_EMAIL_LOCAL_PART: Final = re.compile(r"[A-Za-z0-9._%+\-]+$")
+_EMAIL_DOMAIN: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
+_PERIOD_AFTER_STAR: Final = re.compile(r"[ \u3000]*(?:[0-9０-９]{1,3}[ \u3000]*(?:年|个月|月)|长期)?")
+_LABEL: Final = re.compile(r"此件(不予公开|不公开|依申请公开|主动公开|公开发布|予以公开)")
+_TRAILING_NOTE: Final = re.compile(r"[（(][^（()）]{1,12}[）)]")
+_COPY_NUMBER: Final = re.compile(r"[0-9]{6}")
+
+_WITHHELD_LABELS: Final = {"不予公开": "withheld", "不公开": "withheld", "依申请公开": "on_request"}
+_NAME_STOP: Final = frozenset({"本人", "单位", "企业", "公司", "个人", "待定", "不详", "无", "姓名", "男", "女"})
+_NAME_NOT_FIRST: Final = frozenset("应须需可如的为在对向将按由及和与等是不无有请系并均")
+
+_Handler = Callable[[str, int, int, "ScanContext"], "Finding | None"]
+
+
+@final
+@attrs.frozen
+class ScanContext:
+    """What the scanned text is for: its 公开属性, whether it goes to a public platform, its column.
+
+    The default is the strictest case: 主动公开 content going to the website (what ``gongkai check``
+    assumes for a document on its way to drafting).
+    """
+
+    attribute: DisclosureAttribute | None = DisclosureAttribute.PROACTIVE
+    public: bool = True
+    column: str = ""
+
+    @classmethod
+    def for_item(cls, item: DisclosureItem) -> ScanContext:
+        """The context of a disclosure item on the review chain."""
+        return cls(attribute=item.attribute, public=bool(item.platforms & PUBLIC_PLATFORMS), column=item.column)
+
+    @property
+    def goes_public(self) -> bool:
+        """Whether the text is to be published as 主动公开 on a public platform."""
+        return self.public and self.attribute in (None, DisclosureAttribute.PROACTIVE)
+
+
+def published_text(item: DisclosureItem) -> str:
+    """The text of an item as it is checked: its title, a blank line, then its body.
+
+    Spans of the plugin's findings are offsets into this string.
+    """
+    return f"{item.title}\n\n{item.body}"
+
+
+class _Format(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _blank_or_stars(match: re.Match[str]) -> str:
+    found = match.group()
+    return " " if len(found) == 1 else "*" * len(found)
+
+
+def _clean(fragment: str) -> str:
+    """Line breaks and tabs as spaces, runs of six or more digits as stars (one regex call)."""
+    return _CLEAN.sub(_blank_or_stars, fragment)
+
+
+def excerpt(text: str, start: int, end: int, shown: str | None = None) -> str:
+    """A short excerpt around ``text[start:end]`` (replaced by ``shown``), long digit runs masked."""
+    low = start - EXCERPT_CONTEXT if start > EXCERPT_CONTEXT else 0
+    high = end + EXCERPT_CONTEXT
+    lead = "…" if low else ""
+    tail = "…" if high < len(text) else ""
+    if shown is None:
+        return lead + _clean(text[low:high]) + tail
+    return lead + _clean(text[low:start]) + shown + _clean(text[end:high]) + tail
+
+
+def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return line_start, len(text) if line_end == -1 else line_end
+
+
+def _is_heading(line: str) -> bool:
+    stripped = line.strip(_SPACES)
+    return (
+        0 < len(stripped) <= HEADING_MAX
+        and not any(c in _SENTENCE_PUNCT for c in stripped)
+        and not stripped.endswith(("，", ",", "：", ":", "、"))
+    )
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or char == "·"
+
+
+@final
+class Scanner:
+    """All enabled rules of ``settings``, compiled once; :meth:`scan` is thread-safe and pure."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings if settings is not None else Settings.default()
+        self.rules: dict[str, Rule] = {rule.id: rule for rule in self.settings.rules if rule.enabled}
+        self._basis = {rid: self._basis_of(rule) for rid, rule in self.rules.items()}
+        entries: dict[str, list[_Handler]] = {}
+
+        def add(word: str, handler: _Handler) -> None:
+            entries.setdefault(word, []).append(handler)
+
+        labels = [r for r in self.rules.values() if r.kind is RuleKind.LABEL]
+        if labels:
+            add("此件", self._label_handler())
+        for rule in self.rules.values():
+            match rule.kind:
+                case RuleKind.KEYWORD:
+                    for term in rule.terms:
+                        add(term, self._keyword_handler(rule))
+                case RuleKind.MARKING:
+                    for term in rule.terms:
+                        add(term, self._marking_handler(rule))
+                case RuleKind.PATTERN:
+                    assert rule.trigger is not None  # checked by check_rule
+                    assert rule.pattern is not None
+                    add(rule.trigger, self._pattern_handler(rule, re.compile(rule.pattern)))
+                case RuleKind.HEADING:
+                    for term in rule.terms:
+                        add(term, self._heading_handler(rule))
+                case RuleKind.PERSON:
+                    for term in rule.terms:
+                        for colon in ("：", ":"):
+                            add(term + colon, self._person_handler(rule))
+                case RuleKind.CORRECTION:
+                    for wrong, right in rule.corrections:
+                        add(wrong, self._correction_handler(rule, right))
+                case RuleKind.PII | RuleKind.COPY_NUMBER | RuleKind.LABEL:
+                    pass  # the number pass, the head of the text, the 此件 trigger
+        self._pii = any(r.kind is RuleKind.PII for r in self.rules.values())
+        if self._pii:
+            for digit in _FULLWIDTH_DIGITS:  # no handler: only tells the number pass to widen
+                entries.setdefault(digit, [])
+        #: The words the automaton searches for, and the handlers of each (same order).
+        self.words: tuple[str, ...] = tuple(entries)
+        self._handlers: tuple[tuple[_Handler, ...], ...] = tuple(tuple(entries[w]) for w in self.words)
+        self._automaton = ahocorasick_rs.AhoCorasick(self.words) if self.words else None
+        # The same words as UTF-16 bytes: for text without characters outside the BMP (nearly all
+        # Chinese text) a byte offset is twice a character offset, and searching the bytes saves
+        # the str API's conversion of offsets — about twice as fast (bench/bench_negative_list.py).
+        self._automaton16 = (
+            ahocorasick_rs.BytesAhoCorasick([w.encode("utf-16-le", "surrogatepass") for w in self.words])
+            if self.words
+            else None
+        )
+        self._wide = frozenset(i for i, w in enumerate(self.words) if w in _FULLWIDTH_DIGITS)
+        self._copy_number = self.rules.get("negative_list.secrecy.copy_number")
+
+    # -- public API -----------------------------------------------------------------------
+
+    def scan(self, text: str, context: ScanContext | None = None) -> list[Finding]:
+        """Every finding in ``text``, ordered by position; overlapping hits of one rule counted once."""
+        ctx = context if context is not None else ScanContext()
+        findings: list[Finding] = []
+        wide = False
+        if self._automaton is not None and self._automaton16 is not None and text:
+            handlers = self._handlers
+            data = text.encode("utf-16-le", "surrogatepass")
+            halve = len(data) == 2 * len(text)  # no surrogate pairs: offsets map one to one
+            if halve:
+                matches = self._automaton16.find_matches_as_indexes(data, overlapping=True)
+            else:
+                matches = self._automaton.find_matches_as_indexes(text, overlapping=True)
+            for index, start, end in matches:
+                if halve:
+                    if start & 1:
+                        continue  # a match straddling two UTF-16 code units is no match
+                    start >>= 1
+                    end >>= 1
+                for handler in handlers[index]:
+                    finding = handler(text, start, end, ctx)
+                    if finding is not None:
+                        findings.append(finding)
+            wide = not self._wide.isdisjoint([m[0] for m in matches])
+        if self._pii:
+            self._scan_numbers(text, findings, _NUMBER_RUN_WIDE if wide else _NUMBER_RUN)
+            if "@" in text or "＠" in text:
+                self._scan_emails(text, findings)
+        if self._copy_number is not None:
+            self._scan_copy_number(text, findings)
+        return _dedupe(findings)
+
+    def scan_item(self, item: DisclosureItem) -> list[Finding]:
+        """Scan an item's :func:`published_text` in the item's own context."""
+        return self.scan(published_text(item), ScanContext.for_item(item))
+
+    # -- building findings ----------------------------------------------------------------
+
+    @staticmethod
+    def _basis_of(rule: Rule) -> str | None:
+        if rule.basis:
+            return rule.basis
+        return category(rule.category).citation if rule.category is not None else None
+
+    def _finding(
+        self,
+        rule: Rule,
+        span: tuple[int, int],
+        shown: str,
+        *,
+        severity: Severity | None = None,
+        message: str | None = None,
+        **fields: str,
+    ) -> Finding:
+        return Finding(
+            rule_id=rule.id,
+            severity=severity or rule.severity,
+            message=message if message is not None else rule.message.format_map(_Format(fields)),
+            rule_version=rule.version,
+            category=rule.category,
+            span=span,
+            excerpt=shown,
+            legal_basis=self._basis[rule.id],
+        )
+
+    # -- handlers of automaton hits --------------------------------------------------------
+
+    def _keyword_handler(self, rule: Rule) -> _Handler:
+        before, after, heading_only = rule.exclude_before, rule.exclude_after, rule.heading_only
+        consultation = rule.category is NegativeListCategory.PROCESS
+        columns = self.settings.consultation_columns
+        messages: dict[str, str] = {}  # one message per word: the words are few, their hits many
+
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+            if before and any(text.startswith(b, start - len(b)) for b in before if start >= len(b)):
+                return None
+            if after and any(text.startswith(a, end) for a in after):
+                return None
+            if heading_only:
+                line_start, line_end = _line_bounds(text, start, end)
+                if line_end - line_start > _HEADING_SPAN or not _is_heading(text[line_start:line_end]):
+                    return None
+            severity = None
+            if consultation and ctx.column and any(c in ctx.column for c in columns):
+                severity = Severity.INFO
+            term = text[start:end]
+            message = messages.get(term)
+            if message is None:
+                message = messages[term] = rule.message.format_map(_Format(term=term))
+            return self._finding(rule, (start, end), excerpt(text, start, end), severity=severity, message=message)
+
+        return handle
+
+    def _marking_handler(self, rule: Rule) -> _Handler:
+        before = rule.exclude_before
+
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+            size = len(text)
+            j = end
+            while j < size and text[j] in " \u3000":
+                j += 1
+            following = text[j] if j < size else "\n"
+            if following in "★☆":
+                period = _PERIOD_AFTER_STAR.match(text, j + 1)
+                stop = period.end() if period else j + 1
+            elif following in "\r\n" or following in _CLOSE:  # cheap test first: most hits are prose
+                bracketed = start > 0 and text[start - 1] in _OPEN and end < size and text[end] in _CLOSE
+                line_start, line_end = _line_bounds(text, start, end)
+                alone = text[line_start:line_end].strip(_SPACES + _OPEN + _CLOSE) == text[start:end]
+                if not (bracketed or alone):
+                    return None
+                stop = end
+            else:
+                return None
+            if any(text.startswith(b, start - len(b)) for b in before if start >= len(b)):
+                return None
+            return self._finding(rule, (start, stop), excerpt(text, start, stop), term=text[start:stop])
+
+        return handle
+
+    def _pattern_handler(self, rule: Rule, pattern: re.Pattern[str]) -> _Handler:
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+            match = pattern.match(text, start)
+            if match is None or match.end() == start:
+                return None
+            span = match.span()
+            return self._finding(rule, span, excerpt(text, *span), term=match.group())
+
+        return handle
+
+    def _heading_handler(self, rule: Rule) -> _Handler:
+        allow = rule.allow
+
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+            line_start, line_end = _line_bounds(text, start, end)
+            if line_end - line_start > _HEADING_SPAN:
+                return None
+            rest = text[end:line_end].strip(_SPACES)
+            if rest and _TRAILING_NOTE.fullmatch(rest) is None:
+                return None
+            line = text[line_start:line_end]
+            if not _is_heading(line) or any(a in line for a in allow):
+                return None
+            title = line.strip(_SPACES)
+            first = line_start + line.index(title[0])
+            span = (first, first + len(title))
+            return self._finding(rule, span, _clean(title), term=title)
+
+        return handle
+
+    def _label_handler(self) -> _Handler:
+        conflict = self.rules.get("negative_list.label.conflict")
+        mismatch = self.rules.get("negative_list.label.mismatch")
+
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+            match = _LABEL.match(text, start)
+            if match is None:
+                return None
+            s, e = match.span()
+            if s > 0 and text[s - 1] in _OPEN and e < len(text) and text[e] in _CLOSE:
+                s, e = s - 1, e + 1
+            label = text[s:e]
+            said = _WITHHELD_LABELS.get(match.group(1), "proactive")
+            if said != "proactive" and ctx.goes_public:
+                rule = conflict
+            elif ctx.attribute is not None and said != ctx.attribute.value:
+                rule = mismatch
+            else:
+                rule = None
+            if rule is None:
+                return None
+            return self._finding(rule, (s, e), excerpt(text, s, e), term=label, label=label)
+
+        return handle
+
+    def _person_handler(self, rule: Rule) -> _Handler:
+        names = self.settings.allow.names
+
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+            j = end
+            while j < len(text) and text[j] in _SPACES:
+                j += 1
+            k = j
+            while k < len(text) and k - j < 4 and _is_cjk(text[k]):
+                k += 1
+            name = text[j:k]
+            if len(name) < 2 or "某" in name or name in _NAME_STOP or name[0] in _NAME_NOT_FIRST:
+                return None
+            if k < len(text) and text[k] in "*＊×Xx○":
+                return None  # already masked (张**)
+            if any(name.startswith(n) for n in names):
+                return None
+            masked = v.mask_name(name)
+            label = text[start:end]
+            return self._finding(rule, (start, k), excerpt(text, start, k, label + masked), masked=label + masked)
+
+        return handle
+
+    def _correction_handler(self, rule: Rule, right: str) -> _Handler:
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+            return self._finding(rule, (start, end), excerpt(text, start, end), term=text[start:end], right=right)
+
+        return handle
+
+    # -- personal numbers -----------------------------------------------------------------
+
+    def _scan_numbers(self, text: str, findings: list[Finding], pattern: re.Pattern[str]) -> None:
+        n = len(text)
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if (start and text[start - 1] in _WORD_ASCII) or (end < n and text[end] in _WORD_ASCII):
+                continue
+            token = match.group()
+            if not token.isascii():
+                token = token.translate(_FULLWIDTH)
+            elif token.isdigit():
+                if _may_be_personal(token):
+                    self._classify_digits(text, start, token, findings)
+                continue
+            self._classify(text, start, token, findings, split=True)
+
+    def _classify(self, text: str, start: int, token: str, findings: list[Finding], *, split: bool) -> None:
+        if " " not in token and "-" not in token:
+            self._classify_digits(text, start, token, findings)
+            return
+        if _LANDLINE_SHAPE.fullmatch(token):
+            self._emit_phone("negative_list.pii.landline", text, start, start + len(token), token, findings)
+            return
+        parts = re.split(r"[ -]+", token)
+        if parts[0] == "86" and len(parts) > 1:
+            parts = parts[1:]
+        lengths = [len(p) for p in parts]
+        digits = "".join(parts)
+        end = start + len(token)
+        if lengths == [3, 4, 4] and v.is_mobile(digits):
+            self._emit_phone("negative_list.pii.mobile", text, start, end, digits, findings)
+            return
+        if lengths == [6, 8, 4] and self._classify_digits(text, start, digits, findings, end=end):
+            return
+        if (
+            len(parts) >= 4
+            and all(x == 4 for x in lengths[:-1])
+            and 1 <= lengths[-1] <= 4
+            and v.is_valid_bank_card(digits)
+        ):
+            self._emit("negative_list.pii.bank_card", text, start, end, v.mask_middle(digits, 4, 4), findings)
+            return
+        if split:
+            for part in re.finditer(r"[^ -]+", token):
+                if len(part.group()) >= 7:
+                    self._classify(text, start + part.start(), part.group(), findings, split=False)
+
+    def _classify_digits(
+        self, text: str, start: int, digits: str, findings: list[Finding], *, end: int | None = None
+    ) -> bool:
+        stop = start + len(digits) if end is None else end
+        size = len(digits)
+        if size == 18:
+            if v.is_valid_id18(digits):
+                return self._emit("negative_list.pii.id_card", text, start, stop, v.mask_middle(digits, 6, 4), findings)
+            if v.is_valid_bank_card(digits):
+                return self._emit(
+                    "negative_list.pii.bank_card", text, start, stop, v.mask_middle(digits, 4, 4), findings
+                )
+            if v.id18_birth_date_valid(digits):
+                return self._emit(
+                    "negative_list.pii.id_card_suspect", text, start, stop, v.mask_middle(digits, 6, 4), findings
+                )
+            return False
+        if not digits.isdigit():
+            return False
+        if size == 15 and v.is_valid_id15(digits):
+            return self._emit("negative_list.pii.id_card_15", text, start, stop, v.mask_middle(digits, 6, 3), findings)
+        if 16 <= size <= 19 and v.is_valid_bank_card(digits):
+            return self._emit("negative_list.pii.bank_card", text, start, stop, v.mask_middle(digits, 4, 4), findings)
+        if size == 11 and v.is_mobile(digits):
+            return self._emit_phone("negative_list.pii.mobile", text, start, stop, digits, findings)
+        if size == 13 and digits.startswith("86") and v.is_mobile(digits[2:]):
+            return self._emit_phone("negative_list.pii.mobile", text, start, stop, digits[2:], findings)
+        if size in (7, 8):
+            area = _AREA_CODE_BEFORE.search(text, max(0, start - 8), start)
+            if area is not None and digits[0] != "0":
+                code = _digits_only(area.group())
+                return self._emit_phone(
+                    "negative_list.pii.landline", text, area.start(), stop, f"{code}-{digits}", findings
+                )
+            return False
+        if size in (10, 11, 12) and digits[0] == "0" and digits[1] != "0":
+            return self._emit_phone("negative_list.pii.landline", text, start, stop, digits, findings)
+        return False
+
+    def _near_allowed_name(self, text: str, start: int) -> bool:
+        names = self.settings.allow.names
+        if not names:
+            return False
+        window_start = max(0, start - NAME_REACH, text.rfind("\n", 0, start) + 1)
+        window = text[window_start:start]
+        return any(name in window for name in names)
+
+    def _emit_phone(self, rule_id: str, text: str, start: int, end: int, number: str, findings: list[Finding]) -> bool:
+        if self.settings.allow.allows_phone(number) or self._near_allowed_name(text, start):
+            return True
+        digits = _digits_only(number)
+        masked = v.mask_middle(digits, 3, 4) if rule_id.endswith("mobile") else v.mask_middle(digits, 4, 3)
+        return self._emit(rule_id, text, start, end, masked, findings)
+
+    def _emit(self, rule_id: str, text: str, start: int, end: int, masked: str, findings: list[Finding]) -> bool:
+        rule = self.rules.get(rule_id)
+        if rule is not None:
+            findings.append(self._finding(rule, (start, end), excerpt(text, start, end, masked), masked=masked))
+        return True
+
+    def _scan_emails(self, text: str, findings: list[Finding]) -> None:
+        for at in ("@", "＠"):
+            i = text.find(at)
+            while i != -1:
+                self._email_at(text, i, findings)
+                i = text.find(at, i + 1)
+
+    def _email_at(self, text: str, at: int, findings: list[Finding]) -> None:
+        domain = _EMAIL_DOMAIN.match(text, at + 1)
+        if domain is None:
+            return
+        local = _EMAIL_LOCAL_PART.search(text, max(0, at - 65), at)
+        if local is None:
+            return
+        j = local.start()
+        if at - j > 64 or (j > 0 and text[j - 1] in _EMAIL_LOCAL):
+            return  # a local part longer than RFC 5321 allows: not an address
+        address = text[j:at] + "@" + domain.group()
+        if self.settings.allow.allows_email(address) or self._near_allowed_name(text, j):
+            return
+        self._emit("negative_list.pii.email", text, j, domain.end(), v.mask_email(address), findings)
+
+    def _scan_copy_number(self, text: str, findings: list[Finding]) -> None:
+        rule = self._copy_number
+        assert rule is not None
+        offset = 0
+        seen = 0
+        for line in text[:300].split("\n"):
+            stripped = line.strip(_SPACES)
+            if stripped:
+                seen += 1
+                if _COPY_NUMBER.fullmatch(stripped):
+                    start = offset + line.index(stripped)
+                    span = (start, start + 6)
+                    findings.append(self._finding(rule, span, stripped, term=stripped))
+                if seen >= 3:
+                    return
+            offset += len(line) + 1
+
+
+def _may_be_personal(digits: str) -> bool:
+    """A cheap first look at a run of plain digits: could it be a personal number at all?
+
+    Amounts, statistics, 文号 and codes are dismissed by length and first digits before any
+    validator runs: landlines with an area code start with 0, 13-digit mobiles with 86, bank
+    cards with a card-scheme prefix.
+    """
+    size = len(digits)
+    if size in (7, 8, 15, 18):
+        return True
+    if size == 11:
+        return digits[0] in "01"
+    if size in (10, 12):
+        return digits[0] == "0"
+    if size == 13:
+        return digits.startswith("86")
+    if 16 <= size <= 19:
+        return digits.startswith(v.BANK_CARD_PREFIXES)
+    return False
+
+
+def _digits_only(text: str) -> str:
+    return _NOT_DIGIT.sub("", text)
+
+
+def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    """Order by position; drop a hit of a rule lying inside an earlier hit of the same rule."""
+    ordered = sorted(findings, key=lambda f: (f.span[0], -f.span[1], f.rule_id) if f.span else (0, 0, f.rule_id))
+    reach: dict[str, int] = {}
+    out: list[Finding] = []
+    for finding in ordered:
+        assert finding.span is not None
+        end = reach.get(finding.rule_id, -1)
+        if finding.span[1] <= end:
+            continue
+        reach[finding.rule_id] = max(end, finding.span[1])
+        out.append(finding)
+    return out

@@ -50,6 +50,7 @@ from .model import (
     Finding,
     ItemKind,
     NegativeListCategory,
+    Override,
     ReturnMark,
     Role,
     Signature,
@@ -281,6 +282,10 @@ class Workflow:
         except (TypeError, ValueError) as exc:
             raise errors.InvalidFieldError(f"表单字段有误：{exc}", item_id=item.id) from exc
         validate_form(edited)
+        if actor.section not in edited.sections:
+            raise errors.SectionScopeError(
+                f"{actor.name}属于{actor.section}，修改后的责任科室须包含本科室。", item_id=item.id, actor_id=actor.id
+            )
         new_hash = compute_content_hash(edited)
         changed = tuple(name for name in sorted(changes) if getattr(item, name) != getattr(edited, name))
         now = self.clock()
@@ -311,10 +316,14 @@ class Workflow:
         actor: Actor,
         *,
         opinion: str | None = None,
+        overrides: Mapping[str, str] | None = None,
     ) -> Outcome:
         """Take ``action`` on ``item`` as ``actor``; return the outcome or raise a typed error.
 
         Refusals raise before anything is built, so a refused action leaves no trace.
+        ``overrides`` (rule id → reason) lets an attribute reviewer pass the blocking findings of
+        those rules; each one used is recorded on the audit entry and on the item, bound to the
+        content hash, and later stages (publication) honour it while the content is unchanged.
         """
         chain = self.chain_of(item)
         step = self._step(chain, item, action)
@@ -322,6 +331,7 @@ class Workflow:
         opinion = (opinion or "").strip() or None
         if step.opinion_required and opinion is None:
             raise errors.OpinionRequiredError(f"{action.label}须填写意见。", item_id=item.id, action=action.value)
+        requested = self._requested_overrides(item, actor, overrides)
         current_hash = item.content_hash
         if action is Action.SUBMIT or action is Action.PUBLISH:
             # Recompute: the stored hash is only trusted up to here.
@@ -329,7 +339,9 @@ class Workflow:
         self._check_rules(chain, step, item, current_hash)
 
         trigger, signatures, returned = self._route(chain, step, item, actor, current_hash, opinion)
-        findings = self._run_checks(item, action, actor, step.dest, opinion)
+        kept = tuple(o for o in item.overrides if o.content_hash == current_hash)
+        honoured = {o.rule_id for o in kept} | set(requested)
+        findings = self._run_checks(item, action, actor, step.dest, opinion, honoured=honoured)
 
         token = _Token(item.state)
         try:
@@ -344,6 +356,8 @@ class Workflow:
             "returned": returned,
             "content_hash": current_hash,
         }
+        new_overrides = self._record_overrides(item, actor, requested, findings, current_hash, now)
+        changes["overrides"] = (*kept, *new_overrides)
         if action is Action.PUBLISH:
             changes["published_at"] = now
         elif action is Action.CLASSIFY:
@@ -374,6 +388,7 @@ class Workflow:
             opinion=opinion,
             signed=step.signs,
             content_hash=current_hash,
+            overrides=new_overrides,
         )
         return Outcome(
             item=new_item,
@@ -526,6 +541,7 @@ class Workflow:
                 section=actor.section,
                 content_hash=current_hash,
                 at=self.clock(),
+                opinion=opinion,
             )
             signatures = (*(s for s in signatures if s.actor_id != actor.id or s.stage != item.state), signature)
             if chain.stage(item.state).countersign:
@@ -536,15 +552,84 @@ class Workflow:
                     trigger = _COUNTERSIGN
         return trigger, signatures, returned
 
+    @staticmethod
+    def _requested_overrides(item: DisclosureItem, actor: Actor, overrides: Mapping[str, str] | None) -> dict[str, str]:
+        """The overrides asked for, checked: only an attribute reviewer, each with a reason."""
+        if not overrides:
+            return {}
+        if not actor.has_role(Role.ATTRIBUTE_REVIEWER):
+            raise errors.OverrideNotAllowedError(
+                f"{actor.name}不是“{Role.ATTRIBUTE_REVIEWER.label}”，不能解除《{item.title}》发布前检查的阻断。",
+                item_id=item.id,
+                actor_id=actor.id,
+            )
+        requested: dict[str, str] = {}
+        for rule_id, reason in overrides.items():
+            text = reason.strip() if isinstance(reason, str) else ""
+            if not isinstance(rule_id, str) or not rule_id.strip() or not text:
+                raise errors.OverrideReasonRequiredError(
+                    f"解除检查规则“{rule_id}”的阻断须填写理由。", item_id=item.id, rule_id=str(rule_id)
+                )
+            requested[rule_id.strip()] = text
+        return requested
+
+    @staticmethod
+    def _record_overrides(
+        item: DisclosureItem,
+        actor: Actor,
+        requested: Mapping[str, str],
+        findings: tuple[Finding, ...],
+        content_hash: str,
+        now: datetime,
+    ) -> tuple[Override, ...]:
+        """The overrides that let a blocking finding pass in this transition, to be audited."""
+        recorded = []
+        for rule_id, reason in requested.items():
+            passed = [f.message for f in findings if f.blocking and f.rule_id == rule_id]
+            if passed:
+                recorded.append(
+                    Override(
+                        rule_id=rule_id,
+                        reason=reason,
+                        actor_id=actor.id,
+                        actor_name=actor.name,
+                        stage=item.state,
+                        content_hash=content_hash,
+                        at=now,
+                        message="；".join(dict.fromkeys(passed)),
+                    )
+                )
+        return tuple(recorded)
+
     def _run_checks(
-        self, item: DisclosureItem, action: Action, actor: Actor, target: str, opinion: str | None
+        self,
+        item: DisclosureItem,
+        action: Action,
+        actor: Actor,
+        target: str,
+        opinion: str | None,
+        *,
+        honoured: frozenset[str] | set[str] = frozenset(),
     ) -> tuple[Finding, ...]:
         if not transition_requested.has_receivers_for(self):
             return ()
         payload = TransitionRequested(item=item, action=action, actor=actor, target=target, opinion=opinion)
         findings: list[Finding] = []
+        receiver: object = None
         try:
-            results = transition_requested.send(self, event=payload)
+            for receiver, result in transition_requested.send(self, event=payload):
+                if result is None:
+                    continue
+                if isinstance(result, Finding):  # a lone finding instead of a list: accept it
+                    result = (result,)
+                # Iterating inside the try: a generator receiver may raise only now.
+                for finding in result:
+                    if not isinstance(finding, Finding):
+                        raise errors.CheckFailedError(
+                            f"检查插件 {getattr(receiver, '__qualname__', receiver)!s} 返回了无法识别的结果。",
+                            item_id=item.id,
+                        )
+                    findings.append(finding)
         except errors.GongkaiFlowError:
             raise
         except Exception as exc:  # fail closed: a broken check never lets content through
@@ -553,17 +638,7 @@ class Workflow:
                 item_id=item.id,
                 action=action.value,
             ) from exc
-        for receiver, result in results:
-            if result is None:
-                continue
-            for finding in result:
-                if not isinstance(finding, Finding):
-                    raise errors.CheckFailedError(
-                        f"检查插件 {getattr(receiver, '__qualname__', receiver)!s} 返回了无法识别的结果。",
-                        item_id=item.id,
-                    )
-                findings.append(finding)
-        blocking = [f for f in findings if f.blocking]
+        blocking = [f for f in findings if f.blocking and f.rule_id not in honoured]
         if blocking:
             lines = "；".join(f.message for f in blocking)
             raise errors.TransitionBlockedError(
@@ -657,6 +732,7 @@ class Workflow:
         opinion: str | None = None,
         signed: bool = False,
         content_hash: str | None = None,
+        overrides: tuple[Override, ...] = (),
     ) -> AuditEntry:
         return AuditEntry(
             item_id=item.id,
@@ -673,4 +749,5 @@ class Workflow:
             event_id=event_id,
             opinion=opinion,
             signed=signed,
+            overrides=overrides,
         )

@@ -213,6 +213,18 @@ class DuplicateSignerError(AuthorizationError):
     code = "auth.duplicate_signer"
 
 
+class OverrideNotAllowedError(AuthorizationError):
+    """Only an attribute reviewer (保密及公开属性审核人) may override a blocking finding."""
+
+    code = "auth.override_not_allowed"
+
+
+class OverrideReasonRequiredError(WorkflowError):
+    """An override of a blocking finding needs a rule id and a written reason."""
+
+    code = "rule.override_reason_required"
+
+
 class TransitionBlockedError(WorkflowError):
     """A check-phase receiver reported a blocking finding."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, final
@@ -223,6 +224,25 @@ class Finding:
         return self.severity is Severity.BLOCK
 
 
+@final
+@attrs.frozen
+class Override:
+    """An attribute reviewer let the blocking findings of one rule pass, with a recorded reason.
+
+    Bound to the content it was given for: later stages (publication) honour it only while the
+    item's content hash is still ``content_hash``. ``message`` says what was overridden.
+    """
+
+    rule_id: str
+    reason: str
+    actor_id: str
+    actor_name: str
+    stage: str
+    content_hash: str
+    at: datetime
+    message: str = ""
+
+
 #: The fields whose values make up an item's content: a change to any voids earlier approvals.
 CONTENT_FIELDS: tuple[str, ...] = (
     "title",
@@ -284,6 +304,7 @@ class DisclosureItem:
     content_hash: str = ""
     signatures: tuple[Signature, ...] = ()
     returned: ReturnMark | None = None
+    overrides: tuple[Override, ...] = ()
 
     @property
     def lead_section(self) -> str:
@@ -295,24 +316,28 @@ class DisclosureItem:
         return tuple(s for s in self.signatures if s.stage == stage)
 
 
+def _canonical(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, frozenset):
+        return sorted(_canonical(v) for v in value)
+    if isinstance(value, tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 def compute_content_hash(item: DisclosureItem) -> str:
-    """SHA-256 over the item's content fields, in a fixed order and an unambiguous encoding."""
-    parts: list[str] = []
-    for name in CONTENT_FIELDS:
-        value = getattr(item, name)
-        if isinstance(value, enum.Enum):
-            text = str(value.value)
-        elif isinstance(value, frozenset):
-            text = ",".join(sorted(str(v.value) for v in value))
-        elif isinstance(value, tuple):
-            text = ",".join(value)
-        elif value is None:
-            text = "\x00"
-        else:
-            text = str(value)
-        # Length-prefixing keeps ("ab", "c") and ("a", "bc") apart.
-        parts.append(f"{len(text)}:{text}")
-    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
+    """SHA-256 over the item's content fields, in a fixed order and an unambiguous encoding.
+
+    The fields are encoded as one JSON array: strings are quoted and escaped, lists stay lists and
+    ``None`` is ``null``, so no two different contents share an encoding.
+    """
+    values = [_canonical(getattr(item, name)) for name in CONTENT_FIELDS]
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    # surrogatepass: a lone surrogate in pasted text must hash, not crash.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @final
@@ -338,6 +363,7 @@ class AuditEntry:
     event_id: str
     opinion: str | None = None
     signed: bool = False
+    overrides: tuple[Override, ...] = ()
 
 
 def form_signatures(entries: Iterable[AuditEntry], content_hash: str) -> dict[str, list[AuditEntry]]:

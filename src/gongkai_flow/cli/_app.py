@@ -37,7 +37,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     """
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="gongkai", standalone_mode=False)
+        # standalone_mode=False hands exceptions to us, and returns ctx.exit()'s status instead of exiting.
+        status = cli.main(args=list(argv) if argv is not None else None, prog_name="gongkai", standalone_mode=False)
+        if isinstance(status, int) and status:
+            sys.exit(status)
     except GongkaiFlowError as exc:
         err.print(f"[red]错误[/red]［{exc.code}］：{exc.message}", markup=True)
         sys.exit(EXIT_REFUSED)

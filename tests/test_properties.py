@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import attrs
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule

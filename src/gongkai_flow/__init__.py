@@ -35,16 +35,26 @@ from .plugins import PluginRegistry
 from .service import Flow
 from .storage import MemoryRepository
 from .storage import Repository
+from .storage import AuditReport
+from .storage import Database
+from .storage import SqlOutbox
+from .storage import SqlRepository
+from .storage.errors import StorageError
+from .dispatch import Dispatcher
+from .dispatch import RetryPolicy
 
 __all__ = [
     "Action",
     "ActionOption",
     "Actor",
     "AuditEntry",
+    "AuditReport",
     "ChainDefinition",
     "ChainSet",
+    "Database",
     "DisclosureAttribute",
     "DisclosureItem",
+    "Dispatcher",
     "Finding",
     "Flow",
     "GongkaiFlowError",
@@ -57,12 +67,16 @@ __all__ = [
     "Plugin",
     "PluginRegistry",
     "Repository",
+    "RetryPolicy",
     "Role",
     "Scope",
     "Severity",
+    "SqlOutbox",
+    "SqlRepository",
     "Stage",
     "StaleItemError",
     "Step",
+    "StorageError",
     "TransitionBlockedError",
     "Workflow",
     "WorkflowError",

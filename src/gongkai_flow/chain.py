@@ -35,6 +35,16 @@ class Action(_Labelled):
     ABOLISH = "abolish", "废止"
     EXPIRE = "expire", "标注失效"
     RETRACT = "retract", "撤下"
+    # 依申请公开 (the request chain)
+    ACCEPT = "accept", "受理"
+    REQUEST_CORRECTION = "request_correction", "告知补正"
+    RECEIVE_CORRECTION = "receive_correction", "收到补正"
+    ABANDON = "abandon", "视为放弃"
+    CONSULT = "consult", "征求意见"
+    RECEIVE_OPINIONS = "receive_opinions", "收到意见"
+    EXTEND = "extend", "延长答复期限"
+    REPLY = "reply", "答复"
+    ARCHIVE = "archive", "归档"
 
 
 class Scope(enum.Enum):
@@ -139,6 +149,12 @@ class ChainDefinition:
     def steps_from(self, source: str) -> tuple[Step, ...]:
         """Every step leaving ``source``, in definition order."""
         return tuple(s for s in self.steps if s.source == source)
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        """Every action the chain uses, in :class:`Action` order."""
+        used = {s.action for s in self.steps}
+        return tuple(a for a in Action if a in used)
 
     def return_targets(self) -> tuple[str, ...]:
         """Stages that can return an item to its drafter: a resubmission may go straight back."""
@@ -365,6 +381,39 @@ def news_chain() -> ChainDefinition:
     )
 
 
+def request_chain() -> ChainDefinition:
+    """依申请公开: 登记 → (补正) → 审查办理 ⇄ 征求意见 → 答复 → 归档 (条例第29–45条)."""
+    officer = Role.REQUEST_OFFICER
+    return ChainDefinition(
+        id="request",
+        version=1,
+        label="依申请公开办理",
+        initial="registered",
+        stages=(
+            Stage("registered", "已登记"),
+            Stage("correction_requested", "待补正"),
+            Stage("reviewing", "审查办理"),
+            Stage("consulting", "征求意见"),
+            Stage("replied", "已答复"),
+            Stage("archived", "已归档", terminal=True),
+            Stage("abandoned", "视为放弃", terminal=True),
+        ),
+        steps=(
+            Step("registered", Action.ACCEPT, "reviewing", officer),
+            Step("registered", Action.REQUEST_CORRECTION, "correction_requested", officer, opinion_required=True),
+            Step("registered", Action.REPLY, "replied", officer),
+            Step("correction_requested", Action.RECEIVE_CORRECTION, "reviewing", officer),
+            Step("correction_requested", Action.ABANDON, "abandoned", officer, opinion_required=True),
+            Step("correction_requested", Action.REPLY, "replied", officer),
+            Step("reviewing", Action.CONSULT, "consulting", officer, opinion_required=True),
+            Step("reviewing", Action.EXTEND, "reviewing", Role.DISCLOSURE_HEAD, opinion_required=True),
+            Step("reviewing", Action.REPLY, "replied", officer),
+            Step("consulting", Action.RECEIVE_OPINIONS, "reviewing", officer, opinion_required=True),
+            Step("replied", Action.ARCHIVE, "archived", officer),
+        ),
+    )
+
+
 @final
 class ChainSet:
     """The chains a workflow knows, every version of each, and which kind takes which route."""
@@ -387,8 +436,8 @@ class ChainSet:
 
     @classmethod
     def standard(cls) -> ChainSet:
-        """The bureau's chains: the full review form, and the news route for 新闻宣传类."""
-        return cls([default_chain(), news_chain()], routes={ItemKind.NEWS: "news"})
+        """The bureau's chains: the review form, the news route for 新闻宣传类, and 依申请公开."""
+        return cls([default_chain(), news_chain(), request_chain()], routes={ItemKind.NEWS: "news"})
 
     def add(self, chain: ChainDefinition) -> None:
         """Register a chain version; new items on its id start on the highest version."""

@@ -1,20 +1,34 @@
-"""Delivering stored events to effect receivers.
+"""Delivering stored events to effect receivers, after the change that produced them committed.
 
-Effects run after the change is stored: the dispatcher reads pending events from the
-repository's outbox and sends each on its effect signal, with the workflow as sender. A receiver
-that raises does not stop the others; its failure is reported (and, with durable storage,
-retried). Receivers must be idempotent by ``event.event_id``.
+The dispatcher takes events from an :class:`~gongkai_flow.storage.base.OutboxStore` one at a
+time, oldest first, and sends each on its effect signal with the workflow as sender. Every
+receiver is tracked on its own:
+
+* a receiver that raises has the failure recorded on its delivery row and is tried again later,
+  with exponential backoff (:class:`RetryPolicy`); the other receivers of the same event are not
+  held back, and a receiver that already succeeded is never called again for that event;
+* after ``max_attempts`` failures the delivery is *dead-lettered*: it stops being retried and
+  shows in ``gongkai dispatch --status`` until somebody retries it (``--retry-dead``).
+
+While a worker holds an event, no other worker can take it (PostgreSQL: ``FOR UPDATE SKIP
+LOCKED``), so several workers never deliver one event twice to a receiver. A worker that dies
+mid-delivery loses nothing: its claim is released and the event is delivered again — which is
+why receivers must be idempotent by ``event.event_id``.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, final
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, final
 
 import attrs
 
 from .events import Event
 from .signals import EFFECT_SIGNALS
+from .storage.base import Claim, DeliveryState, OutboxStatus, OutboxStore
 
 if TYPE_CHECKING:
     from .engine import Workflow
@@ -26,21 +40,51 @@ log = logging.getLogger(__name__)
 @final
 @attrs.frozen
 class DeliveryFailure:
-    """One receiver failed on one event."""
+    """One receiver failed on one event (``will_retry`` false: it was dead-lettered)."""
 
     event_id: str
     event_type: str
     receiver: str
     error: str
+    attempts: int = 1
+    will_retry: bool = True
 
 
 @final
 @attrs.frozen
 class DispatchReport:
-    """What one dispatch run did."""
+    """What one dispatch run did: how many events it handled, and what failed."""
 
     delivered: int
     failures: tuple[DeliveryFailure, ...] = ()
+
+    @property
+    def dead(self) -> tuple[DeliveryFailure, ...]:
+        """The failures that used up their last try in this run."""
+        return tuple(f for f in self.failures if not f.will_retry)
+
+    def __add__(self, other: DispatchReport) -> DispatchReport:
+        return DispatchReport(self.delivered + other.delivered, self.failures + other.failures)
+
+
+@final
+@attrs.frozen
+class RetryPolicy:
+    """How often and how patiently a failing receiver is retried.
+
+    Try ``n`` (counting from 1) waits ``base_delay * 2 ** (n - 1)``, at most ``max_delay``, before
+    the next; after ``max_attempts`` tries the delivery is dead-lettered.
+    """
+
+    max_attempts: int = attrs.field(default=10, validator=attrs.validators.ge(1))
+    base_delay: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(hours=6)
+
+    def delay(self, attempts: int) -> timedelta:
+        """How long to wait after the ``attempts``-th failed try."""
+        if attempts >= 40:  # 2**40 overflows any sane delay; the cap applies long before
+            return self.max_delay
+        return min(self.base_delay * (1 << (attempts - 1)), self.max_delay)
 
 
 def receiver_name(receiver: object) -> str:
@@ -50,23 +94,173 @@ def receiver_name(receiver: object) -> str:
     return f"{module}.{qualname}"
 
 
+def named_receivers(workflow: Workflow, event_type: type[Event]) -> list[tuple[str, Callable[..., Any]]]:
+    """The receivers of ``event_type``'s signal for ``workflow``, each with a unique stable name.
+
+    Two receivers with the same qualified name (say two lambdas in one ``setup``) are told apart
+    by their order of connection: ``name``, ``name#2``, …
+    """
+    signal = EFFECT_SIGNALS[event_type]
+    out: list[tuple[str, Callable[..., Any]]] = []
+    seen: dict[str, int] = {}
+    for receiver in signal.receivers_for(workflow):
+        base = receiver_name(receiver)
+        seen[base] = seen.get(base, 0) + 1
+        out.append((base if seen[base] == 1 else f"{base}#{seen[base]}", receiver))
+    return out
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
 def deliver(workflow: Workflow, event: Event) -> tuple[DeliveryFailure, ...]:
-    """Send ``event`` to every receiver of its signal; one failing receiver never stops the rest."""
-    signal = EFFECT_SIGNALS[type(event)]
+    """Send ``event`` to every receiver of its signal now; one failing receiver never stops the rest.
+
+    No bookkeeping: for events that are not in an outbox (tests, one-off replays).
+    """
     failures = []
-    for receiver in list(signal.receivers_for(workflow)):
+    for name, receiver in named_receivers(workflow, type(event)):
         try:
             receiver(workflow, event=event)
         except Exception as exc:  # an effect's failure is recorded, never propagated to the chain
-            log.warning("receiver %s failed on %s: %s", receiver_name(receiver), event.event_id, exc)
-            failures.append(
-                DeliveryFailure(event.event_id, event.type, receiver_name(receiver), f"{type(exc).__name__}: {exc}")
-            )
+            log.warning("receiver %s failed on %s: %s", name, event.event_id, exc)
+            failures.append(DeliveryFailure(event.event_id, event.type, name, _error_text(exc)))
     return tuple(failures)
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@final
+class Dispatcher:
+    """Delivers the events of one outbox to one workflow's effect receivers, with retries.
+
+    ``clock`` is injectable for tests. :meth:`run_once` is what ``gongkai dispatch --once`` and
+    the :class:`~gongkai_flow.service.Flow` façade call after each action; :meth:`run_loop` is
+    ``--loop``.
+    """
+
+    def __init__(
+        self,
+        workflow: Workflow,
+        outbox: OutboxStore,
+        *,
+        policy: RetryPolicy | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.workflow = workflow
+        self.outbox = outbox
+        self.policy = policy if policy is not None else RetryPolicy()
+        self.clock = clock
+
+    def run_once(self, *, limit: int | None = None) -> DispatchReport:
+        """Walk the outbox once, oldest first, handling every event that is due; return what happened.
+
+        Each event is taken at most once per run (a receiver due again at once waits for the next run).
+        """
+        handled = 0
+        failures: list[DeliveryFailure] = []
+        cursor = 0
+        wanted = {
+            cls.type for cls, signal in EFFECT_SIGNALS.items() if any(True for _ in signal.receivers_for(self.workflow))
+        }
+        handled += self.outbox.settle_unwanted(self.clock(), wanted=wanted)
+        while limit is None or handled < limit:
+            with self.outbox.claim(self.clock(), after=cursor) as claim:
+                if claim is None:
+                    break
+                cursor = claim.seq
+                failures.extend(self._handle(claim))
+            handled += 1
+        return DispatchReport(handled, tuple(failures))
+
+    def run_loop(
+        self,
+        *,
+        interval: float = 1.0,
+        stop: threading.Event | None = None,
+        max_rounds: int | None = None,
+        on_round: Callable[[DispatchReport], None] | None = None,
+    ) -> DispatchReport:
+        """Call :meth:`run_once` until ``stop`` is set (or ``max_rounds`` ran), sleeping when idle."""
+        stop = stop if stop is not None else threading.Event()
+        total = DispatchReport(0)
+        rounds = 0
+        while not stop.is_set() and (max_rounds is None or rounds < max_rounds):
+            report = self.run_once()
+            rounds += 1
+            total = total + report
+            if on_round is not None:
+                on_round(report)
+            if report.delivered == 0:
+                stop.wait(interval)
+        return total
+
+    def status(self) -> OutboxStatus:
+        """The outbox's counts and dead letters now."""
+        return self.outbox.status(self.clock())
+
+    def retry_dead(self, *, event_id: str | None = None) -> int:
+        """Give dead-lettered deliveries a fresh set of tries; return how many."""
+        return self.outbox.retry_dead(self.clock(), event_id=event_id)
+
+    # -- one event -----------------------------------------------------------------------------
+
+    def _handle(self, claim: Claim) -> Iterator[DeliveryFailure]:
+        now = self.clock()
+        event = claim.event
+        if event is None:  # the stored payload cannot be read (a newer version wrote it?)
+            attempts = claim.attempts + 1
+            claim.give_up = attempts >= self.policy.max_attempts
+            claim.retry_at = now + self.policy.delay(attempts)
+            error = claim.event_error or "无法读取的事件"
+            yield DeliveryFailure(claim.event_id, "?", "<outbox>", error, attempts, not claim.give_up)
+            return
+        receivers = named_receivers(self.workflow, type(event))
+        for name, receiver in receivers:
+            prior = claim.deliveries.get(name)
+            if prior is not None and (
+                prior.status != "failed" or (prior.next_attempt_at is not None and prior.next_attempt_at > now)
+            ):
+                continue
+            attempts = (prior.attempts if prior is not None else 0) + 1
+            try:
+                receiver(self.workflow, event=event)
+            except Exception as exc:  # recorded on the receiver's row, retried later
+                error = _error_text(exc)
+                dead = attempts >= self.policy.max_attempts
+                log.warning(
+                    "receiver %s failed on %s (try %d%s): %s",
+                    name,
+                    event.event_id,
+                    attempts,
+                    ", giving up" if dead else "",
+                    error,
+                )
+                claim.results.append(
+                    DeliveryState(
+                        name,
+                        "dead" if dead else "failed",
+                        attempts,
+                        error,
+                        None if dead else now + self.policy.delay(attempts),
+                    )
+                )
+                yield DeliveryFailure(event.event_id, event.type, name, error, attempts, not dead)
+            else:
+                claim.results.append(DeliveryState(name, "delivered", attempts))
+        finished, retry_at = claim.settle(name for name, _ in receivers)
+        claim.give_up = False
+        claim.retry_at = None if finished else (retry_at or now)
+
+
 def dispatch_pending(workflow: Workflow, repository: Repository, *, limit: int = 1000) -> DispatchReport:
-    """Deliver every pending event of ``repository`` once, oldest first."""
+    """Deliver the pending events of ``repository`` once each, without retry bookkeeping.
+
+    For repositories that are not an outbox store; prefer :class:`Dispatcher`.
+    """
     delivered = 0
     failures: list[DeliveryFailure] = []
     for event in repository.pending_events(limit):

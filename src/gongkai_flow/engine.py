@@ -194,6 +194,21 @@ class Workflow:
             machine = self._machines[key] = _compile(chain)
         return machine
 
+    def advance(self, chain: ChainDefinition, state: str, trigger: str) -> str:
+        """Fire ``trigger`` from ``state`` on the chain's shared machine; return the new state.
+
+        The building block every subject type uses (items here, applications in
+        :mod:`gongkai_flow.requests`): the caller has already authorized the move.
+        """
+        token = _Token(state)
+        try:
+            self._machine(chain).events[trigger].trigger(token)
+        except (MachineError, KeyError) as exc:  # the chain and the machine disagree: a definition bug
+            raise errors.ActionNotAvailableError(
+                f"审核流程“{chain.label}”的“{state}”环节不能执行“{trigger}”。", state=state
+            ) from exc
+        return token.state
+
     def chain_of(self, item: DisclosureItem) -> ChainDefinition:
         """The exact chain version ``item`` runs on."""
         return self.chains.get(item.chain_id, item.chain_version)
@@ -343,14 +358,10 @@ class Workflow:
         honoured = {o.rule_id for o in kept} | set(requested)
         findings = self._run_checks(item, action, actor, step.dest, opinion, honoured=honoured)
 
-        token = _Token(item.state)
-        try:
-            self._machine(chain).events[trigger].trigger(token)
-        except MachineError as exc:  # the chain and the machine disagree: a definition bug
-            raise errors.ActionNotAvailableError(str(exc), item_id=item.id) from exc
+        new_state = self.advance(chain, item.state, trigger)
         now = self.clock()
         changes: dict[str, Any] = {
-            "state": token.state,
+            "state": new_state,
             "version": item.version + 1,
             "signatures": signatures,
             "returned": returned,
@@ -399,13 +410,13 @@ class Workflow:
         )
 
     def available_actions(self, item: DisclosureItem, actor: Actor) -> tuple[ActionOption, ...]:
-        """Every action, and whether ``actor`` may take it on ``item`` now; if not, why.
+        """Every action of the item's chain, and whether ``actor`` may take it now; if not, why.
 
         Check-phase plugins are not consulted: a blocking finding shows only when firing.
         """
         chain = self.chain_of(item)
         options = []
-        for action in Action:
+        for action in chain.actions:
             try:
                 step = self._step(chain, item, action)
                 self._authorize(chain, step, item, actor)

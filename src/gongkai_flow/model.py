@@ -85,6 +85,8 @@ class Role(_Labelled):
     SECTION_HEAD = "section_head", "业务科室负责人"
     LEADER = "leader", "业务分管领导"
     PUBLISHER = "publisher", "信息发布人员"
+    REQUEST_OFFICER = "request_officer", "依申请公开经办人"
+    DISCLOSURE_HEAD = "disclosure_head", "政府信息公开工作机构负责人"
 
 
 class NegativeListCategory(_Labelled):

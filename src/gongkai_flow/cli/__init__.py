@@ -5,8 +5,13 @@ Exit status: 0 success, 1 a refused or invalid action (one Chinese line with the
 2 a wrong command line, 70 an unexpected internal error (``GONGKAI_DEBUG=1`` shows the traceback).
 """
 
+from . import audit as _audit  # noqa: F401  (registers commands)
 from . import chain as _chain  # noqa: F401  (registers commands)
+from . import check as _check  # noqa: F401  (registers commands)
+from . import db as _db  # noqa: F401  (registers commands)
 from . import demo as _demo  # noqa: F401  (registers commands)
+from . import dispatch as _dispatch  # noqa: F401  (registers commands)
+from . import tasks as _tasks  # noqa: F401  (registers commands)
 from ._app import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, cli, main
 
 __all__ = ["EXIT_INTERNAL", "EXIT_REFUSED", "EXIT_USAGE", "cli", "main"]

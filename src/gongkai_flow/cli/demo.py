@@ -53,7 +53,7 @@ def print_trail(flow: Flow, item_id: str) -> None:
 @click.option("--plugin", "plugins", multiple=True, help="启用的插件（可多次指定），例如 log。")
 def demo(plugins: Sequence[str]) -> None:
     """演示：一份政策文件及其解读走完整个审核发布流程，并打印签字记录。"""
-    flow = Flow(plugins=list(plugins))
+    flow = Flow.temporary(plugins=list(plugins))
     result = run_demo(flow)
     for item in (result.policy, result.interpretation):
         print_trail(flow, item.id)

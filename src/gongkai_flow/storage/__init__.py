@@ -1,6 +1,23 @@
-"""Storage: the repository protocol and its implementations (in memory; SQL in a later layer)."""
+"""Storage: the repository and outbox protocols, in memory and on SQL (SQLite, PostgreSQL).
 
-from .base import Repository
+Importing this package opens nothing; see :mod:`gongkai_flow.storage.database` to open one.
+"""
+
+from .base import DurableRepository, OutboxStore, Repository
+from .database import Database
+from .hashchain import AuditProblem, AuditReport
 from .memory import MemoryRepository
+from .outbox import SqlOutbox
+from .sql import SqlRepository
 
-__all__ = ["MemoryRepository", "Repository"]
+__all__ = [
+    "AuditProblem",
+    "AuditReport",
+    "Database",
+    "DurableRepository",
+    "MemoryRepository",
+    "OutboxStore",
+    "Repository",
+    "SqlOutbox",
+    "SqlRepository",
+]

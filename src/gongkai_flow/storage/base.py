@@ -1,18 +1,31 @@
-"""The repository protocol every storage backend implements.
+"""The protocols every storage backend implements: the repository and the outbox.
 
-A repository stores what the engine decided — the item, its audit entries and its events —
-inside the caller's unit of work. It never decides anything itself, except refusing a save
-that lost an optimistic-concurrency race (``StaleItemError``).
+A :class:`Repository` stores what the engine decided — the item, its audit entries and its
+events — inside the caller's unit of work. It never decides anything itself, except refusing a
+save that lost an optimistic-concurrency race (``StaleItemError``), and it never commits: the
+host (or the :class:`~gongkai_flow.service.Flow` façade) owns the transaction.
+
+An :class:`OutboxStore` hands stored events to the dispatcher one at a time and remembers, per
+receiver, what was delivered, what failed (and when to try again) and what was given up on
+(dead-lettered). Unlike a repository it runs its own short transactions: delivering effects is
+the library's job, after the host committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Protocol, runtime_checkable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Literal, Protocol, final, runtime_checkable
+
+import attrs
 
 from ..engine import Outcome
 from ..events import Event
-from ..model import AuditEntry, DisclosureItem
+from ..model import Actor, AuditEntry, DisclosureItem
+from .hashchain import AuditRecord, AuditReport
+
+DeliveryStatus = Literal["delivered", "failed", "dead"]
 
 
 @runtime_checkable
@@ -39,3 +52,117 @@ class Repository(Protocol):
 
     def mark_delivered(self, event_id: str) -> None:
         """Record that ``event_id`` was delivered to its receivers."""
+
+
+@runtime_checkable
+class DurableRepository(Repository, Protocol):
+    """A repository that also keeps worklists and a hash-chained audit trail (memory and SQL)."""
+
+    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
+        """待办: items ``actor`` can move on now, the longest-waiting first."""
+
+    def done(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
+        """已办: items ``actor`` has acted on, the most recent first."""
+
+    def audit_records(self, item_id: str) -> list[AuditRecord]:
+        """The item's audit trail with positions and hash links, oldest first."""
+
+    def verify_audit(self, item_ids: Iterable[str] | None = None) -> AuditReport:
+        """Check the hash chains of the given items (all items when ``None``)."""
+
+
+@final
+@attrs.frozen
+class DeliveryState:
+    """What happened so far when delivering one event to one receiver."""
+
+    receiver: str
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+@final
+@attrs.define
+class Claim:
+    """One event taken from the outbox for delivery; the store records ``results`` on release.
+
+    ``deliveries`` is what earlier attempts left per receiver. The dispatcher appends the new
+    :class:`DeliveryState` of every receiver it tried to ``results``; an event that cannot even be
+    read sets ``event_error``.
+    """
+
+    seq: int
+    event_id: str
+    event: Event | None
+    attempts: int
+    deliveries: dict[str, DeliveryState]
+    results: list[DeliveryState] = attrs.field(factory=list)
+    event_error: str | None = None
+    retry_at: datetime | None = None
+    give_up: bool = False
+
+    def settle(self, receivers: Iterable[str]) -> tuple[bool, datetime | None]:
+        """Whether the event is finished for ``receivers``, and when to come back if not."""
+        state = {**self.deliveries, **{r.receiver: r for r in self.results}}
+        waiting = [state.get(name) for name in receivers]
+        if any(s is None for s in waiting):  # a receiver never tried (should not happen)
+            return False, None
+        pending = [s for s in waiting if s is not None and s.status == "failed"]
+        if not pending:
+            return True, None
+        return False, min((s.next_attempt_at for s in pending if s.next_attempt_at is not None), default=None)
+
+
+@final
+@attrs.frozen
+class DeadLetter:
+    """A delivery given up on: shown by ``gongkai dispatch --status`` until retried."""
+
+    event_id: str
+    event_type: str
+    item_id: str
+    receiver: str
+    attempts: int
+    last_error: str | None
+
+
+@final
+@attrs.frozen
+class OutboxStatus:
+    """Counts of the outbox and the dead letters, for ``gongkai dispatch --status``."""
+
+    pending: int
+    due: int
+    retrying: int
+    done: int
+    dead_letters: tuple[DeadLetter, ...] = ()
+    oldest_pending_at: datetime | None = None
+
+
+@runtime_checkable
+class OutboxStore(Protocol):
+    """Stored events waiting for delivery, claimed one at a time by dispatch workers."""
+
+    def claim(self, now: datetime, *, after: int = 0) -> AbstractContextManager[Claim | None]:
+        """Claim the oldest event due at ``now`` with a sequence number above ``after``.
+
+        Yields ``None`` when there is none. While the block runs, no other worker can claim the
+        same event; leaving it records the claim's results. If the process dies inside the
+        block, the event stays pending and is delivered again later (receivers are idempotent
+        by event id).
+        """
+
+    def settle_unwanted(self, now: datetime, *, wanted: Collection[str]) -> int:
+        """Mark done every due pending event whose type is not in ``wanted`` (no receiver); return how many.
+
+        What the dispatcher would do to them one by one, in one statement. Every dispatch worker
+        of one database must therefore enable the same plugins.
+        """
+
+    def status(self, now: datetime) -> OutboxStatus:
+        """Counts of pending, due, retrying and done events, and the dead letters."""
+
+    def retry_dead(self, now: datetime, *, event_id: str | None = None) -> int:
+        """Give dead-lettered deliveries (of one event, or all) a fresh set of tries; return how many."""

@@ -1,33 +1,99 @@
-"""An in-memory repository: for tests, benchmarks and short-lived standalone runs."""
+"""An in-memory repository and outbox: for tests, benchmarks and short-lived standalone runs.
+
+It follows the same contract as the SQL repository (the contract suite runs on both): version
+checks, hash-chained audit trails, worklists from work rows, and an outbox with per-receiver
+delivery state. It is thread-safe, and forgets everything when the process ends.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from itertools import islice
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cache
+from itertools import count, islice
 from typing import final
 
-from ..engine import Outcome
+import attrs
+
+from ..engine import Outcome, Workflow
 from ..errors import ItemNotFoundError, StaleItemError
 from ..events import Event
-from ..model import AuditEntry, DisclosureItem
+from ..model import Actor, AuditEntry, DisclosureItem
+from .base import Claim, DeadLetter, DeliveryState, OutboxStatus
+from .hashchain import GENESIS, AuditRecord, AuditReport, chain_entries, verify_chain
+from .worklist import WorkRow, row_matches, work_rows
+
+
+@cache
+def standard_workflow() -> Workflow:
+    """A workflow on the standard chains, built once: what repositories use unless given one."""
+    return Workflow()
+
+
+@attrs.define
+class _Pending:
+    seq: int
+    event: Event
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    deliveries: dict[str, DeliveryState] = attrs.field(factory=dict)
+    claimed: bool = False
+    last_error: str | None = None
+
+
+@attrs.define
+class _Work:
+    rows: tuple[WorkRow, ...]
+    since: datetime | None
+
+
+def stale_message(item: DisclosureItem, current: int | None) -> str:
+    """The Chinese message of a lost optimistic-concurrency race."""
+    if current is None:
+        return f"《{item.title}》已不存在或尚未保存，请刷新后重试。"
+    return f"《{item.title}》已被他人处理（当前版本 {current}），您看到的是旧版本，请刷新后重试。"
 
 
 @final
 class MemoryRepository:
-    """Keeps items, audit trails and the outbox in dictionaries; thread-safe, not durable.
+    """Keeps items, audit trails, worklists and the outbox in dictionaries; thread-safe, not durable.
 
-    ``keep_audit=False`` drops audit entries and delivered events as they come (for benchmarks
-    that push many items through and must not grow with their number).
+    ``keep_audit=False`` keeps no audit trail (so no hash chain and no 已办) and forgets
+    delivered events as they go, for benchmarks that push many items through and must not grow
+    with their number. ``workflow`` decides the worklists (default: the standard chains); the
+    :class:`~gongkai_flow.service.Flow` façade hands its own workflow to a repository given none.
     """
 
-    def __init__(self, *, keep_audit: bool = True) -> None:
+    def __init__(self, *, keep_audit: bool = True, workflow: Workflow | None = None) -> None:
         self._items: dict[str, DisclosureItem] = {}
-        self._audit: dict[str, list[AuditEntry]] = {}
-        self._outbox: OrderedDict[str, Event] = OrderedDict()
-        self._lock = threading.Lock()
+        self._audit: dict[str, list[AuditRecord]] = {}
+        self._heads: dict[str, tuple[str, int]] = {}
+        self._work: dict[str, _Work] = {}
+        self._outbox: OrderedDict[int, _Pending] = OrderedDict()
+        self._by_event: dict[str, int] = {}
+        self._dead: dict[tuple[str, str], DeadLetter] = {}
+        self._finished_with_dead: dict[str, _Pending] = {}
+        self._done_count = 0
+        self._seq = count(1)
+        self._audit_seq = count(1)
+        self._lock = threading.RLock()
         self.keep_audit = keep_audit
+        self._workflow = workflow
+
+    @property
+    def workflow(self) -> Workflow:
+        """The workflow whose chains decide the worklists."""
+        return self._workflow if self._workflow is not None else standard_workflow()
+
+    def adopt_workflow(self, workflow: Workflow) -> None:
+        """Use ``workflow`` for worklists if this repository was not given one (the Flow calls this)."""
+        if self._workflow is None:
+            self._workflow = workflow
+
+    # -- items ----------------------------------------------------------------------------------
 
     def get(self, item_id: str) -> DisclosureItem:
         """The item, or ``ItemNotFoundError``."""
@@ -43,22 +109,33 @@ class MemoryRepository:
     def save(self, outcome: Outcome) -> None:
         """Store the outcome, refusing it if the item changed since it was read."""
         item = outcome.item
+        rows = work_rows(self.workflow, item)
+        since = outcome.audit[-1].at if outcome.audit else None
         with self._lock:
             current = self._items.get(item.id)
             current_version = current.version if current is not None else None
             if current_version != outcome.previous_version:
-                raise StaleItemError(
-                    f"《{item.title}》已被他人处理（版本 {current_version}），请刷新后重试。",
-                    item_id=item.id,
-                )
+                raise StaleItemError(stale_message(item, current_version), item_id=item.id)
             self._items[item.id] = item
+            self._work[item.id] = _Work(rows, since)
             if self.keep_audit:
-                self._audit.setdefault(item.id, []).extend(outcome.audit)
+                head, n = self._heads.get(item.id, (GENESIS, 0))
+                trail = self._audit.setdefault(item.id, [])
+                for position, prev, digest, entry in chain_entries(outcome.audit, head, n):
+                    trail.append(AuditRecord(position, entry, prev, digest, next(self._audit_seq)))
+                    head, n = digest, position
+                self._heads[item.id] = (head, n)
             for event in outcome.events:
-                self._outbox[event.event_id] = event
+                seq = next(self._seq)
+                self._outbox[seq] = _Pending(seq, event)
+                self._by_event[event.event_id] = seq
 
     def audit(self, item_id: str) -> list[AuditEntry]:
         """The item's audit trail, oldest first."""
+        return [r.entry for r in self._audit.get(item_id, ())]
+
+    def audit_records(self, item_id: str) -> list[AuditRecord]:
+        """The item's audit trail with positions and hash links, oldest first."""
         return list(self._audit.get(item_id, ()))
 
     def items(self, *, states: Iterable[str] | None = None) -> Iterator[DisclosureItem]:
@@ -69,17 +146,162 @@ class MemoryRepository:
                 yield item
 
     def forget(self, item_id: str) -> None:
-        """Drop an item and its trail (benchmarks that must not grow)."""
+        """Drop an item, its trail and its worklist rows (benchmarks that must not grow)."""
         with self._lock:
             self._items.pop(item_id, None)
             self._audit.pop(item_id, None)
+            self._heads.pop(item_id, None)
+            self._work.pop(item_id, None)
+
+    # -- worklists -----------------------------------------------------------------------------
+
+    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
+        """待办: items ``actor`` can move on now, the longest-waiting first."""
+        found = []
+        with self._lock:
+            for item_id, work in self._work.items():
+                item = self._items[item_id]
+                if any(row_matches(row, item.drafter_id, actor) for row in work.rows):
+                    found.append((work.since, item))
+        found.sort(key=lambda pair: (pair[0] is not None, pair[0], pair[1].id))
+        return [item for _, item in islice(found, limit)]
+
+    def done(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
+        """已办: items ``actor`` has acted on, the most recent first."""
+        latest: dict[str, int] = {}
+        with self._lock:
+            for item_id, trail in self._audit.items():
+                for record in trail:
+                    if record.entry.actor_id == actor.id:
+                        latest[item_id] = max(latest.get(item_id, 0), record.row_id)
+            ordered = sorted(latest, key=lambda i: latest[i], reverse=True)
+            return [self._items[i] for i in islice(ordered, limit) if i in self._items]
+
+    # -- audit -----------------------------------------------------------------------------------
+
+    def verify_audit(self, item_ids: Iterable[str] | None = None) -> AuditReport:
+        """Check the hash chains of the given items (all items when ``None``)."""
+        with self._lock:
+            ids = list(item_ids) if item_ids is not None else list(self._items)
+            problems = []
+            entries = 0
+            for item_id in ids:
+                records = self._audit.get(item_id, [])
+                entries += len(records)
+                head, n = self._heads.get(item_id, (GENESIS, 0))
+                problems.extend(verify_chain(item_id, records, head, n))
+        return AuditReport(len(ids), entries, tuple(problems))
+
+    # -- outbox (old-style) ------------------------------------------------------------------------
 
     def pending_events(self, limit: int = 100) -> list[Event]:
         """Events saved but not yet delivered, oldest first."""
         with self._lock:
-            return list(islice(self._outbox.values(), limit))
+            return [p.event for p in islice(self._outbox.values(), limit)]
 
     def mark_delivered(self, event_id: str) -> None:
         """Drop a delivered event from the outbox."""
         with self._lock:
-            self._outbox.pop(event_id, None)
+            seq = self._by_event.pop(event_id, None)
+            if seq is not None and self._outbox.pop(seq, None) is not None:
+                self._done_count += 1
+
+    # -- outbox store --------------------------------------------------------------------------------
+
+    @contextmanager
+    def claim(self, now: datetime, *, after: int = 0) -> Iterator[Claim | None]:
+        """Claim the oldest event due at ``now`` after sequence ``after`` (see ``OutboxStore``)."""
+        with self._lock:
+            pending = next(
+                (
+                    p
+                    for p in self._outbox.values()
+                    if p.seq > after and not p.claimed and (p.next_attempt_at is None or p.next_attempt_at <= now)
+                ),
+                None,
+            )
+            if pending is not None:
+                pending.claimed = True
+        if pending is None:
+            yield None
+            return
+        claim = Claim(pending.seq, pending.event.event_id, pending.event, pending.attempts, dict(pending.deliveries))
+        try:
+            yield claim
+        except BaseException:
+            with self._lock:
+                pending.claimed = False
+            raise
+        with self._lock:
+            pending.claimed = False
+            for state in claim.results:
+                pending.deliveries[state.receiver] = state
+                key = (pending.event.event_id, state.receiver)
+                if state.status == "dead":
+                    self._dead[key] = DeadLetter(
+                        pending.event.event_id,
+                        pending.event.type,
+                        pending.event.item_id,
+                        state.receiver,
+                        state.attempts,
+                        state.last_error,
+                    )
+            if claim.retry_at is None and not claim.give_up:
+                self._outbox.pop(pending.seq, None)
+                self._by_event.pop(pending.event.event_id, None)
+                self._done_count += 1
+                if any(d.status == "dead" for d in pending.deliveries.values()):
+                    self._finished_with_dead[pending.event.event_id] = pending
+            else:
+                pending.attempts += 1
+                pending.next_attempt_at = claim.retry_at
+
+    def settle_unwanted(self, now: datetime, *, wanted: Collection[str]) -> int:
+        """Mark done every due pending event whose type is not in ``wanted``; return how many."""
+        with self._lock:
+            unwanted = [
+                p
+                for p in self._outbox.values()
+                if p.event.type not in wanted
+                and not p.claimed
+                and not p.deliveries
+                and (p.next_attempt_at is None or p.next_attempt_at <= now)
+            ]
+            for p in unwanted:
+                del self._outbox[p.seq]
+                self._by_event.pop(p.event.event_id, None)
+            self._done_count += len(unwanted)
+            return len(unwanted)
+
+    def status(self, now: datetime) -> OutboxStatus:
+        """Counts of pending, due, retrying and done events, and the dead letters."""
+        with self._lock:
+            pending = list(self._outbox.values())
+            return OutboxStatus(
+                pending=len(pending),
+                due=sum(1 for p in pending if p.next_attempt_at is None or p.next_attempt_at <= now),
+                retrying=sum(1 for p in pending if p.attempts > 0),
+                done=self._done_count,
+                dead_letters=tuple(self._dead.values()),
+                oldest_pending_at=min((p.event.at for p in pending), default=None),
+            )
+
+    def retry_dead(self, now: datetime, *, event_id: str | None = None) -> int:
+        """Give dead-lettered deliveries a fresh set of tries; return how many."""
+        with self._lock:
+            keys = [k for k in self._dead if event_id is None or k[0] == event_id]
+            for key in keys:
+                letter = self._dead.pop(key)
+                entry = self._finished_with_dead.pop(letter.event_id, None)
+                if entry is not None:  # the event had finished: put it back, in sequence order
+                    self._done_count -= 1
+                    self._outbox[entry.seq] = entry
+                    self._by_event[letter.event_id] = entry.seq
+                    self._outbox = OrderedDict(sorted(self._outbox.items()))
+                seq = self._by_event.get(letter.event_id)
+                if seq is None:
+                    continue
+                entry = self._outbox[seq]
+                entry.deliveries[letter.receiver] = DeliveryState(letter.receiver, "failed", 0, letter.last_error, now)
+                entry.next_attempt_at = now
+            return len(keys)

@@ -1,0 +1,480 @@
+"""Storage benchmarks: persisted transitions/s, worklist latency at scale, memory while streaming.
+
+Run ``python bench/bench_storage.py`` (quick: 100,000 items for the worklist) or
+``python bench/bench_storage.py --worklist-items 1000000`` for the issue's figures. PostgreSQL
+runs when ``--pg-url`` or ``GONGKAI_TEST_DATABASE_URL`` names one (a fresh schema is created
+and dropped). Results are printed side by side, one table per benchmark:
+
+1. **Transitions/s** — one action per transaction (read the item, ``Workflow.fire``, ``save``:
+   item row with version check, audit entry, two outbox events; commit), through the repository
+   and through the ``Flow`` façade, next to a raw SQLAlchemy Core loop doing the floor's writes
+   per transaction (one update with a version check, one audit insert, one outbox insert).
+2. **Worklist latency** — ``worklist(actor)`` over N items built with bulk inserts (mostly
+   finished items, ``--in-flight`` of them under review), for every kind of reviewer: p50/p99 of
+   the first page (50 items, what a 待办 screen shows) and of the full list.
+3. **Memory while streaming** — RSS while every item streams out of the database through the
+   chain's ``available_actions``, and while items are pushed through the whole chain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import random
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from gongkai_flow import Action, Actor, Flow, Role, Workflow
+from gongkai_flow.demo import BUREAU
+from gongkai_flow.model import DisclosureItem, ItemKind
+from gongkai_flow.storage.database import Database, database_url
+from gongkai_flow.storage.hashchain import GENESIS
+from gongkai_flow.storage.sql import (
+    SqlRepository,
+    audit_table,
+    item_values,
+    items_table,
+    outbox_table,
+    worklist_table,
+    worklist_values,
+)
+from gongkai_flow.storage.worklist import work_rows
+
+PEOPLE = dict(BUREAU)
+CHAIN = [
+    (Action.SUBMIT, "zhangmin"),
+    (Action.APPROVE, "lihua"),
+    (Action.APPROVE, "wangfang"),
+    (Action.APPROVE, "zhaoqiang"),
+    (Action.APPROVE, "liuyang"),
+    (Action.PUBLISH, "chenjing"),
+]
+FIELDS: dict[str, Any] = {
+    "title": "关于做好2019年高校毕业生就业创业工作的通知",
+    "kind": ItemKind.POLICY_DOCUMENT,
+    "body": "各区县人力资源和社会保障局：为做好2019年高校毕业生就业创业工作，现就有关事项通知如下……" * 8,
+    "attribute": "主动公开",
+    "platforms": ["网站", "新媒体"],
+    "column": "政策文件",
+}
+
+
+def rss_mib() -> float:
+    """The process's resident memory now (Linux), in MiB."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) of ``values`` (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+@contextmanager
+def databases(args: argparse.Namespace) -> Iterator[dict[str, str]]:
+    """Fresh databases per backend: a SQLite file in a temp dir, a PostgreSQL schema; removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="gongkai-bench-", dir=args.workdir))
+    urls = {"sqlite": str(folder / "bench.db")}
+    pg = args.pg_url or os.environ.get("GONGKAI_TEST_DATABASE_URL")
+    schema = f"gongkai_bench_{os.getpid()}"
+    admin = None
+    if pg and "postgresql" in args.backends:
+        admin = sa.create_engine(database_url(pg))
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        url = database_url(pg).update_query_dict({"options": f"-csearch_path={schema}"})
+        urls["postgresql"] = url.render_as_string(hide_password=False)
+    try:
+        yield {k: v for k, v in urls.items() if k in args.backends}
+    finally:
+        if admin is not None:
+            with admin.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
+        for p in folder.glob("*"):
+            p.unlink()
+        folder.rmdir()
+
+
+def reset(database: Database) -> None:
+    """Empty every table."""
+    with database.engine.begin() as conn:
+        for table in (worklist_table, audit_table, outbox_table, items_table):
+            conn.execute(table.delete())
+
+
+# --- 1. transitions per second ------------------------------------------------------------------
+
+
+def draft_many(database: Database, workflow: Workflow, n: int) -> list[DisclosureItem]:
+    """``n`` drafted items, saved in one transaction."""
+    items = []
+    with database.transaction() as conn:
+        repo = SqlRepository(conn, workflow=workflow)
+        for _ in range(n):
+            outcome = workflow.draft(PEOPLE["zhangmin"], **FIELDS)
+            repo.save(outcome)
+            items.append(outcome.item)
+    return items
+
+
+def bench_repository(database: Database, workflow: Workflow, n: int) -> float:
+    """Transitions/s through ``SqlRepository``: one transaction per action (get, fire, save, commit)."""
+    items = draft_many(database, workflow, n)
+    start = time.perf_counter()
+    for action, who in CHAIN:
+        actor = PEOPLE[who]
+        for item in items:
+            with database.transaction() as conn:
+                repo = SqlRepository(conn, workflow=workflow)
+                repo.save(workflow.fire(repo.get(item.id), action, actor))
+    return n * len(CHAIN) / (time.perf_counter() - start)
+
+
+def bench_flow(database: Database, workflow: Workflow, n: int) -> float:
+    """Transitions/s through ``Flow.fire`` (dispatch left to a worker)."""
+    items = draft_many(database, workflow, n)
+    flow = Flow(database=database, workflow=workflow, dispatch=False)
+    start = time.perf_counter()
+    for action, who in CHAIN:
+        actor = PEOPLE[who]
+        for item in items:
+            flow.fire(item.id, action, actor)
+    elapsed = time.perf_counter() - start
+    flow.registry.close()
+    return n * len(CHAIN) / elapsed
+
+
+def bench_core_floor(database: Database, workflow: Workflow, n: int) -> float:
+    """Transitions/s of a raw Core loop doing the floor's writes per transaction.
+
+    One versioned UPDATE of the columns an approval changes (state, version, the signatures
+    document, the audit head and the worklist columns), one audit INSERT and one outbox INSERT,
+    with values of realistic size — but no read, no engine, no mapping, no hashing.
+    """
+    items = draft_many(database, workflow, n)
+    signature = {
+        "stage": "attribute_review",
+        "role": "attribute_reviewer",
+        "actor_id": "lihua",
+        "actor_name": "李华",
+        "section": "局办公室",
+        "content_hash": "c" * 64,
+        "at": datetime.now(UTC).isoformat(),
+        "opinion": None,
+    }
+    audit_row = {
+        "action": "approve",
+        "actor_id": "lihua",
+        "actor_name": "李华",
+        "role": "attribute_reviewer",
+        "section": "局办公室",
+        "from_state": "attribute_review",
+        "to_state": "legal_review",
+        "decision": "同意",
+        "content_hash": "c" * 64,
+        "opinion": "同意主动公开",
+        "signed": True,
+        "overrides": [],
+        "prev_hash": "0" * 64,
+        "hash": "1" * 64,
+    }
+    payload = json.dumps({"type": "transition-applied", "item_id": "x" * 32, "note": "x" * 300})
+    i = items_table.c
+    columns = ["state", "version", "signatures", "updated_at", "audit_head", "audit_count", "wl_role"]
+    columns += ["wl_scope", "wl_key", "wl_open", "wl_blocked", "wl_since", "wl_extra"]
+    update = (
+        items_table.update()
+        .where(i.id == sa.bindparam("b_id"), i.version == sa.bindparam("b_version"))
+        .values({c: sa.bindparam(c) for c in columns})
+    )
+    engine = database.writer
+    start = time.perf_counter()
+    for step, _ in enumerate(CHAIN):
+        for item in items:
+            now = datetime.now(UTC)
+            version = item.version + step
+            event_id = uuid.uuid4().hex
+            with engine.begin() as conn:
+                result = conn.execute(
+                    update,
+                    {
+                        "b_id": item.id,
+                        "b_version": version,
+                        "state": f"s{step}",
+                        "version": version + 1,
+                        "signatures": [signature] * (step + 1),
+                        "updated_at": now,
+                        "audit_head": "1" * 64,
+                        "audit_count": version + 1,
+                        "wl_role": "legal_reviewer",
+                        "wl_scope": "any",
+                        "wl_key": "",
+                        "wl_open": True,
+                        "wl_blocked": "",
+                        "wl_since": now,
+                        "wl_extra": 0,
+                    },
+                )
+                assert result.rowcount == 1
+                conn.execute(
+                    audit_table.insert(),
+                    {**audit_row, "item_id": item.id, "position": version + 1, "at": now, "event_id": event_id},
+                )
+                conn.execute(
+                    outbox_table.insert(),
+                    {
+                        "event_id": event_id,
+                        "event_type": "transition-applied",
+                        "item_id": item.id,
+                        "payload": payload,
+                        "created_at": now,
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                    },
+                )
+    return n * len(CHAIN) / (time.perf_counter() - start)
+
+
+def run_transitions(urls: dict[str, str], n: int, rounds: int) -> None:
+    what = f"{n} items × {len(CHAIN)} transitions, one transaction each, best of {rounds}"
+    print(f"\n## 1. Persisted transitions/s ({what})")
+    print("backend      | raw Core floor | SqlRepository | Flow.fire | repo/floor | flow/floor")
+    print("-------------|---------------:|--------------:|----------:|-----------:|-----------:")
+    for name, url in urls.items():
+        database = Database(url)
+        workflow = Workflow()
+        best = {"floor": 0.0, "repo": 0.0, "flow": 0.0}
+        for _ in range(rounds):  # interleaved, so machine noise hits all three alike
+            for key, fn in (("floor", bench_core_floor), ("repo", bench_repository), ("flow", bench_flow)):
+                reset(database)
+                best[key] = max(best[key], fn(database, workflow, n))
+        print(
+            f"{name:<12} | {best['floor']:>14,.0f} | {best['repo']:>13,.0f} | {best['flow']:>9,.0f} |"
+            f" {best['repo'] / best['floor']:>9.0%} | {best['flow'] / best['floor']:>9.0%}"
+        )
+        reset(database)
+        database.close()
+
+
+# --- 2. worklist latency -------------------------------------------------------------------------
+
+SECTIONS = [f"第{i:02d}科" for i in range(1, 21)]
+IN_FLIGHT_STATES = ["drafted", "attribute_review", "legal_review", "section_review", "leader_review", "approved"]
+
+
+def templates(workflow: Workflow) -> dict[str, DisclosureItem]:
+    """One item in every state of the happy path, made by the engine (so signatures are real)."""
+    drafter = Actor("d0001", "承办人", SECTIONS[0], {Role.DRAFTER})
+    reviewers = {
+        "attribute_review": Actor("attr", "李华", "局办公室", {Role.ATTRIBUTE_REVIEWER}),
+        "legal_review": Actor("legal", "王芳", "政策法规科", {Role.LEGAL_REVIEWER}),
+        "section_review": Actor("head01", "科长", SECTIONS[0], {Role.SECTION_HEAD}),
+        "leader_review": Actor("leader01", "分管领导", "局领导", {Role.LEADER}, in_charge_of={SECTIONS[0]}),
+        "approved": Actor("pub", "陈静", "行政许可科", {Role.PUBLISHER}),
+    }
+    item = workflow.draft(drafter, item_id="template", sections=[SECTIONS[0]], **FIELDS).item
+    out = {"drafted": item}
+    item = workflow.fire(item, Action.SUBMIT, drafter).item
+    for state in ("attribute_review", "legal_review", "section_review", "leader_review", "approved"):
+        out[state] = item
+        action = Action.PUBLISH if state == "approved" else Action.APPROVE
+        item = workflow.fire(item, action, reviewers[state]).item
+    out["published"] = item
+    return out
+
+
+def build_items(database: Database, workflow: Workflow, total: int, in_flight: float, seed: int = 7) -> None:
+    """Bulk-insert ``total`` items: a share ``in_flight`` spread over the review states, the rest published."""
+    rng = random.Random(seed)
+    base = templates(workflow)
+    rows_by_state = {state: item_values(item) for state, item in base.items()}
+    start = datetime(2019, 1, 1, tzinfo=UTC)
+    batch: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
+
+    def flush() -> None:
+        with database.writer.begin() as conn:
+            conn.execute(items_table.insert(), batch)
+        batch.clear()
+
+    for n in range(total):
+        section = SECTIONS[n % len(SECTIONS)]
+        drafter = f"d{n % 2000:04d}"
+        moment = start + timedelta(minutes=n)
+        if rng.random() < in_flight:
+            state = rng.choice(IN_FLIGHT_STATES)
+            item = attrs.evolve(base[state], id=f"i{n:07d}", drafter_id=drafter, sections=(section,))
+            row = item_values(item)
+            row.update(worklist_values(work_rows(workflow, item), moment))
+        else:
+            row = dict(rows_by_state["published"])
+            row.update(id=f"i{n:07d}", drafter_id=drafter, sections=[section], lead_section=section)
+            row.update(worklist_values((), None))
+        row.update(created_at=moment, updated_at=moment, audit_head=GENESIS, audit_count=0)
+        batch.append(row)
+        if len(batch) >= 5000:
+            flush()
+            if (n + 1) % 200_000 == 0:
+                print(f"   … {n + 1:,} rows in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if batch:
+        flush()
+    if database.url.get_backend_name() == "postgresql":
+        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE gongkai_items"))
+    else:
+        with database.writer.begin() as conn:
+            conn.execute(sa.text("ANALYZE"))
+
+
+def worklist_actors() -> list[Actor]:
+    """Every kind of person with a worklist: reviewers, section heads, leaders, drafters, the publisher."""
+    actors = [
+        Actor("attr", "李华", "局办公室", {Role.ATTRIBUTE_REVIEWER}),
+        Actor("legal", "王芳", "政策法规科", {Role.LEGAL_REVIEWER}),
+        Actor("pub", "陈静", "行政许可科", {Role.PUBLISHER}),
+    ]
+    for i in range(0, 20, 4):
+        actors.append(Actor(f"head{i}", "科长", SECTIONS[i], {Role.SECTION_HEAD}))
+        actors.append(
+            Actor(f"leader{i}", "分管领导", "局领导", {Role.LEADER}, in_charge_of={SECTIONS[i], SECTIONS[i + 1]})
+        )
+    actors.extend(Actor(f"d{n:04d}", "承办人", SECTIONS[n % 20], {Role.DRAFTER}) for n in (1, 777, 1999))
+    return actors
+
+
+def run_worklist(urls: dict[str, str], total: int, in_flight: float, repeats: int) -> None:
+    print(f"\n## 2. worklist(actor) latency, {total:,} items ({in_flight:.1%} under review), {repeats} calls per actor")
+    print("backend      | build (s) | page of 50: p50 / p99 (ms) | full list: p50 / p99 (ms) | full list sizes")
+    print("-------------|----------:|---------------------------:|--------------------------:|----------------")
+    for name, url in urls.items():
+        database = Database(url)
+        reset(database)
+        workflow = Workflow()
+        t0 = time.perf_counter()
+        build_items(database, workflow, total, in_flight)
+        built = time.perf_counter() - t0
+        actors = worklist_actors()
+        page: list[float] = []
+        full: list[float] = []
+        sizes: list[int] = []
+        with database.engine.connect() as conn:
+            repo = SqlRepository(conn, workflow=workflow)
+            for actor in actors:  # warm up caches and statement compilation
+                repo.worklist(actor, limit=50)
+            for _ in range(repeats):
+                for actor in actors:
+                    t = time.perf_counter()
+                    repo.worklist(actor, limit=50)
+                    page.append(time.perf_counter() - t)
+                    t = time.perf_counter()
+                    got = repo.worklist(actor)
+                    full.append(time.perf_counter() - t)
+                    sizes.append(len(got))
+            conn.rollback()
+        print(
+            f"{name:<12} | {built:>9.0f} | {percentile(page, 0.5) * 1e3:>11.2f} / {percentile(page, 0.99) * 1e3:>6.2f}"
+            f"       | {percentile(full, 0.5) * 1e3:>11.2f} / {percentile(full, 0.99) * 1e3:>6.2f}      |"
+            f" {min(sizes)}–{max(sizes)} (median {statistics.median(sizes):.0f})"
+        )
+        if name == "sqlite":
+            run_stream(database, workflow, total)
+        database.close()
+
+
+# --- 3. memory while streaming -------------------------------------------------------------------
+
+
+def run_stream(database: Database, workflow: Workflow, total: int) -> None:
+    """RSS while all items stream out of the database through the chain."""
+    gc.collect()
+    samples: list[float] = []
+    start = rss_mib()
+    t0 = time.perf_counter()
+    n = 0
+    allowed = 0
+    actor = PEOPLE["lihua"]
+    with database.engine.connect() as conn:
+        for item in SqlRepository(conn, workflow=workflow).items():
+            allowed += any(o.allowed for o in workflow.available_actions(item, actor))
+            n += 1
+            if n % max(1, total // 20) == 0:
+                samples.append(rss_mib())
+        conn.rollback()
+    print(
+        f"\n## 3a. Streaming {n:,} items out of SQLite through available_actions: {time.perf_counter() - t0:.0f} s;"
+        f" RSS at start {start:.0f} MiB, samples {min(samples):.0f}–{max(samples):.0f} MiB ({allowed:,} actionable)"
+    )
+
+
+def run_push(url: str, n: int) -> None:
+    """RSS while ``n`` items are drafted and pushed through the whole chain (one transaction per action)."""
+    database = Database(url)
+    reset(database)
+    workflow = Workflow()
+    flow = Flow(database=database, workflow=workflow, dispatch=True)
+    gc.collect()
+    samples: list[float] = []
+    t0 = time.perf_counter()
+    for k in range(n):
+        item = flow.draft(PEOPLE["zhangmin"], **FIELDS)
+        for action, who in CHAIN:
+            flow.fire(item.id, action, PEOPLE[who])
+        if k % max(1, n // 10) == 0:
+            samples.append(rss_mib())
+    elapsed = time.perf_counter() - t0
+    print(
+        f"## 3b. {n:,} items pushed through the whole chain on SQLite with dispatch ({n * 7:,} transactions,"
+        f" {n * 7 / elapsed:,.0f}/s): RSS samples {samples[0]:.0f} → {samples[-1]:.0f} MiB (max {max(samples):.0f})"
+    )
+    flow.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--transition-items", type=int, default=300, help="items per transitions run (×6 transitions)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the transitions benchmark")
+    parser.add_argument("--worklist-items", type=int, default=100_000, help="items in the worklist database")
+    parser.add_argument("--in-flight", type=float, default=0.01, help="share of the items under review")
+    parser.add_argument("--repeats", type=int, default=20, help="worklist calls per actor")
+    parser.add_argument("--push-items", type=int, default=1000, help="items pushed through the chain for 3b")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--pg-url", default=None, help="PostgreSQL URL (default: $GONGKAI_TEST_DATABASE_URL)")
+    parser.add_argument("--workdir", default=None, help="where the SQLite file goes (default: the temp dir)")
+    parser.add_argument("--only", default="1,2,3", help="which benchmarks to run (comma-separated numbers)")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))  # still drop the temporary databases
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    only = set(args.only.split(","))
+    print(f"# gongkai_flow storage benchmarks — python {sys.version.split()[0]}, sqlalchemy {sa.__version__}")
+    with databases(args) as urls:
+        if "postgresql" in args.backends and "postgresql" not in urls:
+            print("(PostgreSQL skipped: set --pg-url or GONGKAI_TEST_DATABASE_URL)")
+        if "1" in only:
+            run_transitions(urls, args.transition_items, args.rounds)
+        if "2" in only:
+            run_worklist(urls, args.worklist_items, args.in_flight, args.repeats)
+        if "3" in only and "sqlite" in urls:
+            run_push(urls["sqlite"], args.push_items)
+
+
+if __name__ == "__main__":
+    main()

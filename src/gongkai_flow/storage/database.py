@@ -1,0 +1,478 @@
+"""Opening a database for gongkai_flow: engines, the schema check, migrations, and error translation.
+
+* :func:`create_engine` opens a SQLite file (WAL, ``synchronous=NORMAL``, foreign keys on, a busy
+  timeout, and explicit ``BEGIN``/``BEGIN IMMEDIATE`` so writers queue up instead of failing) or
+  any SQLAlchemy URL (``postgresql://`` means psycopg 3).
+* :func:`inspect_schema` tells an empty database from ours (current, older, newer) and from a
+  foreign or broken file — reading only, so a file that is not ours is left exactly as it was.
+* :func:`upgrade` runs the Alembic migrations shipped in :mod:`gongkai_flow.migrations`
+  (``gongkai db upgrade``); :func:`create_schema` builds an empty database at the newest schema.
+* :func:`translate_error` turns driver errors into the typed errors of
+  :mod:`gongkai_flow.storage.errors`, each with a code and a Chinese message.
+* :class:`Database` bundles an engine with all that, for the ``Flow`` façade and the CLI.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, ParamSpec, TypeVar, final
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+from .errors import (
+    ConnectionLostError,
+    CorruptDatabaseError,
+    DatabaseLockedError,
+    DatabaseNotFoundError,
+    DatabaseUnavailableError,
+    ForeignDatabaseError,
+    NotADatabaseError,
+    SchemaMismatchError,
+    SchemaMissingError,
+    SchemaOutdatedError,
+    SchemaTooNewError,
+    StorageError,
+)
+
+#: The Alembic version table (named so it never collides with the host's own ``alembic_version``).
+VERSION_TABLE: Final = "gongkai_alembic_version"
+#: Every schema revision, oldest first; the last is what this version of the library needs.
+SCHEMA_HISTORY: Final = ("0001", "0002")
+#: The schema revision this version of the library works with.
+SCHEMA_HEAD: Final = SCHEMA_HISTORY[-1]
+#: Environment variable naming the database of the CLI when ``--db`` is not given.
+DATABASE_ENV: Final = "GONGKAI_DATABASE_URL"
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+# --- URLs and engines -------------------------------------------------------------------------------
+
+
+def database_url(target: str | os.PathLike[str] | URL) -> URL:
+    """The SQLAlchemy URL for ``target``: a URL as given, or a file path meaning SQLite.
+
+    ``postgresql://`` URLs get the psycopg 3 driver.
+    """
+    if isinstance(target, URL):
+        url = target
+    else:
+        text = os.fspath(target)
+        if "://" not in text:
+            return URL.create("sqlite+pysqlite", database=str(Path(text).expanduser().absolute()))
+        url = make_url(text)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def display_url(url: URL) -> str:
+    """The URL without its password, for messages."""
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return url.render_as_string(hide_password=True)
+
+
+def _json_dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def create_engine(target: str | os.PathLike[str] | URL, *, busy_timeout: float = 10.0, **kwargs: Any) -> Engine:
+    """An engine configured for gongkai_flow; nothing is read or written yet.
+
+    For SQLite: WAL journal, ``synchronous=NORMAL``, foreign keys on, ``busy_timeout`` seconds of
+    waiting for a lock. Transactions start with ``BEGIN``, or ``BEGIN IMMEDIATE`` on connections
+    with the execution option ``gongkai_write=True`` (a read-then-write unit takes the write lock
+    first, so it queues behind other writers instead of failing half-way).
+    """
+    url = database_url(target)
+    backend = url.get_backend_name()
+    options: dict[str, Any] = {"json_serializer": _json_dumps}
+    if backend == "sqlite":
+        options["connect_args"] = {"timeout": busy_timeout}
+    elif backend == "postgresql":
+        options["pool_pre_ping"] = True
+        if "connect_timeout" not in url.query:
+            options["connect_args"] = {"connect_timeout": max(1, int(busy_timeout))}
+    options.update(kwargs)
+    engine = sa.create_engine(url, **options)
+    if backend == "sqlite":
+        _configure_sqlite(engine, busy_timeout)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy's begin event emits BEGIN itself
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if engine.url.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("gongkai_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# --- error translation ------------------------------------------------------------------------------
+
+_PG_LOCKED: Final = {"55P03", "57014", "40P01", "40001"}
+_PG_SCHEMA: Final = {"42P01", "42703", "42883"}
+_PG_LOST: Final = {"57P01", "57P02", "57P03"}
+
+
+def translate_error(exc: BaseException, *, where: str = "数据库") -> StorageError | None:
+    """The typed storage error for a driver error, or ``None`` if it is not one we recognise."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    orig = exc.orig
+    text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    name = getattr(orig, "sqlite_errorname", None)
+    if isinstance(name, str):
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            return DatabaseLockedError(
+                f"{where}正被其他程序占用（加锁等待超时），本次操作未执行，数据未改动。请稍后重试。", reason=text
+            )
+        if name == "SQLITE_NOTADB":
+            return NotADatabaseError(f"{where}不是 SQLite 数据库文件（或文件头已损坏），未做任何改动。", reason=text)
+        if name.startswith("SQLITE_CORRUPT"):
+            return CorruptDatabaseError(
+                f"{where}已损坏（database disk image is malformed），本次操作未执行。请从备份恢复或联系管理员。",
+                reason=text,
+            )
+        if name.startswith("SQLITE_CANTOPEN"):
+            return DatabaseUnavailableError(f"无法打开{where}（路径不存在或没有权限）。", reason=text)
+        if name.startswith("SQLITE_READONLY"):
+            return DatabaseUnavailableError(f"{where}是只读的，无法保存。", reason=text)
+        if name == "SQLITE_FULL":
+            return StorageError(f"磁盘已满，{where}无法写入，本次操作未保存。", reason=text)
+        if name.startswith("SQLITE_IOERR"):
+            return StorageError(f"读写{where}时出错，本次操作未保存。", reason=text)
+        if "no such table" in text or "no such column" in text:
+            return _schema_mismatch(where, text)
+        return None
+    sqlstate = getattr(orig, "sqlstate", None)
+    if exc.connection_invalidated or sqlstate in _PG_LOST or (isinstance(sqlstate, str) and sqlstate.startswith("08")):
+        return ConnectionLostError(
+            f"与{where}的连接中断，本次操作已撤销，数据未改动。请检查网络或数据库服务后重试。", reason=text
+        )
+    if sqlstate in _PG_LOCKED:
+        return DatabaseLockedError(f"{where}繁忙（锁等待超时或冲突），本次操作已撤销。请稍后重试。", reason=text)
+    if sqlstate in _PG_SCHEMA:
+        return _schema_mismatch(where, text)
+    if sqlstate is None and isinstance(exc, sa_exc.OperationalError):
+        return DatabaseUnavailableError(f"无法连接{where}：{text}", reason=text)
+    return None
+
+
+def _schema_mismatch(where: str, text: str) -> SchemaMismatchError:
+    return SchemaMismatchError(
+        f"{where}缺少 gongkai_flow 需要的数据表或字段（{text}）。请运行 gongkai db upgrade，或检查是否连错了数据库。",
+        reason=text,
+    )
+
+
+@contextmanager
+def storage_errors(where: str = "数据库") -> Iterator[None]:
+    """Re-raise recognised driver errors as typed storage errors (``raise … from`` the original)."""
+    try:
+        yield
+    except sa_exc.DBAPIError as exc:
+        translated = translate_error(exc, where=where)
+        if translated is None:
+            raise
+        raise translated from exc
+
+
+# --- the schema -------------------------------------------------------------------------------------
+
+
+class SchemaStatus(enum.Enum):
+    """What :func:`inspect_schema` found."""
+
+    EMPTY = "empty"
+    CURRENT = "current"
+    OUTDATED = "outdated"
+    TOO_NEW = "too_new"
+    FOREIGN = "foreign"
+    UNVERSIONED = "unversioned"
+    MISSING_FILE = "missing_file"
+
+
+@final
+@attrs.frozen
+class SchemaState:
+    """The schema revision of a database and what it means for this version of the library."""
+
+    status: SchemaStatus
+    revision: str | None
+    head: str = SCHEMA_HEAD
+    tables: tuple[str, ...] = ()
+
+
+def _classify(tables: set[str], revision: str | None, *, shared: bool) -> SchemaState:
+    ours = sorted(t for t in tables if t.startswith("gongkai_"))
+    if revision is None:
+        if not ours or ours == [VERSION_TABLE]:
+            if tables - {VERSION_TABLE} and not shared:
+                return SchemaState(SchemaStatus.FOREIGN, None, tables=tuple(sorted(tables)))
+            return SchemaState(SchemaStatus.EMPTY, None)
+        return SchemaState(SchemaStatus.UNVERSIONED, None, tables=tuple(ours))
+    if revision == SCHEMA_HEAD:
+        return SchemaState(SchemaStatus.CURRENT, revision, tables=tuple(ours))
+    if revision in SCHEMA_HISTORY:
+        return SchemaState(SchemaStatus.OUTDATED, revision, tables=tuple(ours))
+    return SchemaState(SchemaStatus.TOO_NEW, revision, tables=tuple(ours))
+
+
+def _probe_sqlite_file(path: Path) -> SchemaState:
+    """Read a SQLite file's tables and schema revision through a read-only connection."""
+    if not path.exists():
+        return SchemaState(SchemaStatus.MISSING_FILE, None)
+    where = f"数据库文件 {path}"
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5.0)
+    except sqlite3.Error as exc:  # pragma: no cover - unreadable file (permissions)
+        raise DatabaseUnavailableError(f"无法打开{where}：{exc}", reason=str(exc)) from exc
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision = None
+        if VERSION_TABLE in tables:
+            row = conn.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
+            revision = row[0] if row else None
+    except sqlite3.Error as exc:
+        name = getattr(exc, "sqlite_errorname", "")
+        if name == "SQLITE_NOTADB":
+            raise NotADatabaseError(
+                f"{where}不是 SQLite 数据库（可能是其他类型的文件，或文件头已损坏），未做任何改动。", reason=str(exc)
+            ) from exc
+        if name.startswith("SQLITE_CORRUPT"):
+            raise CorruptDatabaseError(
+                f"{where}已损坏，未做任何改动。请从备份恢复或联系管理员。", reason=str(exc)
+            ) from exc
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            raise DatabaseLockedError(f"{where}正被其他程序独占，请稍后重试。", reason=str(exc)) from exc
+        raise DatabaseUnavailableError(f"无法读取{where}：{exc}", reason=str(exc)) from exc
+    finally:
+        conn.close()
+    return _classify(tables, revision, shared=False)
+
+
+def inspect_schema(engine: Engine) -> SchemaState:
+    """Find out, reading only, what ``engine``'s database holds."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return _probe_sqlite_file(Path(url.database or ""))
+    with storage_errors(f"数据库 {display_url(url)}"), engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        tables = set(inspector.get_table_names())
+        revision = None
+        if VERSION_TABLE in tables:
+            revision = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+        conn.rollback()
+    return _classify(tables, revision, shared=url.get_backend_name() != "sqlite")
+
+
+def require_current(engine: Engine, state: SchemaState) -> None:
+    """Raise the typed error that ``state`` calls for, unless the schema is current."""
+    where = f"数据库 {display_url(engine.url)}"
+    match state.status:
+        case SchemaStatus.CURRENT:
+            return
+        case SchemaStatus.EMPTY | SchemaStatus.MISSING_FILE:
+            raise SchemaMissingError(f"{where}中还没有 gongkai_flow 的数据表。请先运行 gongkai db upgrade 建表。")
+        case SchemaStatus.OUTDATED:
+            raise SchemaOutdatedError(
+                f"{where}的结构是旧版本（{state.revision}），本程序需要 {state.head}。"
+                "请先备份，再运行 gongkai db upgrade 升级；升级前数据不会被改动。",
+                revision=state.revision,
+                head=state.head,
+            )
+        case SchemaStatus.TOO_NEW:
+            raise SchemaTooNewError(
+                f"{where}已被更新版本的 gongkai_flow 升级（结构版本 {state.revision}），本程序只认识到 {state.head}。"
+                "请升级 gongkai_flow 后再使用。",
+                revision=state.revision,
+                head=state.head,
+            )
+        case SchemaStatus.FOREIGN:
+            names = "、".join(state.tables[:5])
+            raise ForeignDatabaseError(
+                f"{where}里是其他系统的数据表（{names}…），没有 gongkai_flow 的数据，可能连错了文件。未做任何改动。"
+            )
+        case SchemaStatus.UNVERSIONED:
+            raise SchemaMismatchError(
+                f"{where}中有 gongkai_flow 的数据表，但没有结构版本记录，无法判断是否可用。请联系管理员。"
+            )
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every table at the newest schema in an empty database, and record the revision.
+
+    The same as running every migration (a test keeps the two equal), only faster.
+    """
+    from .sql import metadata
+
+    with (
+        storage_errors(f"数据库 {display_url(engine.url)}"),
+        engine.execution_options(gongkai_write=True).begin() as conn,
+    ):
+        metadata.create_all(conn)
+        version = sa.Table(
+            VERSION_TABLE,
+            sa.MetaData(),
+            sa.Column("version_num", sa.String(32), primary_key=True),
+        )
+        version.create(conn, checkfirst=True)
+        conn.execute(version.delete())
+        conn.execute(version.insert().values(version_num=SCHEMA_HEAD))
+
+
+def alembic_config(engine: Engine | None = None) -> Any:
+    """The Alembic configuration of the shipped migrations (imports Alembic, which is slow-ish)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "gongkai_flow:migrations")
+    if engine is not None:
+        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrate ``engine``'s database to ``revision`` in place; return (before, after).
+
+    Refuses a foreign or broken database (the typed errors above) and one newer than this library.
+    """
+    from alembic import command
+
+    state = inspect_schema(engine)
+    if state.status is SchemaStatus.FOREIGN:
+        require_current(engine, state)
+    if state.status is SchemaStatus.TOO_NEW:
+        require_current(engine, state)
+    config = alembic_config(engine)
+    with (
+        storage_errors(f"数据库 {display_url(engine.url)}"),
+        engine.execution_options(gongkai_write=True).begin() as conn,
+    ):
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+    return state.revision, inspect_schema(engine).revision
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate ``engine``'s database back to ``revision`` (for tests and emergencies)."""
+    from alembic import command
+
+    config = alembic_config(engine)
+    with (
+        storage_errors(f"数据库 {display_url(engine.url)}"),
+        engine.execution_options(gongkai_write=True).begin() as conn,
+    ):
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+
+
+# --- the bundle ------------------------------------------------------------------------------------------
+
+
+@final
+class Database:
+    """An engine opened for gongkai_flow, its schema checked, with transactions that speak Chinese.
+
+    ``target`` is a file path (SQLite), a SQLAlchemy URL or an engine. ``create`` builds the tables
+    in an empty database (or a new file); ``migrate`` upgrades an older schema in place instead of
+    refusing it. Any other state raises a typed error before anything is written.
+    """
+
+    def __init__(
+        self,
+        target: str | os.PathLike[str] | URL | Engine,
+        *,
+        create: bool = True,
+        migrate: bool = False,
+        busy_timeout: float = 10.0,
+    ) -> None:
+        self.owns_engine = not isinstance(target, Engine)
+        self.engine = target if isinstance(target, Engine) else create_engine(target, busy_timeout=busy_timeout)
+        self.where = f"数据库 {display_url(self.engine.url)}"
+        try:
+            state = inspect_schema(self.engine)
+            if state.status in (SchemaStatus.EMPTY, SchemaStatus.MISSING_FILE):
+                if state.status is SchemaStatus.MISSING_FILE and not create:
+                    raise DatabaseNotFoundError(f"数据库文件 {self.engine.url.database} 不存在。")
+                if not create:
+                    require_current(self.engine, state)
+                create_schema(self.engine)
+            elif state.status is SchemaStatus.OUTDATED and migrate:
+                upgrade(self.engine)
+            else:
+                require_current(self.engine, state)
+        except BaseException:
+            self.close()
+            raise
+        self.writer = self.engine.execution_options(gongkai_write=True)
+
+    @property
+    def url(self) -> URL:
+        """The database's URL."""
+        return self.engine.url
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Connection]:
+        """One unit of work: commit on success, roll back on any error; driver errors come out typed."""
+        engine = self.writer if write else self.engine
+        with storage_errors(self.where):
+            conn = engine.connect()
+        try:
+            with storage_errors(self.where), conn.begin():
+                yield conn
+        finally:
+            with storage_errors(self.where):
+                conn.close()
+
+    def close(self) -> None:
+        """Release the connections (the engine is disposed only if this object created it)."""
+        if self.owns_engine:
+            self.engine.dispose()
+
+
+def translated(where: str = "数据库") -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Decorate a function so that driver errors leave it as typed storage errors."""
+
+    def wrap(fn: Callable[P, T]) -> Callable[P, T]:
+        def inner(*args: P.args, **kwargs: P.kwargs) -> T:
+            with storage_errors(where):
+                return fn(*args, **kwargs)
+
+        inner.__name__ = fn.__name__
+        inner.__qualname__ = fn.__qualname__
+        inner.__doc__ = fn.__doc__
+        return inner
+
+    return wrap
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)

@@ -1,0 +1,129 @@
+"""The errors of the storage layer: each with a stable code and a Chinese message a clerk understands.
+
+They all mean the same thing for the data: **nothing was changed**. A storage error is raised
+before a write, or the transaction it happened in is rolled back, so the database is left as it
+was; the message says what to do next (retry, upgrade the schema, check the file).
+
+The tree hangs under :class:`gongkai_flow.errors.WorkflowError` (an action that did not happen),
+so a host that already catches workflow errors catches these too.
+"""
+
+from __future__ import annotations
+
+from ..errors import DefinitionError, WorkflowError
+
+
+class StorageError(WorkflowError):
+    """The database could not do what was asked; nothing was changed."""
+
+    code = "storage.error"
+
+
+class DatabaseUnavailableError(StorageError):
+    """The database cannot be reached or opened (server down, wrong address, file missing)."""
+
+    code = "storage.unavailable"
+
+
+class DatabaseNotFoundError(DatabaseUnavailableError):
+    """A SQLite file that should exist does not."""
+
+    code = "storage.not_found"
+
+
+class NotADatabaseError(StorageError):
+    """The file is not a SQLite database at all (a foreign file, or its header is destroyed)."""
+
+    code = "storage.not_a_database"
+
+
+class CorruptDatabaseError(StorageError):
+    """The SQLite file is a database but its pages are damaged."""
+
+    code = "storage.corrupt"
+
+
+class ForeignDatabaseError(StorageError):
+    """The database holds other tables but not gongkai_flow's: probably the wrong file."""
+
+    code = "storage.foreign_database"
+
+
+class SchemaError(StorageError):
+    """The database's schema is not the one this version of gongkai_flow expects."""
+
+    code = "storage.schema"
+
+
+class SchemaMissingError(SchemaError):
+    """gongkai_flow's tables have not been created in this database yet."""
+
+    code = "storage.schema_missing"
+
+
+class SchemaOutdatedError(SchemaError):
+    """The database is on an older schema: run ``gongkai db upgrade``."""
+
+    code = "storage.schema_outdated"
+
+
+class SchemaTooNewError(SchemaError):
+    """The database was upgraded by a newer gongkai_flow than this one."""
+
+    code = "storage.schema_too_new"
+
+
+class SchemaMismatchError(SchemaError):
+    """A table or column the library needs is missing although the version says it is there."""
+
+    code = "storage.schema_mismatch"
+
+
+class DatabaseLockedError(StorageError):
+    """Another process holds the lock for longer than we may wait: retry later."""
+
+    code = "storage.locked"
+
+
+class ConnectionLostError(StorageError):
+    """The connection dropped during the action; the transaction was rolled back."""
+
+    code = "storage.connection_lost"
+
+
+class AuditChainBrokenError(StorageError):
+    """``audit verify`` found edited, deleted, inserted or reordered audit entries."""
+
+    code = "audit.tampered"
+
+
+class ActorNotFoundError(WorkflowError):
+    """The actor directory has no person with that id."""
+
+    code = "directory.actor_not_found"
+
+
+class ActorDirectoryError(DefinitionError):
+    """An actor directory file (TOML) is malformed."""
+
+    code = "directory.invalid"
+
+
+__all__ = [
+    "ActorDirectoryError",
+    "ActorNotFoundError",
+    "AuditChainBrokenError",
+    "ConnectionLostError",
+    "CorruptDatabaseError",
+    "DatabaseLockedError",
+    "DatabaseNotFoundError",
+    "DatabaseUnavailableError",
+    "ForeignDatabaseError",
+    "NotADatabaseError",
+    "SchemaError",
+    "SchemaMismatchError",
+    "SchemaMissingError",
+    "SchemaOutdatedError",
+    "SchemaTooNewError",
+    "StorageError",
+]

@@ -1,0 +1,257 @@
+"""The tamper-evident audit trail: every entry carries the hash of the one before it.
+
+Each item has its own chain. An entry's hash is SHA-256 over a canonical JSON form of the entry
+(every field, the time in UTC) and the previous entry's hash; the first entry links to
+:data:`GENESIS`. The item row keeps the hash of its last entry (the *head*) and the number of
+entries, so a deleted last entry shows too.
+
+:func:`verify_chain` reads one item's stored rows and reports, by position:
+
+* ``edited`` — an entry's content no longer matches its own hash, or the entry was rewritten
+  with a fresh hash so the next entry no longer links to it;
+* ``deleted`` — an entry is missing (a gap in the positions, a broken link where the count on the
+  item says more entries should exist, or the head entry is gone);
+* ``inserted`` — an entry no other entry links to, that is not the head;
+* ``reordered`` — the entries are all there and intact, but their positions disagree with the
+  order their links give.
+
+Somebody who can rewrite the item row as well can forge a consistent tail: the chain makes
+tampering *evident*, it does not make it impossible. Anchor the heads elsewhere (a printed
+review form, an archive) to close that gap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final, Literal, final
+
+import attrs
+
+from ..model import AuditEntry
+
+#: What the first entry of every item links to.
+GENESIS: Final = "0" * 64
+
+ProblemKind = Literal["edited", "deleted", "inserted", "reordered"]
+
+_KIND_LABELS: Final[dict[str, str]] = {
+    "edited": "被篡改",
+    "deleted": "被删除",
+    "inserted": "被插入",
+    "reordered": "顺序被调换",
+}
+
+
+def utc_text(moment: datetime) -> str:
+    """``moment`` in UTC as ISO 8601 with microseconds (a naive time is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def entry_digest(entry: AuditEntry, prev_hash: str) -> str:
+    """The hash of ``entry`` linked after ``prev_hash``."""
+    payload: dict[str, Any] = {
+        "v": 1,
+        "item_id": entry.item_id,
+        "action": entry.action,
+        "actor_id": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "role": entry.role.value if entry.role is not None else None,
+        "section": entry.section,
+        "from_state": entry.from_state,
+        "to_state": entry.to_state,
+        "decision": entry.decision,
+        "content_hash": entry.content_hash,
+        "at": utc_text(entry.at),
+        "event_id": entry.event_id,
+        "opinion": entry.opinion,
+        "signed": entry.signed,
+        "overrides": [
+            {
+                "rule_id": o.rule_id,
+                "reason": o.reason,
+                "actor_id": o.actor_id,
+                "actor_name": o.actor_name,
+                "stage": o.stage,
+                "content_hash": o.content_hash,
+                "at": utc_text(o.at),
+                "message": o.message,
+            }
+            for o in entry.overrides
+        ],
+        "prev": prev_hash,
+    }
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chain_entries(entries: Iterable[AuditEntry], head: str, start: int) -> list[tuple[int, str, str, AuditEntry]]:
+    """Link ``entries`` after ``head``: ``(position, prev_hash, hash, entry)`` from ``start + 1`` on."""
+    out = []
+    prev = head
+    for offset, entry in enumerate(entries, start=1):
+        digest = entry_digest(entry, prev)
+        out.append((start + offset, prev, digest, entry))
+        prev = digest
+    return out
+
+
+@final
+@attrs.frozen
+class AuditRecord:
+    """An audit entry as stored: its position in the item's trail and its links."""
+
+    position: int
+    entry: AuditEntry
+    prev_hash: str
+    hash: str
+    row_id: int = 0
+
+
+@final
+@attrs.frozen
+class AuditProblem:
+    """One finding of :func:`verify_chain`: what happened to which entry of which item."""
+
+    item_id: str
+    position: int
+    kind: ProblemKind
+    detail: str
+
+    @property
+    def message(self) -> str:
+        """One Chinese line for the operator."""
+        return f"信息 {self.item_id} 的第 {self.position} 条审核记录{_KIND_LABELS[self.kind]}：{self.detail}"
+
+
+@final
+@attrs.frozen
+class AuditReport:
+    """What ``audit verify`` found over a set of items."""
+
+    items_checked: int
+    entries_checked: int
+    problems: tuple[AuditProblem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether every chain is intact."""
+        return not self.problems
+
+
+def verify_chain(
+    item_id: str, records: Sequence[AuditRecord], head: str | None, count: int | None
+) -> list[AuditProblem]:
+    """Check one item's stored audit rows against their hashes, their links and the item's head.
+
+    ``records`` are the rows as stored (any order); ``head`` and ``count`` are what the item row
+    says the last hash and the number of entries are (``None`` when the item row is missing:
+    then only the rows themselves are checked).
+    """
+    rows = sorted(records, key=lambda r: (r.position, r.row_id))
+    found: dict[tuple[int, str], AuditProblem] = {}
+
+    def report(position: int, kind: ProblemKind, detail: str) -> None:
+        found.setdefault((position, kind), AuditProblem(item_id, position, kind, detail))
+
+    # 1. Each row against its own hash.
+    for r in rows:
+        if entry_digest(r.entry, r.prev_hash) != r.hash:
+            report(r.position, "edited", "内容与其哈希值不符")
+
+    # 2. Cut the rows into linked segments. A segment starts at a row linking to the genesis or to
+    #    a hash no row has; on a fork, the branch the head descends from wins.
+    hashes = {r.hash for r in rows}
+    by_prev: dict[str, list[AuditRecord]] = {}
+    for r in rows:
+        by_prev.setdefault(r.prev_hash, []).append(r)
+    to_head = _ancestors(rows, head)
+    claimed: set[int] = set()
+
+    def follow(start: AuditRecord) -> list[AuditRecord]:
+        segment = [start]
+        claimed.add(id(start))
+        while True:
+            nxt = [r for r in by_prev.get(segment[-1].hash, ()) if id(r) not in claimed]
+            if not nxt:
+                return segment
+            nxt.sort(key=lambda r: (id(r) not in to_head, r.row_id))
+            segment.append(nxt[0])
+            claimed.add(id(nxt[0]))
+
+    starts = [r for r in rows if r.prev_hash == GENESIS or r.prev_hash not in hashes]
+    starts.sort(key=lambda r: (r.prev_hash != GENESIS, id(r) not in to_head, r.position, r.row_id))
+    segments: list[list[AuditRecord]] = []
+    genesis_taken = False
+    for start in starts:
+        if start.prev_hash == GENESIS:
+            if genesis_taken:
+                continue  # a second "first entry": reported as inserted below
+            genesis_taken = True
+        elif id(start) not in to_head and head is not None:
+            continue  # an isolated row off the head's chain: inserted
+        segments.append(follow(start))
+
+    # 3. Rows on no segment were slipped in: nothing links to them.
+    for r in rows:
+        if id(r) not in claimed:
+            report(r.position, "inserted", "没有任何记录链接到此条，它也不在末条记录的链上")
+
+    # 4. Deletions and rewrites: gaps in the positions, and segments that lost their link.
+    present = [r.position for r in rows]
+    gaps = [p for p in range(1, max(present, default=0) + 1) if p not in set(present)]
+    for p in gaps:
+        report(p, "deleted", "该位置的记录不存在")
+    deficit = (count - len(rows)) if count is not None else 0
+    for segment in segments:
+        first = segment[0]
+        if first.prev_hash == GENESIS or (first.position - 1) in gaps:
+            continue
+        if deficit > len(gaps):
+            report(first.position, "deleted", "此条之前的一条记录已被删除（此条的链接指向不存在的记录）")
+        else:
+            earlier = [p for p in present if p < first.position]
+            report(
+                earlier[-1] if earlier else first.position,
+                "edited",
+                "此条被改写并重算了哈希值，下一条记录已无法链接到它",
+            )
+
+    # 5. The head the item row points at: it must exist, and nothing may follow it.
+    if head is not None and head != GENESIS:
+        if head not in hashes:
+            last = max(count or 0, max(present, default=0) + 1)
+            report(last, "deleted", "最新一条记录已不存在（与信息上记录的末条哈希不符）")
+        else:
+            for segment in segments:
+                ids = [r.hash for r in segment]
+                if head in ids:
+                    for r in segment[ids.index(head) + 1 :]:
+                        report(r.position, "inserted", "此条位于信息上记录的最新一条之后")
+    if count is not None and len(rows) > count and not any(k == "inserted" for _, k in found):
+        report(rows[-1].position, "inserted", f"记录有 {len(rows)} 条，多于信息上记录的 {count} 条")
+
+    # 6. Order: along the links, the positions must increase.
+    inserted = {p for p, k in found if k == "inserted"}
+    linked = [r for segment in segments for r in segment if r.position not in inserted]
+    linked_positions = [r.position for r in linked]
+    for r, want in zip(linked, sorted(linked_positions), strict=True):
+        if r.position != want:
+            report(r.position, "reordered", f"按哈希链接它应排在第 {want} 条")
+    return sorted(found.values(), key=lambda p: (p.position, p.kind))
+
+
+def _ancestors(rows: Sequence[AuditRecord], head: str | None) -> set[int]:
+    """Ids of the rows on the link path that ends at ``head``."""
+    by_hash = {r.hash: r for r in rows}
+    out: set[int] = set()
+    cur = head
+    while cur is not None and cur in by_hash and id(by_hash[cur]) not in out:
+        record = by_hash[cur]
+        out.add(id(record))
+        cur = record.prev_hash
+    return out

@@ -1,0 +1,1 @@
+"""Storage tests: the contract suite (memory, SQLite, PostgreSQL), concurrency, the audit chain, the CLI."""

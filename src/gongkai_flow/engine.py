@@ -12,7 +12,7 @@ is injected onto domain objects and no per-item machine is ever built.
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final, final
@@ -122,6 +122,24 @@ def _compile(chain: ChainDefinition) -> Machine:
     )
 
 
+def _replace(item: DisclosureItem, changes: Mapping[str, Any]) -> DisclosureItem:
+    """``attrs.evolve`` without re-running the converters: the hot path of every transition.
+
+    Only for values the engine builds itself, already in canonical form: evolve re-converting
+    every field cost more than the state machine itself.
+    """
+    new = object.__new__(DisclosureItem)
+    state = new.__dict__
+    state.update(item.__dict__)
+    state.update(changes)
+    return new
+
+
+def _new_id() -> str:
+    # 128 random bits as hex, like uuid4().hex without building a UUID object.
+    return os.urandom(16).hex()
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -178,7 +196,7 @@ class Workflow:
         chains: ChainSet | None = None,
         *,
         clock: Callable[[], datetime] = _utcnow,
-        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        new_id: Callable[[], str] = _new_id,
     ) -> None:
         self.chains = chains if chains is not None else ChainSet.standard()
         self.clock = clock
@@ -346,20 +364,24 @@ class Workflow:
         opinion = (opinion or "").strip() or None
         if step.opinion_required and opinion is None:
             raise errors.OpinionRequiredError(f"{action.label}须填写意见。", item_id=item.id, action=action.value)
-        requested = self._requested_overrides(item, actor, overrides)
+        requested = self._requested_overrides(item, actor, overrides) if overrides else {}
         current_hash = item.content_hash
         if action is Action.SUBMIT or action is Action.PUBLISH:
             # Recompute: the stored hash is only trusted up to here.
             current_hash = compute_content_hash(item)
         self._check_rules(chain, step, item, current_hash)
 
-        trigger, signatures, returned = self._route(chain, step, item, actor, current_hash, opinion)
-        kept = tuple(o for o in item.overrides if o.content_hash == current_hash)
-        honoured = {o.rule_id for o in kept} | set(requested)
-        findings = self._run_checks(item, action, actor, step.dest, opinion, honoured=honoured)
+        now = self.clock()
+        trigger, signatures, returned = self._route(chain, step, item, actor, current_hash, opinion, now)
+        kept = tuple(o for o in item.overrides if o.content_hash == current_hash) if item.overrides else ()
+        honoured = {o.rule_id for o in kept} | set(requested) if kept or requested else set()
+        findings = (
+            self._run_checks(item, action, actor, step.dest, opinion, honoured=honoured)
+            if transition_requested.has_receivers_for(self)
+            else ()
+        )
 
         new_state = self.advance(chain, item.state, trigger)
-        now = self.clock()
         changes: dict[str, Any] = {
             "state": new_state,
             "version": item.version + 1,
@@ -367,8 +389,8 @@ class Workflow:
             "returned": returned,
             "content_hash": current_hash,
         }
-        new_overrides = self._record_overrides(item, actor, requested, findings, current_hash, now)
-        changes["overrides"] = (*kept, *new_overrides)
+        new_overrides = self._record_overrides(item, actor, requested, findings, current_hash, now) if requested else ()
+        changes["overrides"] = (*kept, *new_overrides) if new_overrides else kept
         if action is Action.PUBLISH:
             changes["published_at"] = now
         elif action is Action.CLASSIFY:
@@ -379,7 +401,7 @@ class Workflow:
                 withheld_reason=opinion,
                 platforms=frozenset(),
             )
-        new_item = attrs.evolve(item, **changes)
+        new_item = _replace(item, changes)
         if action is Action.CLASSIFY:
             new_item = attrs.evolve(new_item, content_hash=compute_content_hash(new_item))
 
@@ -527,6 +549,7 @@ class Workflow:
         actor: Actor,
         current_hash: str,
         opinion: str | None,
+        now: datetime,
     ) -> tuple[str, tuple[Signature, ...], ReturnMark | None]:
         """Which trigger to fire, and the signatures and return mark the item will carry."""
         action = step.action
@@ -551,10 +574,13 @@ class Workflow:
                 actor_name=actor.name,
                 section=actor.section,
                 content_hash=current_hash,
-                at=self.clock(),
+                at=now,
                 opinion=opinion,
             )
-            signatures = (*(s for s in signatures if s.actor_id != actor.id or s.stage != item.state), signature)
+            stage = item.state
+            if any(s.actor_id == actor.id and s.stage == stage for s in signatures):  # re-signing: replace
+                signatures = tuple(s for s in signatures if s.actor_id != actor.id or s.stage != stage)
+            signatures = (*signatures, signature)
             if chain.stage(item.state).countersign:
                 signed_sections = {
                     s.section for s in signatures if s.stage == item.state and s.content_hash == current_hash
@@ -681,7 +707,20 @@ class Workflow:
             "at": now,
             "content_hash": after.content_hash,
         }
-        applied = TransitionApplied(event_id=f"{base_id}-0", opinion=opinion, **common)
+        # Positional: this runs on every transition, and keyword expansion costs more than the object.
+        applied = TransitionApplied(
+            f"{base_id}-0",
+            after.id,
+            after.chain_id,
+            after.chain_version,
+            step.action.value,
+            before.state,
+            after.state,
+            actor.id,
+            now,
+            after.content_hash,
+            opinion,
+        )
         specific = self._specific_event(f"{base_id}-1", step, after, opinion, trigger, common)
         return (applied, specific)
 

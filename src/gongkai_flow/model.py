@@ -265,7 +265,7 @@ CONTENT_FIELDS: tuple[str, ...] = (
 
 
 @final
-@attrs.frozen
+@attrs.frozen(slots=False)  # a __dict__ lets the engine copy an item in one step (see engine._replace)
 class DisclosureItem:
     """One piece of government information on its way through the review chain.
 
@@ -318,28 +318,41 @@ class DisclosureItem:
         return tuple(s for s in self.signatures if s.stage == stage)
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, frozenset):
-        return sorted(_canonical(v) for v in value)
-    if isinstance(value, tuple):
-        return [_canonical(v) for v in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+def _value(member: enum.Enum | None) -> Any:
+    return None if member is None else member.value
 
 
 def compute_content_hash(item: DisclosureItem) -> str:
     """SHA-256 over the item's content fields, in a fixed order and an unambiguous encoding.
 
-    The fields are encoded as one JSON array: strings are quoted and escaped, lists stay lists and
-    ``None`` is ``null``, so no two different contents share an encoding.
+    The fields of :data:`CONTENT_FIELDS` but the body, in that order, are encoded as one JSON array
+    (strings quoted and escaped, lists kept as lists, ``None`` as ``null``) that also carries the
+    body's length; the body's bytes follow. No two different contents share an encoding.
+    Spelled out field by field because it runs on every draft, edit, submit and publish.
     """
-    values = [_canonical(getattr(item, name)) for name in CONTENT_FIELDS]
-    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
-    # surrogatepass: a lone surrogate in pasted text must hash, not crash.
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    body = item.body.encode("utf-8", "surrogatepass")  # a lone surrogate must hash, not crash
+    header = (
+        item.title,
+        item.kind.value,
+        len(body),
+        item.source.value,
+        item.source_name,
+        item.classified,
+        _value(item.attribute),
+        _value(item.withheld_category),
+        item.withheld_reason,
+        sorted(p.value for p in item.platforms),
+        item.column,
+        item.sections,
+        item.policy_id,
+        item.document_number,
+    )
+    digest = hashlib.sha256(
+        json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    )
+    digest.update(b"\n")
+    digest.update(body)
+    return digest.hexdigest()
 
 
 @final

@@ -46,7 +46,9 @@ class _Pending:
 
 @attrs.define
 class _Work:
-    rows: tuple[WorkRow, ...]
+    # Computed on the first worklist query, not on save: the memory backend serves benchmarks
+    # and tests where most saved states are never asked for.
+    rows: tuple[WorkRow, ...] | None
     since: datetime | None
 
 
@@ -109,7 +111,6 @@ class MemoryRepository:
     def save(self, outcome: Outcome) -> None:
         """Store the outcome, refusing it if the item changed since it was read."""
         item = outcome.item
-        rows = work_rows(self.workflow, item)
         since = outcome.audit[-1].at if outcome.audit else None
         with self._lock:
             current = self._items.get(item.id)
@@ -117,7 +118,7 @@ class MemoryRepository:
             if current_version != outcome.previous_version:
                 raise StaleItemError(stale_message(item, current_version), item_id=item.id)
             self._items[item.id] = item
-            self._work[item.id] = _Work(rows, since)
+            self._work[item.id] = _Work(None, since)
             if self.keep_audit:
                 head, n = self._heads.get(item.id, (GENESIS, 0))
                 trail = self._audit.setdefault(item.id, [])
@@ -161,6 +162,8 @@ class MemoryRepository:
         with self._lock:
             for item_id, work in self._work.items():
                 item = self._items[item_id]
+                if work.rows is None:
+                    work.rows = work_rows(self.workflow, item)
                 if any(row_matches(row, item.drafter_id, actor) for row in work.rows):
                     found.append((work.since, item))
         found.sort(key=lambda pair: (pair[0] is not None, pair[0], pair[1].id))

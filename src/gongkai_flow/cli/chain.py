@@ -44,10 +44,10 @@ def chain() -> None:
 @click.option(
     "--chain",
     "name",
-    type=click.Choice(["default", "news", "all"]),
+    type=click.Choice(["default", "news", "request", "all"]),
     default="all",
     show_default=True,
-    help="显示哪条流程：default（审核表全流程）、news（新闻宣传类）或 all。",
+    help="显示哪条流程：default（审核表全流程）、news（新闻宣传类）、request（依申请公开）或 all。",
 )
 @click.option(
     "--format",
@@ -60,7 +60,8 @@ def chain() -> None:
 def chain_show(name: str, fmt: str) -> None:
     """以表格和 Mermaid 状态图显示审核流程。"""
     chains = ChainSet.standard()
-    definitions = [chains.latest(cid) for cid in ("default", "news")] if name == "all" else [chains.latest(name)]
+    names = ("default", "news", "request") if name == "all" else (name,)
+    definitions = [chains.latest(cid) for cid in names]
     out = console()
     for definition in definitions:
         if fmt in ("table", "both"):

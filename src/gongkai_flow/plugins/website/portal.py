@@ -1,0 +1,280 @@
+"""The public portal: a static site of everything published, rendered with jinja2.
+
+``build_portal(repository, out)`` writes ``index.html``, one list page per column
+(``columns/…html``) and one page per item (``items/…html``) with its metadata — 索引号, 发布机构,
+发布日期, 公开方式 — and:
+
+* a policy document links to its interpretations, and each interpretation back to its policy
+  (the plan's 政策文件 ↔ 解读材料 相互关联);
+* a document that was abolished or expired keeps its page, with an 已废止 / 已失效 banner (the
+  plan: 在已发布的原文件上作出明确标注);
+* a retracted item has no page at all: every build starts from an empty folder.
+
+Every piece of user text goes through jinja2's autoescaping. ``gongkai portal build OUT/`` runs
+this from the command line; the ``website`` plugin can rebuild it after each publication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final, final
+
+import attrs
+import jinja2
+
+from ...deadlines import BUREAU_TZ
+from ...errors import GongkaiFlowError
+from ...model import AuditEntry, DisclosureAttribute, DisclosureItem, ItemKind, Platform
+from ...storage.base import Repository
+from .._items import (
+    DEFAULT_ORG_CODE,
+    DEFAULT_PUBLISHER,
+    STATUS_LABELS,
+    VISIBLE_STATES,
+    index_number,
+    page_slug,
+    published_at,
+    status_change,
+)
+
+#: The file that marks a folder as a portal this module built (and may therefore empty).
+MARKER: Final = ".gongkai-portal"
+
+
+class PortalError(GongkaiFlowError):
+    """The portal cannot be written where it was asked to."""
+
+    code = "portal.invalid_target"
+
+
+def _local_day(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BUREAU_TZ).strftime("%Y-%m-%d")
+
+
+def column_slug(column: str) -> str:
+    """The file name (without ``.html``) of a column's list page."""
+    return "c" + hashlib.sha256(column.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def is_public(item: DisclosureItem) -> bool:
+    """Whether the item belongs on the public website (主动公开, not classified, meant for 网站)."""
+    return (
+        item.state in VISIBLE_STATES
+        and not item.classified
+        and item.attribute is DisclosureAttribute.PROACTIVE
+        and Platform.WEBSITE in item.platforms
+    )
+
+
+@final
+@attrs.frozen
+class Link:
+    """A link to another page of the portal."""
+
+    href: str
+    title: str
+    state: str
+    status_label: str
+    inactive: bool
+
+
+@final
+@attrs.frozen
+class Page:
+    """One item's page, as the templates see it (plain text; the templates escape it)."""
+
+    id: str
+    href: str
+    title: str
+    kind: ItemKind
+    kind_label: str
+    column: str
+    column_href: str
+    state: str
+    status_label: str
+    inactive: bool
+    status_changed_on: str
+    status_reason: str
+    published: datetime | None
+    published_on: str
+    index_number: str
+    publisher: str
+    disclosure: str
+    document_number: str | None
+    paragraphs: tuple[str, ...]
+    policy_id: str | None
+    interpretations: tuple[Link, ...] = ()
+    policy: Link | None = None
+
+    def link(self) -> Link:
+        """A link to this page."""
+        return Link(self.href, self.title, self.state, self.status_label, self.inactive)
+
+
+@final
+@attrs.frozen
+class Column:
+    """One column (发布栏目) and its pages, the newest first."""
+
+    name: str
+    href: str
+    pages: tuple[Page, ...]
+
+
+@final
+@attrs.frozen
+class Site:
+    """What every template gets: the publisher, the columns, when it was built."""
+
+    title: str
+    publisher: str
+    built_at: str
+    columns: tuple[Column, ...]
+
+
+@final
+@attrs.frozen
+class PortalReport:
+    """What a build wrote: the folder, the item pages by item id, the column pages."""
+
+    out: Path
+    pages: dict[str, Path]
+    columns: tuple[Path, ...]
+
+    @property
+    def index(self) -> Path:
+        """The portal's home page."""
+        return self.out / "index.html"
+
+
+def make_page(
+    item: DisclosureItem, entries: Sequence[AuditEntry], *, publisher: str = DEFAULT_PUBLISHER, org_code: str
+) -> Page:
+    """The page of one visible item, without its links to other pages."""
+    column = item.column or item.kind.label
+    changed = status_change(entries, item.state) if item.state != "published" else None
+    paragraphs = tuple(p.strip() for p in item.body.splitlines() if p.strip())
+    when = published_at(item, entries)
+    return Page(
+        id=item.id,
+        href=f"items/{page_slug(item.id)}.html",
+        title=item.title,
+        kind=item.kind,
+        kind_label=item.kind.label,
+        column=column,
+        column_href=f"columns/{column_slug(column)}.html",
+        state=item.state,
+        status_label=STATUS_LABELS.get(item.state, item.state),
+        inactive=item.state != "published",
+        status_changed_on=_local_day(changed.at if changed is not None else None),
+        status_reason=(changed.opinion or "") if changed is not None else "",
+        published=when,
+        published_on=_local_day(when),
+        index_number=index_number(item, org_code),
+        publisher=publisher,
+        disclosure=DisclosureAttribute.PROACTIVE.label,
+        document_number=item.document_number,
+        paragraphs=paragraphs,
+        policy_id=item.policy_id,
+    )
+
+
+def link_pages(pages: Sequence[Page]) -> list[Page]:
+    """Add the links both ways between policy documents and their interpretations."""
+    by_id = {page.id: page for page in pages}
+    interpretations: dict[str, list[Link]] = {}
+    for page in pages:
+        if page.kind is ItemKind.POLICY_INTERPRETATION and page.policy_id in by_id:
+            interpretations.setdefault(page.policy_id, []).append(page.link())
+    linked = []
+    for page in pages:
+        policy = by_id.get(page.policy_id) if page.policy_id is not None else None
+        linked.append(
+            attrs.evolve(
+                page,
+                interpretations=tuple(interpretations.get(page.id, ())),
+                policy=policy.link() if policy is not None and page.kind is ItemKind.POLICY_INTERPRETATION else None,
+            )
+        )
+    return linked
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("gongkai_flow.plugins.website", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def _prepare(out: Path) -> None:
+    """Empty ``out`` if it is a portal built before; refuse any other non-empty folder."""
+    if out.exists():
+        if not out.is_dir():
+            raise PortalError(f"{out} 已存在且不是文件夹，无法生成门户网站。")
+        if any(out.iterdir()):
+            if not (out / MARKER).exists():
+                raise PortalError(f"文件夹 {out} 不是空的，也不是之前生成的门户网站；为免误删，请换一个输出目录。")
+            shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("gongkai_flow portal\n", encoding="utf-8")
+
+
+def build_portal(
+    repository: Repository,
+    out: str | os.PathLike[str],
+    *,
+    publisher: str = DEFAULT_PUBLISHER,
+    org_code: str = DEFAULT_ORG_CODE,
+    title: str | None = None,
+    now: datetime | None = None,
+) -> PortalReport:
+    """Render every public item of ``repository`` into the folder ``out`` (emptied first)."""
+    target = Path(out)
+    pages = [
+        make_page(item, repository.audit(item.id), publisher=publisher, org_code=org_code)
+        for item in repository.items(states=VISIBLE_STATES)
+        if is_public(item)
+    ]
+    pages = link_pages(pages)
+    pages.sort(key=lambda p: (p.published or datetime.min.replace(tzinfo=UTC), p.id), reverse=True)
+    by_column: dict[str, list[Page]] = {}
+    for page in pages:
+        by_column.setdefault(page.column, []).append(page)
+    columns = tuple(
+        Column(name, f"columns/{column_slug(name)}.html", tuple(column_pages))
+        for name, column_pages in sorted(by_column.items())
+    )
+    built = (now or datetime.now(UTC)).astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M")
+    site = Site(title=title or f"{publisher} 政府信息公开", publisher=publisher, built_at=built, columns=columns)
+
+    _prepare(target)
+    env = _environment()
+    (target / "items").mkdir()
+    (target / "columns").mkdir()
+    (target / "index.html").write_text(env.get_template("index.html").render(site=site, root=""), encoding="utf-8")
+    style = env.loader.get_source(env, "style.css")[0] if env.loader is not None else ""
+    (target / "style.css").write_text(style, encoding="utf-8")
+    written: dict[str, Path] = {}
+    item_template = env.get_template("item.html")
+    for page in pages:
+        path = target / page.href
+        path.write_text(item_template.render(site=site, page=page, root="../"), encoding="utf-8")
+        written[page.id] = path
+    column_template = env.get_template("column.html")
+    column_paths = []
+    for column in columns:
+        path = target / column.href
+        path.write_text(column_template.render(site=site, column=column, root="../"), encoding="utf-8")
+        column_paths.append(path)
+    return PortalReport(target, written, tuple(column_paths))

@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml examples/plugin_package/pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gongkai demo
+	$(BIN)/gongkai demo --portal out/portal --notices out/notifications.jsonl
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_chain.py
 	$(BIN)/python bench/bench_negative_list.py
 	$(BIN)/python bench/bench_storage.py
+	$(BIN)/python bench/bench_timers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

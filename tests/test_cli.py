@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from gongkai_flow.cli import EXIT_REFUSED, EXIT_USAGE, main
 
 
-def run(*args: str) -> tuple[int, str, str]:
+def run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
     """Run the real ``gongkai`` entry point in a subprocess."""
     proc = subprocess.run(
         [sys.executable, "-c", "from gongkai_flow.cli import main; main()", *args],
@@ -18,13 +19,14 @@ def run(*args: str) -> tuple[int, str, str]:
         text=True,
         timeout=120,
         check=False,
+        cwd=cwd,
     )
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def test_demo_prints_the_signed_trail() -> None:
+def test_demo_prints_the_signed_trail(tmp_path: Path) -> None:
     """``gongkai demo`` publishes both items and prints all six signatures of the form."""
-    code, out, err = run("demo")
+    code, out, err = run("demo", cwd=tmp_path)
     assert code == 0, err
     assert out.count("已发布") >= 2
     for role in ("承办人", "保密及公开属性审核人", "法律法规审核人", "业务科室负责人", "业务分管领导", "信息发布人员"):

@@ -90,6 +90,8 @@ RULES: Final[dict[str, ClockRule]] = {
         ),
         ClockRule("D14", "其他政务舆情：48小时内回应", 48, Unit.HOURS, "国办发〔2016〕61号", "V2", 8),
         ClockRule("D15", "政策解读：文件公开之日起3个工作日内发布", 3, Unit.WORKDAYS, "日人社函〔2019〕20号", "L"),
+        # The statute leaves the correction period to the bureau ("合理的补正期限"): configurable.
+        ClockRule("D5R", "补正期限：逾期未补正视为放弃申请", 15, Unit.WORKDAYS, "条例第30条（期限由本局确定）", "D", 2),
     )
 }
 
@@ -122,6 +124,8 @@ class Timer:
     extension_approver: str | None = None
     notified: frozenset[Notice] = attrs.field(factory=frozenset, converter=_frozen_notices)
     closed_at: datetime | None = None
+    #: The bureau's own warning lead for this clock (working days or hours); ``None``: the rule's.
+    lead: int | None = None
 
 
 def end_of_day(day: date) -> datetime:
@@ -156,10 +160,14 @@ def start_timer(
     calendar: WorkCalendar,
     *,
     responsible: str = "",
+    days: int | None = None,
+    lead: int | None = None,
 ) -> Timer:
-    """A new running timer for ``subject_id``."""
-    due, provisional = compute_due(rule, start, calendar)
-    return Timer(timer_id, rule.id, subject_id, start, due, responsible=responsible, provisional=provisional)
+    """A new running timer for ``subject_id`` (``days`` overrides the rule's duration, ``lead`` its warning lead)."""
+    if lead is not None and lead < 0:
+        raise ValueError("lead must not be negative")
+    due, provisional = compute_due(rule, start, calendar, days=days)
+    return Timer(timer_id, rule.id, subject_id, start, due, responsible=responsible, provisional=provisional, lead=lead)
 
 
 def pause(timer: Timer, at: datetime, calendar: WorkCalendar) -> Timer:
@@ -242,11 +250,12 @@ def close(timer: Timer, at: datetime) -> Timer:
 def approaching_from(timer: Timer, calendar: WorkCalendar) -> datetime:
     """When the "approaching" warning is owed: ``lead`` working days (or hours) before due."""
     rule = RULES[timer.rule_id]
+    lead = timer.lead if timer.lead is not None else rule.lead
     if rule.unit is Unit.HOURS:
-        return timer.due - timedelta(hours=rule.lead)
+        return timer.due - timedelta(hours=lead)
     day = local_date(timer.due) - timedelta(days=1)
     counted = 0
-    while counted < rule.lead:
+    while counted < lead:
         day -= timedelta(days=1)
         if calendar.is_workday(day):
             counted += 1
@@ -269,3 +278,39 @@ def evaluate(timer: Timer, now: datetime, calendar: WorkCalendar) -> tuple[Notic
         if now >= approaching_from(timer, calendar):
             owed.insert(0, Notice.APPROACHING)
     return tuple(n for n in owed if n not in timer.notified)
+
+
+def due_day_start(timer: Timer) -> datetime:
+    """When the "due" notice is owed: the start of the last working day, or the last hour."""
+    if RULES[timer.rule_id].unit is Unit.HOURS:
+        return timer.due - timedelta(hours=1)
+    return timer.due - timedelta(days=1)
+
+
+def next_check(timer: Timer, calendar: WorkCalendar) -> datetime | None:
+    """The earliest moment a tick may owe a notice for ``timer``; ``None`` when none can be owed.
+
+    Durable timers keep this in an indexed column, so a tick reads only the timers that are due.
+    After a tick at ``now`` has recorded every notice :func:`evaluate` owed, this lies after
+    ``now`` (or is ``None``), so the same tick run again finds nothing.
+    """
+    if timer.status is not TimerStatus.RUNNING or Notice.MISSED in timer.notified:
+        return None
+    moments = [timer.due]
+    if Notice.DUE not in timer.notified:
+        moments.append(due_day_start(timer))
+    if Notice.APPROACHING not in timer.notified:
+        moments.append(approaching_from(timer, calendar))
+    return min(moments)
+
+
+def record(timer: Timer, notices: Iterable[Notice]) -> Timer:
+    """``timer`` with ``notices`` marked as given."""
+    return attrs.evolve(timer, notified=timer.notified | frozenset(notices))
+
+
+def due_text(timer: Timer) -> str:
+    """The deadline as people say it: the last day of a working-day clock, the hour of an hour clock."""
+    if RULES[timer.rule_id].unit is Unit.HOURS:
+        return f"{timer.due.astimezone(BUREAU_TZ):%Y-%m-%d %H:%M}"
+    return (local_date(timer.due) - timedelta(days=1)).isoformat()

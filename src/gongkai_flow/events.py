@@ -199,6 +199,94 @@ class ItemRetracted(Event):
     reason: str = ""
 
 
+@attrs.frozen
+class DeadlineNotice(Event):
+    """Base of the statutory-clock notices a tick sends; ``item_id`` is the clock's subject.
+
+    ``action`` is the notice (``deadline-approaching`` …), ``chain_id`` is ``"clock"`` and the
+    states are the timer's status; ``due`` is ISO 8601 (Beijing time) and ``provisional`` says a
+    weekday-only guess was involved. The event id is derived from the timer, the notice and the
+    due time, so a notice is enqueued once however many ticks see it.
+    """
+
+    type: ClassVar[str] = "deadline-notice"
+    timer_id: str = ""
+    rule_id: str = ""
+    rule_label: str = ""
+    due: str = ""
+    provisional: bool = False
+    responsible: str = ""
+
+
+@final
+@attrs.frozen
+class DeadlineApproaching(DeadlineNotice):
+    """A statutory clock is within its warning lead (即将到期)."""
+
+    type: ClassVar[str] = "deadline-approaching"
+
+
+@final
+@attrs.frozen
+class DeadlineDue(DeadlineNotice):
+    """A statutory clock runs out today, or within the hour for hour clocks (今日到期)."""
+
+    type: ClassVar[str] = "deadline-due"
+
+
+@final
+@attrs.frozen
+class DeadlineMissed(DeadlineNotice):
+    """A statutory clock ran out before its work was done (已超期)."""
+
+    type: ClassVar[str] = "deadline-missed"
+
+
+@final
+@attrs.frozen
+class ApplicationRegistered(Event):
+    """A 依申请公开 application was registered; ``item_id`` is the application id."""
+
+    type: ClassVar[str] = "application-registered"
+    applicant_name: str = ""
+    received_on: str = ""
+    due: str = ""
+
+
+@final
+@attrs.frozen
+class ApplicationCorrectionRequested(Event):
+    """The applicant was asked, once, to correct the application (补正告知, 条例第30条)."""
+
+    type: ClassVar[str] = "application-correction-requested"
+    opinion: str = ""
+    correct_by: str = ""
+
+
+@final
+@attrs.frozen
+class ApplicationExtended(Event):
+    """The reply period was extended with the disclosure head's approval; tell the applicant."""
+
+    type: ClassVar[str] = "application-extended"
+    days: int = 0
+    approver_id: str = ""
+    reason: str = ""
+    due: str = ""
+
+
+@final
+@attrs.frozen
+class ApplicationReplied(Event):
+    """The application was answered; ``remedy`` is the remedy text the reply states."""
+
+    type: ClassVar[str] = "application-replied"
+    category: str = ""
+    deny_reason: str | None = None
+    remedy: str = ""
+    review_first: bool = False
+
+
 #: Every effect event class by its ``type`` string (for the outbox).
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
@@ -217,6 +305,13 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ItemAbolished,
         ItemExpired,
         ItemRetracted,
+        DeadlineApproaching,
+        DeadlineDue,
+        DeadlineMissed,
+        ApplicationRegistered,
+        ApplicationCorrectionRequested,
+        ApplicationExtended,
+        ApplicationReplied,
     )
 }
 

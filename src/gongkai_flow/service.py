@@ -27,7 +27,9 @@ from typing import Any, final
 from sqlalchemy.engine import URL, Engine
 
 from . import errors
+from .calendar import WorkCalendar
 from .chain import Action
+from .clocks import Clocks, Requests
 from .dispatch import Dispatcher, DispatchReport, RetryPolicy, dispatch_pending
 from .engine import ActionOption, Outcome, Workflow
 from .events import Event
@@ -58,6 +60,10 @@ class Flow:
     :class:`~gongkai_flow.storage.database.Database`; ``create`` builds the tables in an empty
     database, ``upgrade`` migrates an older schema instead of refusing it. Without a database the
     flow keeps everything in ``repository`` (default: a new :class:`MemoryRepository`).
+
+    ``calendar`` is the working-day calendar of the statutory clocks (``flow.clocks``, default
+    :class:`~gongkai_flow.calendar.WorkCalendar`); ``requests`` configures the 依申请公开 workflow
+    (``flow.requests``: ``review_body``, ``court``, ``correction_days``). See ``docs/clocks.md``.
     """
 
     def __init__(
@@ -74,6 +80,8 @@ class Flow:
         create: bool = True,
         upgrade: bool = False,
         busy_timeout: float = 10.0,
+        calendar: WorkCalendar | None = None,
+        requests: Mapping[str, Any] | None = None,
     ) -> None:
         if repository is not None and database is not None:
             raise ValueError("Flow takes a repository or a database, not both")
@@ -108,6 +116,9 @@ class Flow:
             raise
         self.auto_dispatch = dispatch
         self.last_findings: tuple[Any, ...] = ()
+        # Statutory clocks and 依申请公开 (issue 5): see gongkai_flow.clocks.
+        self.clocks = Clocks(self, calendar)
+        self.requests = Requests(self, self.clocks, **(requests or {}))
 
     @classmethod
     def temporary(cls, **kwargs: Any) -> Flow:
@@ -138,10 +149,15 @@ class Flow:
         with self.unit() as repo:
             outcome = build(repo)
             repo.save(outcome)
+            self.clocks.after_save(repo, outcome)
         self.last_findings = outcome.findings
         if self.auto_dispatch:
             self.dispatch()
         return outcome.item
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Enqueue (and, unless ``dispatch=False``, deliver) every deadline notice owed at ``now``; return how many."""
+        return len(self.clocks.tick(now).notices)
 
     def dispatch(self) -> DispatchReport:
         """Deliver every event that is due to the effect receivers (retrying earlier failures)."""

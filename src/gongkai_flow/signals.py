@@ -86,6 +86,35 @@ item_retracted = _signals.signal(
     doc="Effect phase. :class:`~gongkai_flow.events.ItemRetracted`: take the page down.",
 )
 
+deadline_approaching = _signals.signal(
+    "deadline-approaching",
+    doc="Effect phase. :class:`~gongkai_flow.events.DeadlineApproaching`: a statutory clock is within its lead.",
+)
+deadline_due = _signals.signal(
+    "deadline-due",
+    doc="Effect phase. :class:`~gongkai_flow.events.DeadlineDue`: a statutory clock runs out today.",
+)
+deadline_missed = _signals.signal(
+    "deadline-missed",
+    doc="Effect phase. :class:`~gongkai_flow.events.DeadlineMissed`: a statutory clock ran out.",
+)
+application_registered = _signals.signal(
+    "application-registered",
+    doc="Effect phase. :class:`~gongkai_flow.events.ApplicationRegistered`: a 依申请公开 application was registered.",
+)
+application_correction_requested = _signals.signal(
+    "application-correction-requested",
+    doc="Effect phase. :class:`~gongkai_flow.events.ApplicationCorrectionRequested`: send the 补正告知.",
+)
+application_extended = _signals.signal(
+    "application-extended",
+    doc="Effect phase. :class:`~gongkai_flow.events.ApplicationExtended`: tell the applicant of the extension.",
+)
+application_replied = _signals.signal(
+    "application-replied",
+    doc="Effect phase. :class:`~gongkai_flow.events.ApplicationReplied`: the reply, with its remedy channels.",
+)
+
 #: The effect signal that carries each event type.
 EFFECT_SIGNALS: dict[type[events.Event], NamedSignal] = {
     events.ItemDrafted: item_drafted,
@@ -102,6 +131,13 @@ EFFECT_SIGNALS: dict[type[events.Event], NamedSignal] = {
     events.ItemAbolished: item_abolished,
     events.ItemExpired: item_expired,
     events.ItemRetracted: item_retracted,
+    events.DeadlineApproaching: deadline_approaching,
+    events.DeadlineDue: deadline_due,
+    events.DeadlineMissed: deadline_missed,
+    events.ApplicationRegistered: application_registered,
+    events.ApplicationCorrectionRequested: application_correction_requested,
+    events.ApplicationExtended: application_extended,
+    events.ApplicationReplied: application_replied,
 }
 
 #: Check-phase signals: their receivers' return values matter.

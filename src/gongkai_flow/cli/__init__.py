@@ -9,9 +9,13 @@ from . import audit as _audit  # noqa: F401  (registers commands)
 from . import chain as _chain  # noqa: F401  (registers commands)
 from . import check as _check  # noqa: F401  (registers commands)
 from . import db as _db  # noqa: F401  (registers commands)
+from . import deadlines as _deadlines  # noqa: F401  (registers commands)
 from . import demo as _demo  # noqa: F401  (registers commands)
 from . import dispatch as _dispatch  # noqa: F401  (registers commands)
+from . import portal as _portal  # noqa: F401  (registers commands)
+from . import requests as _requests  # noqa: F401  (registers commands)
 from . import tasks as _tasks  # noqa: F401  (registers commands)
+from . import tick as _tick  # noqa: F401  (registers commands)
 from ._app import EXIT_INTERNAL, EXIT_REFUSED, EXIT_USAGE, cli, main
 
 __all__ = ["EXIT_INTERNAL", "EXIT_REFUSED", "EXIT_USAGE", "cli", "main"]

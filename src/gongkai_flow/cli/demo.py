@@ -1,14 +1,17 @@
-"""``gongkai demo``: a full publication with the bureau's people, and the signed trail."""
+"""``gongkai demo``: a full publication with the bureau's people, the signed trail, the portal and the notices."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 from rich.table import Table
 
 from ..demo import BUREAU, run_demo
 from ..model import Role
+from ..plugins.website.portal import build_portal
 from ..service import Flow
 from ._app import cli, console
 
@@ -51,9 +54,35 @@ def print_trail(flow: Flow, item_id: str) -> None:
 
 @cli.command()
 @click.option("--plugin", "plugins", multiple=True, help="启用的插件（可多次指定），例如 log。")
-def demo(plugins: Sequence[str]) -> None:
-    """演示：一份政策文件及其解读走完整个审核发布流程，并打印签字记录。"""
+@click.option(
+    "--portal",
+    "portal_dir",
+    default="out/portal",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="门户网站（静态网页）的生成目录。",
+)
+@click.option(
+    "--notices",
+    default="out/notifications.jsonl",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="待办通知的输出文件（演示中代替邮件服务器）。",
+)
+def demo(plugins: Sequence[str], portal_dir: Path, notices: Path) -> None:
+    """演示：一份政策文件及其解读走完整个审核发布流程，打印签字记录，生成门户网站并发出待办通知。"""
     flow = Flow.temporary(plugins=list(plugins))
+    notices.unlink(missing_ok=True)
+    effects = {
+        "website": {"repository": flow.repository, "portal": str(portal_dir)},
+        "notify": {
+            "repository": flow.repository,
+            "actors": list(BUREAU.values()),
+            "file": str(notices),
+            "item_url": "http://oa.local/gongkai/items/{id}",
+        },
+    }
+    flow.registry.load([name for name in effects if name not in flow.registry.plugins], effects)
     result = run_demo(flow)
     for item in (result.policy, result.interpretation):
         print_trail(flow, item.id)
@@ -64,3 +93,25 @@ def demo(plugins: Sequence[str]) -> None:
         f"（该文件共有 {count} 份解读）。"
     )
     out.print("参与人员：" + "、".join(f"{a.name}（{a.section}）" for a in BUREAU.values()))
+    print_notices(notices)
+    with flow.unit(write=False) as repo:
+        report = build_portal(repo, portal_dir)
+    index = report.index.resolve()
+    out.print(
+        f"\n门户网站已生成（{len(report.pages)} 个信息页，政策文件与解读互相链接）：{index.as_uri()}\n"
+        f"也可以运行  python3 -m http.server -d {portal_dir} 8000  然后打开 http://127.0.0.1:8000/"
+    )
+
+
+def print_notices(path: Path) -> None:
+    """Print the 待办 notices the notify plugin delivered to the demo's file sink."""
+    out = console()
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    table = Table(title=f"已发出的待办通知（{len(lines)} 条，写入 {path}）")
+    for col in ("通知", "收件人", "办理期限"):
+        table.add_column(col)
+    for line in lines:
+        data = json.loads(line)
+        names = "、".join(r["name"] for r in data["recipients"])
+        table.add_row(data["title"], names, data["due"] or "")
+    out.print(table)

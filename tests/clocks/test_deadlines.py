@@ -19,7 +19,9 @@ from gongkai_flow.deadlines import (
     evaluate,
     extend,
     local_date,
+    next_check,
     pause,
+    record,
     restart,
     resume,
     start_timer,
@@ -123,3 +125,14 @@ def test_restart_never_ends_before_the_original(start: datetime, later: int) -> 
     again = restart(timer, start + timedelta(days=later), CAL)
     assert again.due >= timer.due
     assert again.notified == frozenset()
+
+
+@given(moments, st.sampled_from(sorted(RULES)), st.integers(0, 60 * 24 * 45))
+def test_after_a_tick_the_next_check_lies_in_the_future(start: datetime, rule_id: str, minutes: int) -> None:
+    """Once the notices owed at ``now`` are recorded, the timer's next check is after ``now`` (a tick is idempotent)."""
+    timer = start_timer("t", RULES[rule_id], "s", start, CAL)
+    now = start + timedelta(minutes=minutes)
+    ticked = record(timer, evaluate(timer, now, CAL))
+    upcoming = next_check(ticked, CAL)
+    assert upcoming is None or upcoming > now
+    assert evaluate(ticked, now, CAL) == ()

@@ -1,0 +1,719 @@
+"""依申请公开: applications for government information, from registration to reply.
+
+The domain values of an application — how it arrived and on which day it counts as received
+(条例第31条), who applied (the annual report's applicant columns), and how it was answered
+(条例第35–39条, mapped to the annual report's rows) — and the remedy channels a reply must state,
+which changed on 2024-01-01 when administrative review became mandatory before litigation for
+refusals (行政复议法 2023 第23条).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Final, final
+
+import attrs
+
+from .calendar import WorkCalendar
+from .chain import Action
+from .errors import (
+    ActionNotAvailableError,
+    InvalidFieldError,
+    OpinionRequiredError,
+    RoleRequiredError,
+    StaleItemError,
+    WorkflowError,
+)
+from .events import (
+    ApplicationCorrectionRequested,
+    ApplicationExtended,
+    ApplicationRegistered,
+    ApplicationReplied,
+    Event,
+)
+from .model import Actor, AuditEntry, Role, _Labelled
+
+if TYPE_CHECKING:
+    from .engine import Workflow
+    from .storage.timers import ClockStore
+
+
+class Channel(_Labelled):
+    """How an application arrived; decides the receipt date (条例第31条)."""
+
+    IN_PERSON = "in_person", "当面提交"
+    POST_SIGNED = "post_signed", "邮寄（需签收）"
+    POST_UNSIGNED = "post_unsigned", "平信邮寄（无需签收）"
+    ONLINE = "online", "互联网渠道"
+    FAX = "fax", "传真"
+
+
+class ApplicantType(_Labelled):
+    """The annual report's applicant columns (表三)."""
+
+    NATURAL_PERSON = "natural_person", "自然人"
+    COMMERCIAL = "commercial", "商业企业"
+    RESEARCH = "research", "科研机构"
+    PUBLIC_INTEREST = "public_interest", "社会公益组织"
+    LEGAL_SERVICE = "legal_service", "法律服务机构"
+    OTHER_ORG = "other_org", "其他"
+
+
+class ReplyCategory(_Labelled):
+    """How an application was answered; the value names the article it rests on."""
+
+    ALREADY_PUBLIC = "a1_already_public", "已主动公开，告知获取方式（第36条第1项）"
+    DISCLOSE = "a2_disclose", "予以公开（第36条第2项）"
+    PARTIAL = "partial", "部分公开（区分处理，第37条）"
+    DENY = "a3_deny", "不予公开（第36条第3项）"
+    NOT_EXIST = "a4_not_exist", "信息不存在（第36条第4项）"
+    NOT_OURS = "a5_not_ours", "不属于本机关负责公开（第36条第5项）"
+    DUPLICATE = "a6_duplicate", "重复申请，不予重复处理（第36条第6项）"
+    SPECIAL_LAW = "a7_special_law", "依照有关法律、行政法规办理（第36条第7项）"
+    NEEDS_PROCESSING = "art38_processing", "需加工、分析，不予提供（第38条）"
+    UNCLEAR_AFTER_CORRECTION = "unclear_after_correction", "补正后申请内容仍不明确"
+    PETITION = "art39_petition", "信访、投诉、举报，不作为信息公开申请处理（第39条第1款）"
+    PUBLICATION = "art39_publication", "要求提供公开出版物（第39条第2款）"
+    EXCESSIVE = "art35_excessive", "无正当理由大量、频繁申请（第35条）"
+    CONFIRM_OR_REISSUE = "confirm_or_reissue", "要求确认或重新出具已获取信息"
+    NO_CORRECTION = "no_correction", "逾期未补正，视为放弃（第30条）"
+    NO_FEE = "no_fee", "逾期未缴纳信息处理费，视为放弃"
+
+
+class DenyReason(_Labelled):
+    """The eight 不予公开 rows of the annual report (表三 三（三）)."""
+
+    STATE_SECRET = "state_secret", "属于国家秘密"
+    LAW_PROHIBITS = "law_prohibits", "其他法律行政法规禁止公开"
+    SECURITY = "security", "危及“三安全一稳定”"
+    THIRD_PARTY = "third_party", "保护第三方合法权益"
+    INTERNAL_AFFAIRS = "internal_affairs", "属于三类内部事务信息"
+    PROCESS = "process", "属于四类过程性信息"
+    CASE_FILE = "case_file", "属于行政执法案卷"
+    ADMIN_QUERY = "admin_query", "属于行政查询事项"
+
+
+#: Replies that refuse the information in whole or part: review comes first from 2024-01-01.
+REFUSALS: Final = frozenset(
+    {
+        ReplyCategory.PARTIAL,
+        ReplyCategory.DENY,
+        ReplyCategory.NOT_EXIST,
+        ReplyCategory.NOT_OURS,
+        ReplyCategory.NEEDS_PROCESSING,
+        ReplyCategory.UNCLEAR_AFTER_CORRECTION,
+    }
+)
+
+#: From this day a refusal must be taken to administrative review before a court.
+REVIEW_FIRST_FROM: Final = date(2024, 1, 1)
+
+
+@final
+@attrs.frozen
+class Remedy:
+    """The remedy channels a reply must state (救济渠道)."""
+
+    text: str
+    review_first: bool
+
+
+def remedy_for(category: ReplyCategory, replied_on: date, *, review_body: str, court: str) -> Remedy:
+    """The remedy channels valid for a reply of ``category`` given on ``replied_on``.
+
+    Before 2024-01-01, and for replies that give the information, the applicant may choose
+    administrative review (60 days) or litigation (6 months). From 2024-01-01 a refusal goes to
+    administrative review first (行政复议法 2023 第23条).
+    """
+    if replied_on >= REVIEW_FIRST_FROM and category in REFUSALS:
+        return Remedy(
+            f"如对本答复不服，可以自收到本答复之日起60日内向{review_body}申请行政复议；"
+            f"对行政复议决定不服的，可以依法向{court}提起行政诉讼。",
+            review_first=True,
+        )
+    return Remedy(
+        f"如对本答复不服，可以自收到本答复之日起60日内向{review_body}申请行政复议，"
+        f"或者在6个月内向{court}提起行政诉讼。",
+        review_first=False,
+    )
+
+
+def receipt_date(
+    channel: Channel,
+    *,
+    submitted_on: date | None = None,
+    signed_on: date | None = None,
+    confirmed_on: date | None = None,
+) -> date:
+    """The day an application counts as received (条例第31条), or ``InvalidFieldError``.
+
+    In person: the day it was handed in. Post that needs signing: the day it was signed for.
+    Ordinary post: the day the bureau confirmed it with the applicant. Internet and fax: the day
+    both sides confirmed it.
+    """
+    needed: dict[Channel, tuple[str, date | None, str]] = {
+        Channel.IN_PERSON: ("submitted_on", submitted_on, "提交日期"),
+        Channel.POST_SIGNED: ("signed_on", signed_on, "签收日期"),
+        Channel.POST_UNSIGNED: ("confirmed_on", confirmed_on, "与申请人确认的日期"),
+        Channel.ONLINE: ("confirmed_on", confirmed_on, "双方确认的日期"),
+        Channel.FAX: ("confirmed_on", confirmed_on, "双方确认的日期"),
+    }
+    field, value, label = needed[channel]
+    if value is None:
+        raise InvalidFieldError(
+            f"{channel.label}的申请以{label}为收到申请之日（条例第31条），请填写{label}。", field=field
+        )
+    return value
+
+
+def _strs(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@final
+@attrs.frozen
+class Application:
+    """One 依申请公开 application (条例第29条: who, what, how to deliver).
+
+    The workflow fields (``state``, ``chain_*``, ``version``) are kept by the request workflow;
+    the reply fields are filled when it is answered.
+    """
+
+    id: str
+    applicant_name: str
+    applicant_type: ApplicantType
+    contact: str
+    description: str
+    channel: Channel
+    received_on: date
+    delivery: str = "电子邮件"
+    id_document: str = ""
+    sections: tuple[str, ...] = attrs.field(converter=_strs, default=())
+    state: str = "registered"
+    chain_id: str = "request"
+    chain_version: int = 1
+    version: int = 0
+    registered_at: datetime | None = None
+    corrected_on: date | None = None
+    reply_category: ReplyCategory | None = None
+    deny_reason: DenyReason | None = None
+    reply_text: str | None = None
+    remedy: str | None = None
+    replied_at: datetime | None = None
+    extended_days: int = 0
+    consultations: int = 0
+    #: ``"third_party"`` (条例第32条) or ``"co_author"`` (第34条) while consulting.
+    consulting: str | None = None
+    #: The 主动公开 item several applications were turned into (条例第44条).
+    linked_item_id: str | None = None
+    review_first: bool | None = None
+
+
+class ApplicationNotFoundError(WorkflowError):
+    """No application with that id."""
+
+    code = "request.not_found"
+
+
+class ReplyIncompleteError(WorkflowError):
+    """A reply lacks what it must state: its category, the 不予公开 reason, or the remedy channels."""
+
+    code = "request.reply_incomplete"
+
+
+class ExtensionRefusedError(WorkflowError):
+    """An extension beyond 20 working days, or after the reply period ran out."""
+
+    code = "request.extension_refused"
+
+
+class ConsultationError(WorkflowError):
+    """A consultation without its kind (third party or co-author)."""
+
+    code = "request.consultation"
+
+
+#: Consultation kinds and the clock each runs.
+CONSULTATION_RULES: Final[dict[str, str]] = {"third_party": "D6", "co_author": "D7"}
+CONSULTATION_LABELS: Final[dict[str, str]] = {"third_party": "第三方", "co_author": "共同制作机关"}
+
+_ENUM_FIELDS: Final[dict[str, type[_Labelled]]] = {
+    "applicant_type": ApplicantType,
+    "channel": Channel,
+    "reply_category": ReplyCategory,
+    "deny_reason": DenyReason,
+}
+_DATE_FIELDS: Final = ("received_on", "corrected_on")
+_DATETIME_FIELDS: Final = ("registered_at", "replied_at")
+
+
+def application_doc(application: Application) -> dict[str, Any]:
+    """The application as a JSON document (enum values, ISO dates), read by :func:`application_from_doc`."""
+    doc: dict[str, Any] = {}
+    for field in attrs.fields(Application):
+        value = getattr(application, field.name)
+        if isinstance(value, _Labelled):
+            value = value.value
+        elif isinstance(value, datetime | date):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        doc[field.name] = value
+    return doc
+
+
+def application_from_doc(doc: Mapping[str, Any]) -> Application:
+    """Rebuild an application from :func:`application_doc`'s document."""
+    data = dict(doc)
+    for name, cls in _ENUM_FIELDS.items():
+        if data.get(name) is not None:
+            data[name] = cls._value2member_map_[data[name]]
+    for name in _DATE_FIELDS:
+        if data.get(name) is not None:
+            data[name] = date.fromisoformat(data[name])
+    for name in _DATETIME_FIELDS:
+        if data.get(name) is not None:
+            data[name] = datetime.fromisoformat(data[name])
+    return Application(**data)
+
+
+# --- the workflow -------------------------------------------------------------------------------------
+
+
+def _day_start(day: date) -> datetime:
+    from .deadlines import BUREAU_TZ
+
+    return datetime.combine(day, datetime.min.time(), tzinfo=BUREAU_TZ)
+
+
+@final
+class RequestWorkflow:
+    """The 依申请公开 chain on the shared engine: authorization, clocks, audit, outbox.
+
+    Every move fires :meth:`Workflow.advance <gongkai_flow.engine.Workflow.advance>` on the
+    ``request`` chain, after the same role check the item chain makes (the actor must hold the
+    step's role). Each action stores, in the caller's unit of work (a
+    :class:`~gongkai_flow.storage.timers.ClockStore`): the new application (version-checked), an
+    :class:`~gongkai_flow.model.AuditEntry` whose ``item_id`` is the application id, the clocks it
+    starts, pauses, restarts, extends or closes, and its events for the outbox.
+
+    ``review_body`` and ``court`` name the remedy channels every reply states;
+    ``correction_days`` is the 补正 period the bureau grants (条例第30条 leaves it to the bureau).
+    """
+
+    def __init__(
+        self,
+        workflow: Workflow,
+        calendar: WorkCalendar,
+        *,
+        review_body: str = "日照市人民政府",
+        court: str = "有管辖权的人民法院",
+        correction_days: int = 15,
+    ) -> None:
+        self.workflow = workflow
+        self.calendar = calendar
+        self.review_body = review_body
+        self.court = court
+        self.correction_days = correction_days
+        #: Warning leads by rule id for the clocks this workflow starts (absent: the rule's own).
+        self.leads: Mapping[str, int] = {}
+
+    # -- registering ---------------------------------------------------------------------------
+
+    def register(
+        self,
+        store: ClockStore,
+        actor: Actor,
+        *,
+        applicant_name: str,
+        applicant_type: ApplicantType,
+        contact: str,
+        description: str,
+        channel: Channel,
+        submitted_on: date | None = None,
+        signed_on: date | None = None,
+        confirmed_on: date | None = None,
+        application_id: str | None = None,
+        delivery: str = "电子邮件",
+        sections: Iterable[str] = (),
+    ) -> Application:
+        """登记: the receipt date follows the channel (条例第31条); the D3 and D5 clocks start."""
+        from .deadlines import RULES, start_timer
+
+        self._require(actor, Role.REQUEST_OFFICER, "登记申请")
+        for field, value, label in (
+            ("applicant_name", applicant_name, "申请人姓名或名称"),
+            ("contact", contact, "联系方式"),
+            ("description", description, "所需信息的名称、文号或特征性描述"),
+        ):
+            if not value.strip():
+                raise InvalidFieldError(f"申请须写明{label}（条例第29条）。", field=field)
+        received = receipt_date(channel, submitted_on=submitted_on, signed_on=signed_on, confirmed_on=confirmed_on)
+        now = self.workflow.clock()
+        chain = self.workflow.chains.latest("request")
+        app = Application(
+            id=application_id or self.workflow.new_id(),
+            applicant_name=applicant_name.strip(),
+            applicant_type=applicant_type,
+            contact=contact.strip(),
+            description=description.strip(),
+            channel=channel,
+            received_on=received,
+            delivery=delivery,
+            sections=tuple(sections) or (actor.section,),
+            state=chain.initial,
+            chain_id=chain.id,
+            chain_version=chain.version,
+            version=1,
+            registered_at=now,
+        )
+        if store.find_application(app.id) is not None:
+            raise StaleItemError(f"编号为“{app.id}”的申请已经存在，不能重复登记。", item_id=app.id)
+        start = _day_start(received)
+        reply = start_timer(
+            f"{app.id}:D3",
+            RULES["D3"],
+            app.id,
+            start,
+            self.calendar,
+            responsible=actor.section,
+            lead=self.leads.get("D3"),
+        )
+        notice = start_timer(
+            f"{app.id}:D5",
+            RULES["D5"],
+            app.id,
+            start,
+            self.calendar,
+            responsible=actor.section,
+            lead=self.leads.get("D5"),
+        )
+        store.put_timer(reply, self.calendar)
+        store.put_timer(notice, self.calendar)
+        event_id = self.workflow.new_id()
+        event = ApplicationRegistered(
+            event_id=event_id,
+            item_id=app.id,
+            chain_id=chain.id,
+            chain_version=chain.version,
+            action="register",
+            from_state=chain.initial,
+            to_state=chain.initial,
+            actor_id=actor.id,
+            at=now,
+            content_hash="",
+            applicant_name=app.applicant_name,
+            received_on=received.isoformat(),
+            due=reply.due.isoformat(),
+        )
+        entry = self._entry(app, actor, Role.REQUEST_OFFICER, "register", "登记", chain.initial, now, event_id)
+        store.save_application(app, None, (entry,), (event,))
+        return app
+
+    # -- acting ----------------------------------------------------------------------------------------
+
+    def act(
+        self,
+        store: ClockStore,
+        application_id: str,
+        action: Action,
+        actor: Actor,
+        *,
+        opinion: str | None = None,
+        consulting: str | None = None,
+        days: int | None = None,
+        category: ReplyCategory | None = None,
+        deny_reason: DenyReason | None = None,
+        reply_text: str | None = None,
+    ) -> Application:
+        """Take ``action`` on the application as ``actor``; refuse with a typed error, leaving no trace."""
+        from .storage.timers import get_application
+
+        app = get_application(store, application_id)
+        chain = self.workflow.chains.get(app.chain_id, app.chain_version)
+        step = chain.step(app.state, action)
+        if step is None:
+            label = chain.stage(app.state).label if chain.has_stage(app.state) else app.state
+            raise ActionNotAvailableError(
+                f"申请“{app.id}”当前处于“{label}”环节，不能进行“{action.label}”操作。",
+                item_id=app.id,
+                state=app.state,
+                action=action.value,
+            )
+        self._require(actor, step.role, action.label, app)
+        now = self.workflow.clock()
+        opinion = (opinion or "").strip() or None
+        if action is Action.RECEIVE_OPINIONS and opinion is None and app.consulting == "co_author":
+            opinion = self._silent_co_author(store, app, now)
+        if step.opinion_required and opinion is None:
+            raise OpinionRequiredError(f"{action.label}须填写意见。", item_id=app.id, action=action.value)
+        new_state = self.workflow.advance(chain, app.state, action.value)
+        changes, events_extra = self._effects(
+            store, app, action, actor, now, opinion, consulting, days, category, deny_reason, reply_text
+        )
+        after = attrs.evolve(app, state=new_state, version=app.version + 1, **changes)
+        event_id = self.workflow.new_id()
+        events: list[Event] = [
+            cls(
+                event_id=f"{event_id}-{n}",
+                item_id=app.id,
+                chain_id=app.chain_id,
+                chain_version=app.chain_version,
+                action=action.value,
+                from_state=app.state,
+                to_state=new_state,
+                actor_id=actor.id,
+                at=now,
+                content_hash="",
+                **fields,
+            )
+            for n, (cls, fields) in enumerate(events_extra)
+        ]
+        entry = self._entry(
+            after, actor, step.role, action.value, action.label, app.state, now, event_id, opinion=opinion
+        )
+        entry = attrs.evolve(entry, from_state=app.state)
+        store.save_application(after, app.version, (entry,), events)
+        return after
+
+    def link_item(self, store: ClockStore, application_id: str, item_id: str, actor: Actor) -> Application:
+        """Record that the application's information became the 主动公开 item ``item_id`` (条例第44条)."""
+        from .storage.timers import get_application
+
+        self._require(actor, Role.REQUEST_OFFICER, "纳入主动公开")
+        app = get_application(store, application_id)
+        now = self.workflow.clock()
+        after = attrs.evolve(app, linked_item_id=item_id, version=app.version + 1)
+        entry = self._entry(
+            after,
+            actor,
+            Role.REQUEST_OFFICER,
+            "link_item",
+            "纳入主动公开（条例第44条）",
+            app.state,
+            now,
+            self.workflow.new_id(),
+            opinion=f"已起草主动公开信息 {item_id}",
+        )
+        store.save_application(after, app.version, (entry,), ())
+        return after
+
+    # -- the rules -------------------------------------------------------------------------------------
+
+    def _effects(
+        self,
+        store: ClockStore,
+        app: Application,
+        action: Action,
+        actor: Actor,
+        now: datetime,
+        opinion: str | None,
+        consulting: str | None,
+        days: int | None,
+        category: ReplyCategory | None,
+        deny_reason: DenyReason | None,
+        reply_text: str | None,
+    ) -> tuple[dict[str, Any], list[tuple[type[Event], dict[str, Any]]]]:
+        """What ``action`` changes on the application and its clocks, and the events it sends."""
+        from .deadlines import RULES, TimerStatus, close, extend, pause, restart, resume, start_timer
+
+        cal = self.calendar
+        reply_timer = store.timer(f"{app.id}:D3")
+        changes: dict[str, Any] = {}
+        extra: list[tuple[type[Event], dict[str, Any]]] = []
+
+        def close_open(*rule_ids: str) -> None:
+            for timer in store.timers(subject_id=app.id):
+                if timer.rule_id in rule_ids:
+                    store.put_timer(close(timer, now), cal)
+
+        match action:
+            case Action.ACCEPT:
+                close_open("D5")
+            case Action.REQUEST_CORRECTION:
+                close_open("D5")
+                if reply_timer is not None:
+                    store.put_timer(pause(reply_timer, now, cal), cal)
+                period = start_timer(
+                    f"{app.id}:D5R",
+                    RULES["D5R"],
+                    app.id,
+                    now,
+                    cal,
+                    responsible=actor.section,
+                    days=self.correction_days,
+                    lead=self.leads.get("D5R"),
+                )
+                store.put_timer(period, cal)
+                extra.append(
+                    (ApplicationCorrectionRequested, {"opinion": opinion or "", "correct_by": period.due.isoformat()})
+                )
+            case Action.RECEIVE_CORRECTION:
+                close_open("D5R")
+                changes["corrected_on"] = now.astimezone(_tz()).date()
+                if reply_timer is not None:
+                    store.put_timer(restart(reply_timer, now, cal), cal)
+            case Action.ABANDON:
+                for timer in store.timers(subject_id=app.id):
+                    store.put_timer(attrs.evolve(close(timer, now), status=TimerStatus.ABANDONED), cal)
+                changes["reply_category"] = ReplyCategory.NO_CORRECTION
+            case Action.CONSULT:
+                if consulting not in CONSULTATION_RULES:
+                    raise ConsultationError(
+                        "征求意见须说明对象：第三方（third_party，条例第32条）或共同制作机关（co_author，条例第34条）。",
+                        item_id=app.id,
+                    )
+                if reply_timer is not None:
+                    store.put_timer(pause(reply_timer, now, cal), cal)
+                rule = RULES[CONSULTATION_RULES[consulting]]
+                n = app.consultations + 1
+                store.put_timer(
+                    start_timer(
+                        f"{app.id}:{rule.id}:{n}",
+                        rule,
+                        app.id,
+                        now,
+                        cal,
+                        responsible=actor.section,
+                        lead=self.leads.get(rule.id),
+                    ),
+                    cal,
+                )
+                changes.update(consulting=consulting, consultations=n)
+            case Action.RECEIVE_OPINIONS:
+                close_open("D6", "D7")
+                if reply_timer is not None:
+                    store.put_timer(resume(reply_timer, now, cal), cal)
+                changes["consulting"] = None
+            case Action.EXTEND:
+                if reply_timer is None or reply_timer.status is not TimerStatus.RUNNING or now >= reply_timer.due:
+                    raise ExtensionRefusedError(
+                        "答复期限已届满或未在计时，不能延期：延期须在原期限届满前经批准（条例第33条第2款）。",
+                        item_id=app.id,
+                    )
+                wanted = days if days is not None else 20
+                if wanted < 1 or app.extended_days + wanted > 20:
+                    raise ExtensionRefusedError(
+                        f"延长答复期限最多20个工作日（已延长{app.extended_days}个工作日），本次申请{wanted}个工作日不予批准。",
+                        item_id=app.id,
+                    )
+                longer = extend(reply_timer, wanted, actor.id, cal)
+                store.put_timer(longer, cal)
+                changes["extended_days"] = app.extended_days + wanted
+                extra.append(
+                    (
+                        ApplicationExtended,
+                        {
+                            "days": wanted,
+                            "approver_id": actor.id,
+                            "reason": opinion or "",
+                            "due": longer.due.isoformat(),
+                        },
+                    )
+                )
+            case Action.REPLY:
+                changes.update(self._reply(app, now, category, deny_reason, reply_text))
+                close_open("D3", "D5", "D5R", "D6", "D7")
+                extra.append(
+                    (
+                        ApplicationReplied,
+                        {
+                            "category": changes["reply_category"].value,
+                            "deny_reason": deny_reason.value if deny_reason is not None else None,
+                            "remedy": changes["remedy"],
+                            "review_first": changes["review_first"],
+                        },
+                    )
+                )
+            case _:
+                pass
+        return changes, extra
+
+    def _reply(
+        self,
+        app: Application,
+        now: datetime,
+        category: ReplyCategory | None,
+        deny_reason: DenyReason | None,
+        reply_text: str | None,
+    ) -> dict[str, Any]:
+        if category is None:
+            raise ReplyIncompleteError("答复须选择答复类别（条例第35–39条）。", item_id=app.id)
+        if category is ReplyCategory.DENY and deny_reason is None:
+            raise ReplyIncompleteError("不予公开的答复须说明理由，写明所依据的条款。", item_id=app.id)
+        if category is not ReplyCategory.DENY and deny_reason is not None:
+            raise ReplyIncompleteError("只有不予公开的答复才填写不予公开理由。", item_id=app.id)
+        if not self.review_body.strip() or not self.court.strip():
+            raise ReplyIncompleteError("未配置行政复议机关或人民法院，答复无法告知救济途径，不能答复。", item_id=app.id)
+        day = now.astimezone(_tz()).date()
+        remedy = remedy_for(category, day, review_body=self.review_body, court=self.court)
+        text = (reply_text or "").strip()
+        if not text:
+            reason = f"（{deny_reason.label}）" if deny_reason is not None else ""
+            text = f"经审查，{category.label}{reason}。{remedy.text}"
+        elif remedy.text not in text:
+            raise ReplyIncompleteError(
+                f"答复书须告知{day.isoformat()}当日有效的救济途径：“{remedy.text}”。答复书中没有这段文字，不能答复。",
+                item_id=app.id,
+            )
+        return {
+            "reply_category": category,
+            "deny_reason": deny_reason,
+            "reply_text": text,
+            "remedy": remedy.text,
+            "review_first": remedy.review_first,
+            "replied_at": now,
+        }
+
+    def _silent_co_author(self, store: ClockStore, app: Application, now: datetime) -> str | None:
+        """A co-author that did not answer within 15 working days agrees (条例第34条)."""
+        for timer in store.timers(subject_id=app.id):
+            if timer.rule_id == "D7" and now >= timer.due:
+                return "共同制作机关逾期未答复，视为同意公开（条例第34条）。"
+        return None
+
+    @staticmethod
+    def _require(actor: Actor, role: Role, what: str, app: Application | None = None) -> None:
+        if role not in actor.roles:
+            target = f"对申请“{app.id}”" if app is not None else ""
+            raise RoleRequiredError(
+                f"{actor.name}没有“{role.label}”角色，不能{target}进行“{what}”操作。",
+                actor_id=actor.id,
+                item_id=app.id if app is not None else None,
+            )
+
+    @staticmethod
+    def _entry(
+        app: Application,
+        actor: Actor,
+        role: Role,
+        action: str,
+        decision: str,
+        from_state: str,
+        at: datetime,
+        event_id: str,
+        *,
+        opinion: str | None = None,
+    ) -> AuditEntry:
+        return AuditEntry(
+            item_id=app.id,
+            action=action,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            role=role,
+            section=actor.section,
+            from_state=from_state,
+            to_state=app.state,
+            decision=decision,
+            content_hash="",
+            at=at,
+            event_id=event_id,
+            opinion=opinion,
+        )
+
+
+def _tz() -> Any:
+    from .deadlines import BUREAU_TZ
+
+    return BUREAU_TZ

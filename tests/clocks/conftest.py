@@ -1,0 +1,110 @@
+"""Fixtures of the clock tests: a flow on memory, SQLite or PostgreSQL with a settable clock.
+
+PostgreSQL runs when ``GONGKAI_TEST_DATABASE_URL`` is set: a fresh schema per session, emptied
+before each test. Unset, the PostgreSQL cases skip.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import attrs
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from gongkai_flow import Flow, Workflow
+from gongkai_flow.deadlines import BUREAU_TZ
+from gongkai_flow.storage.database import Database, database_url
+from gongkai_flow.storage.sql import TABLES
+from gongkai_flow.storage.timers import CLOCK_TABLES
+
+PG_ENV = "GONGKAI_TEST_DATABASE_URL"
+BACKENDS = ("memory", "sqlite", "postgresql")
+
+
+@attrs.define
+class Clock:
+    """A clock the test moves by hand (Beijing time)."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, y: int, m: int, d: int, h: int = 10, mi: int = 0) -> datetime:
+        self.now = datetime(y, m, d, h, mi, tzinfo=BUREAU_TZ)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A hand-moved clock starting on 2019-09-20 10:00 Beijing time."""
+    return Clock(datetime(2019, 9, 20, 10, tzinfo=BUREAU_TZ))
+
+
+@pytest.fixture(scope="session")
+def clocks_pg_url() -> Iterator[str]:
+    """A PostgreSQL URL on a fresh schema for this session (dropped afterwards)."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL clock tests skipped")
+    schema = f"gongkai_clocks_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = sa.create_engine(database_url(base), connect_args={"connect_timeout": 5})
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa_exc.OperationalError as exc:
+        admin.dispose()
+        pytest.fail(f"{PG_ENV} is set but PostgreSQL cannot be reached: {exc}")
+    url = database_url(base).update_query_dict({"options": f"-csearch_path={schema} -csynchronous_commit=off"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def clocks_pg_database(clocks_pg_url: str) -> Iterator[Database]:
+    """The session's PostgreSQL database with every table created."""
+    database = Database(clocks_pg_url)
+    yield database
+    database.close()
+
+
+def empty_all(database: Database) -> None:
+    """Delete every row of every gongkai_flow table, the clock tables included."""
+    names = ", ".join(t.name for t in (*TABLES, *CLOCK_TABLES))
+    with database.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def make_database(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Database | None:
+    """The database of backend ``name`` (``None`` for memory), empty."""
+    if name == "memory":
+        return None
+    if name == "sqlite":
+        return Database(tmp_path / "clocks.db")
+    database: Database = request.getfixturevalue("clocks_pg_database")
+    empty_all(database)
+    return database
+
+
+@pytest.fixture(params=BACKENDS)
+def flow(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[Flow]:
+    """A flow on each backend in turn, with the hand-moved clock and predictable ids."""
+    counter = itertools.count(1)
+    workflow = Workflow(clock=clock, new_id=lambda: f"id{next(counter):05d}")
+    database = make_database(request.param, request, tmp_path)
+    f = Flow(workflow=workflow) if database is None else Flow(database=database, workflow=workflow)
+    yield f
+    f.close()
+    if database is not None and request.param == "sqlite":
+        database.close()

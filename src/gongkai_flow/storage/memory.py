@@ -126,10 +126,20 @@ class MemoryRepository:
                     trail.append(AuditRecord(position, entry, prev, digest, next(self._audit_seq)))
                     head, n = digest, position
                 self._heads[item.id] = (head, n)
-            for event in outcome.events:
-                seq = next(self._seq)
-                self._outbox[seq] = _Pending(seq, event)
-                self._by_event[event.event_id] = seq
+            self._enqueue(outcome.events)
+
+    def enqueue(self, events: Iterable[Event]) -> None:
+        """Add events to the outbox outside an item save (e.g. clock notices); once per event id."""
+        with self._lock:
+            self._enqueue(events)
+
+    def _enqueue(self, events: Iterable[Event]) -> None:
+        for event in events:
+            if event.event_id in self._by_event:
+                continue
+            seq = next(self._seq)
+            self._outbox[seq] = _Pending(seq, event)
+            self._by_event[event.event_id] = seq
 
     def audit(self, item_id: str) -> list[AuditEntry]:
         """The item's audit trail, oldest first."""

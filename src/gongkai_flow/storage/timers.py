@@ -41,7 +41,7 @@ from ..model import AuditEntry
 from ..requests import Application, ApplicationNotFoundError, application_doc, application_from_doc
 from .database import storage_errors
 from .hashchain import GENESIS, AuditProblem, AuditRecord, AuditReport, chain_entries, verify_chain
-from .memory import MemoryRepository, _Pending
+from .memory import MemoryRepository
 from .sql import (
     BigKey,
     JSONDoc,
@@ -341,15 +341,7 @@ class MemoryClockStore:
 
     def enqueue(self, events: Sequence[Event]) -> None:
         """Append ``events`` to the memory repository's outbox (once per event id)."""
-        repo = self.repository
-        # The memory repository has no public enqueue: this mirrors what its save() does.
-        with repo._lock:
-            for event in events:
-                if event.event_id in repo._by_event:
-                    continue
-                seq = next(repo._seq)
-                repo._outbox[seq] = _Pending(seq, event)
-                repo._by_event[event.event_id] = seq
+        self.repository.enqueue(events)
 
 
 @contextmanager

@@ -122,6 +122,11 @@ def _compile(chain: ChainDefinition) -> Machine:
     )
 
 
+#: The fields of :class:`~gongkai_flow.events.Event` after ``event_id``, in declaration order:
+#: item_id, chain_id, chain_version, action, from_state, to_state, actor_id, at, content_hash.
+_EventBase = tuple[str, str, int, str, str, str, str, datetime, str]
+
+
 def _replace(item: DisclosureItem, changes: Mapping[str, Any]) -> DisclosureItem:
     """``attrs.evolve`` without re-running the converters: the hot path of every transition.
 
@@ -278,7 +283,7 @@ class Workflow:
         except (TypeError, ValueError) as exc:
             raise errors.InvalidFieldError(f"表单字段有误：{exc}") from exc
         validate_form(item)
-        item = attrs.evolve(item, content_hash=compute_content_hash(item))
+        item = _replace(item, {"content_hash": compute_content_hash(item)})
         event_id = self.new_id()
         event = ItemDrafted(
             event_id=event_id,
@@ -568,14 +573,7 @@ class Workflow:
             returned = ReturnMark(item.state, actor.id, current_hash, opinion or "")
         if step.signs:
             signature = Signature(
-                stage=item.state,
-                role=step.role,
-                actor_id=actor.id,
-                actor_name=actor.name,
-                section=actor.section,
-                content_hash=current_hash,
-                at=now,
-                opinion=opinion,
+                item.state, step.role, actor.id, actor.name, actor.section, current_hash, now, opinion
             )
             stage = item.state
             if any(s.actor_id == actor.id and s.stage == stage for s in signatures):  # re-signing: replace
@@ -696,20 +694,8 @@ class Workflow:
         opinion: str | None,
         trigger: str,
     ) -> tuple[Event, ...]:
-        common: dict[str, Any] = {
-            "item_id": after.id,
-            "chain_id": after.chain_id,
-            "chain_version": after.chain_version,
-            "action": step.action.value,
-            "from_state": before.state,
-            "to_state": after.state,
-            "actor_id": actor.id,
-            "at": now,
-            "content_hash": after.content_hash,
-        }
-        # Positional: this runs on every transition, and keyword expansion costs more than the object.
-        applied = TransitionApplied(
-            f"{base_id}-0",
+        # Positional: this runs on every transition, and keyword expansion costs more than the objects.
+        base: _EventBase = (
             after.id,
             after.chain_id,
             after.chain_version,
@@ -719,9 +705,9 @@ class Workflow:
             actor.id,
             now,
             after.content_hash,
-            opinion,
         )
-        specific = self._specific_event(f"{base_id}-1", step, after, opinion, trigger, common)
+        applied = TransitionApplied(f"{base_id}-0", *base, opinion)
+        specific = self._specific_event(f"{base_id}-1", step, after, opinion, trigger, base)
         return (applied, specific)
 
     @staticmethod
@@ -731,40 +717,36 @@ class Workflow:
         item: DisclosureItem,
         opinion: str | None,
         trigger: str,
-        common: Mapping[str, Any],
+        base: _EventBase,
     ) -> Event:
+        # ``base`` holds the Event fields after event_id, in declaration order.
         text = opinion or ""
         match step.action:
             case Action.SUBMIT:
-                return ItemSubmitted(event_id=event_id, resumed_at_return=trigger != "submit", **common)
+                return ItemSubmitted(event_id, *base, trigger != "submit")
             case Action.APPROVE:
-                return ItemApproved(event_id=event_id, stage=step.source, opinion=opinion, **common)
+                return ItemApproved(event_id, *base, step.source, opinion)
             case Action.RETURN:
-                return ItemReturned(event_id=event_id, stage=step.source, opinion=text, **common)
+                return ItemReturned(event_id, *base, step.source, text)
             case Action.REFER:
-                return ItemReferred(event_id=event_id, opinion=text, **common)
+                return ItemReferred(event_id, *base, text)
             case Action.RESUME:
-                return ItemResumed(event_id=event_id, opinion=text, **common)
+                return ItemResumed(event_id, *base, text)
             case Action.PUBLISH:
+                platforms = tuple(sorted(p.value for p in item.platforms))
                 return ItemPublished(
-                    event_id=event_id,
-                    title=item.title,
-                    kind=item.kind.value,
-                    column=item.column,
-                    platforms=tuple(sorted(p.value for p in item.platforms)),
-                    policy_id=item.policy_id,
-                    **common,
+                    event_id, *base, item.title, item.kind.value, item.column, platforms, item.policy_id
                 )
             case Action.FILE | Action.CLASSIFY:
-                return ItemArchived(event_id=event_id, reason=text or step.action.label, **common)
+                return ItemArchived(event_id, *base, text or step.action.label)
             case Action.WITHDRAW:
-                return ItemWithdrawn(event_id=event_id, **common)
+                return ItemWithdrawn(event_id, *base)
             case Action.ABOLISH:
-                return ItemAbolished(event_id=event_id, reason=text, **common)
+                return ItemAbolished(event_id, *base, text)
             case Action.EXPIRE:
-                return ItemExpired(event_id=event_id, reason=text, **common)
+                return ItemExpired(event_id, *base, text)
             case Action.RETRACT:
-                return ItemRetracted(event_id=event_id, reason=text, **common)
+                return ItemRetracted(event_id, *base, text)
         raise AssertionError(step.action)  # pragma: no cover - every Action is matched above
 
     def _audit(
@@ -784,20 +766,20 @@ class Workflow:
         content_hash: str | None = None,
         overrides: tuple[Override, ...] = (),
     ) -> AuditEntry:
-        return AuditEntry(
-            item_id=item.id,
-            action=action,
-            actor_id=actor.id,
-            actor_name=actor.name,
-            role=role,
-            section=actor.section,
-            from_state=from_state,
-            to_state=to_state,
-            decision=decision,
-            content_hash=content_hash or item.content_hash,
-            at=at,
-            event_id=event_id,
-            opinion=opinion,
-            signed=signed,
-            overrides=overrides,
+        return AuditEntry(  # positional, in field order: built on every action
+            item.id,
+            action,
+            actor.id,
+            actor.name,
+            role,
+            actor.section,
+            from_state,
+            to_state,
+            decision,
+            content_hash or item.content_hash,
+            at,
+            event_id,
+            opinion,
+            signed,
+            overrides,
         )

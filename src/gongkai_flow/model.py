@@ -8,6 +8,7 @@ Everything here is pure data — frozen attrs classes and enums, no I/O. The fie
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -328,30 +329,55 @@ def compute_content_hash(item: DisclosureItem) -> str:
     The fields of :data:`CONTENT_FIELDS` but the body, in that order, are encoded as one JSON array
     (strings quoted and escaped, lists kept as lists, ``None`` as ``null``) that also carries the
     body's length; the body's bytes follow. No two different contents share an encoding.
-    Spelled out field by field because it runs on every draft, edit, submit and publish.
     """
-    body = item.body.encode("utf-8", "surrogatepass")  # a lone surrogate must hash, not crash
+    return _content_hash(
+        (
+            item.title,
+            item.kind,
+            item.body,
+            item.source,
+            item.source_name,
+            item.classified,
+            item.attribute,
+            item.withheld_category,
+            item.withheld_reason,
+            item.platforms,
+            item.column,
+            item.sections,
+            item.policy_id,
+            item.document_number,
+        )
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _content_hash(values: tuple[Any, ...]) -> str:
+    # Memoised on the field values themselves (equal values, equal hash): an item is hashed at
+    # draft, submit and publish, and CPython caches each string's own hash, so a hit is cheap.
+    (title, kind, body, source, source_name, classified, attribute, category, reason, platforms, *rest) = values
+    column, sections, policy_id, document_number = rest
+    data = body.encode("utf-8", "surrogatepass")  # a lone surrogate must hash, not crash
     header = (
-        item.title,
-        item.kind.value,
-        len(body),
-        item.source.value,
-        item.source_name,
-        item.classified,
-        _value(item.attribute),
-        _value(item.withheld_category),
-        item.withheld_reason,
-        sorted(p.value for p in item.platforms),
-        item.column,
-        item.sections,
-        item.policy_id,
-        item.document_number,
+        title,
+        kind.value,
+        len(data),
+        source.value,
+        source_name,
+        classified,
+        _value(attribute),
+        _value(category),
+        reason,
+        sorted(p.value for p in platforms),
+        column,
+        sections,
+        policy_id,
+        document_number,
     )
     digest = hashlib.sha256(
         json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
     )
     digest.update(b"\n")
-    digest.update(body)
+    digest.update(data)
     return digest.hexdigest()
 
 

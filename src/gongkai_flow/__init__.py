@@ -42,16 +42,30 @@ from .storage import SqlRepository
 from .storage.errors import StorageError
 from .dispatch import Dispatcher
 from .dispatch import RetryPolicy
+from .calendar import WorkCalendar
+from .chain import request_chain
+from .clocks import Clocks
+from .requests import Application
+from .requests import ApplicantType
+from .requests import Channel
+from .requests import DenyReason
+from .requests import ReplyCategory
+from .requests import RequestWorkflow
 
 __all__ = [
     "Action",
     "ActionOption",
     "Actor",
+    "ApplicantType",
+    "Application",
     "AuditEntry",
     "AuditReport",
     "ChainDefinition",
     "ChainSet",
+    "Channel",
+    "Clocks",
     "Database",
+    "DenyReason",
     "DisclosureAttribute",
     "DisclosureItem",
     "Dispatcher",
@@ -66,7 +80,9 @@ __all__ = [
     "Platform",
     "Plugin",
     "PluginRegistry",
+    "ReplyCategory",
     "Repository",
+    "RequestWorkflow",
     "RetryPolicy",
     "Role",
     "Scope",
@@ -78,8 +94,10 @@ __all__ = [
     "Step",
     "StorageError",
     "TransitionBlockedError",
+    "WorkCalendar",
     "Workflow",
     "WorkflowError",
     "default_chain",
     "news_chain",
+    "request_chain",
 ]

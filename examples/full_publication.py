@@ -1,6 +1,7 @@
 """A full publication: a policy document and its interpretation through the whole review chain.
 
-Run it with ``.venv/bin/python examples/full_publication.py``. It shows:
+Run it with ``.venv/bin/python examples/full_publication.py [DATABASE]`` — a SQLite file (created
+and migrated if new) or a PostgreSQL URL; without one it uses a temporary SQLite file. It shows:
 
 * the six signatures of the review form (附件2), each bound to the content that is published;
 * a return by 政策法规科 for a change: the drafter edits, every approval so far is void and the
@@ -13,7 +14,9 @@ Run it with ``.venv/bin/python examples/full_publication.py``. It shows:
 
 from __future__ import annotations
 
-from gongkai_flow import Action, Actor, Flow, GongkaiFlowError, ItemKind, MemoryRepository, Role
+import sys
+
+from gongkai_flow import Action, Actor, Flow, GongkaiFlowError, ItemKind, Role
 from gongkai_flow.plugins import available_plugins
 
 drafter = Actor("zhangmin", "张敏", "就业失业科", {Role.DRAFTER})
@@ -24,11 +27,18 @@ leader = Actor("liuyang", "刘洋", "局领导", {Role.LEADER}, in_charge_of={"�
 publisher = Actor("chenjing", "陈静", "行政许可科", {Role.PUBLISHER})
 
 
-def main() -> dict[str, str]:
+def main(database: str | None = None) -> dict[str, str]:
     """Run the publication; return the final state of each item by title (the test checks it)."""
     plugins = ["title_rules"] if "title_rules" in available_plugins() else []
-    flow = Flow(repository=MemoryRepository(), plugins=plugins)
+    flow = Flow(database=database, plugins=plugins) if database else Flow.temporary(plugins=plugins)
+    try:
+        return publish(flow)
+    finally:
+        flow.close()
 
+
+def publish(flow: Flow) -> dict[str, str]:
+    """Drive the policy document and its interpretation through the chain on ``flow``."""
     policy = flow.draft(
         drafter,
         title="关于进一步做好就业创业工作的实施意见",
@@ -102,4 +112,4 @@ def main() -> dict[str, str]:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else None)

@@ -35,6 +35,7 @@ from .engine import ActionOption, Outcome, Workflow
 from .events import Event
 from .model import Actor, AuditEntry, DisclosureItem, ItemKind, form_signatures
 from .plugins import PluginRegistry
+from .records import RecordStore
 from .storage.base import OutboxStatus, OutboxStore, Repository
 from .storage.database import Database
 from .storage.hashchain import AuditReport
@@ -119,6 +120,7 @@ class Flow:
         # Statutory clocks and 依申请公开 (issue 5): see gongkai_flow.clocks.
         self.clocks = Clocks(self, calendar)
         self.requests = Requests(self, self.clocks, **(requests or {}))
+        self.records = RecordStore(self)  # report records (issue 8): see gongkai_flow.records
 
     @classmethod
     def temporary(cls, **kwargs: Any) -> Flow:

@@ -48,7 +48,7 @@ from .errors import (
 #: The Alembic version table (named so it never collides with the host's own ``alembic_version``).
 VERSION_TABLE: Final = "gongkai_alembic_version"
 #: Every schema revision, oldest first; the last is what this version of the library needs.
-SCHEMA_HISTORY: Final = ("0001", "0002", "0003")
+SCHEMA_HISTORY: Final = ("0001", "0002", "0003", "0004")
 #: The schema revision this version of the library works with.
 SCHEMA_HEAD: Final = SCHEMA_HISTORY[-1]
 #: Environment variable naming the database of the CLI when ``--db`` is not given.
@@ -330,6 +330,7 @@ def create_schema(engine: Engine) -> None:
 
     The same as running every migration (a test keeps the two equal), only faster.
     """
+    from .. import records as _records  # noqa: F401  (declares the report records table too)
     from . import timers as _timers  # noqa: F401  (declares the clock tables on the same metadata)
     from .sql import metadata
 

@@ -1,0 +1,434 @@
+"""步骤目录：每一种步骤写法、它的用途和一个例子，作为数据保存。
+
+The catalogue is the single source of the step library's wording: :mod:`gongkai_flow.bdd.steps`
+registers a step only for a pattern listed here (and fails at import otherwise), ``gongkai steps``
+prints it, docs/bdd-guide.md copies it, and the "closest steps" message searches it. It needs
+neither pytest nor pytest-bdd.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+from collections.abc import Iterable
+from typing import Final
+
+import attrs
+
+#: What each placeholder of a pattern means, as shown to staff.
+PLACEHOLDERS: Final[dict[str, str]] = {
+    "who": "姓名",
+    "field": "字段",
+    "value": "内容",
+    "opinion": "意见",
+    "reason": "理由",
+    "title": "信息名称",
+    "state": "状态",
+    "text": "文字",
+    "other": "信息名称",
+    "role": "角色",
+    "n": "数字",
+    "day": "日期",
+    "expected": "日期",
+    "moment": "时间",
+    "event": "舆情编号",
+    "category": "答复类别",
+}
+
+
+@attrs.frozen
+class StepEntry:
+    """One way of writing a step: its pattern, the group it belongs to, what it does, an example."""
+
+    pattern: str
+    group: str
+    summary: str
+    example: str
+    table: tuple[str, ...] = ()
+
+    @property
+    def display(self) -> str:
+        """The pattern with its placeholders in Chinese: ``〈姓名〉提交审核``."""
+        return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: f"〈{PLACEHOLDERS.get(m.group(1), m.group(1))}〉", self.pattern)
+
+
+def _e(pattern: str, group: str, summary: str, example: str, *table: str) -> StepEntry:
+    return StepEntry(pattern, group, summary, example, tuple(table))
+
+
+PEOPLE = "人员"
+REVIEW = "起草与审核"
+NEGATIVE = "负面清单"
+PORTAL = "门户网站"
+CLOCK = "日期与时限"
+OPINION = "舆情回应"
+REQUEST = "依申请公开"
+
+#: Every step of the library, in the order ``gongkai steps`` prints them.
+CATALOGUE: Final[tuple[StepEntry, ...]] = (
+    _e(
+        "本局人员如下：",
+        PEOPLE,
+        "登记本场景中的人员：姓名、科室、角色（多个角色用“、”分隔），业务分管领导还要写分管科室。",
+        "假如本局人员如下：",
+        "| 姓名 | 科室 | 角色 | 分管科室 |",
+        "| 张敏 | 就业失业科 | 承办人 | |",
+        "| 刘洋 | 局领导 | 业务分管领导 | 就业失业科、养老保险科 |",
+    ),
+    _e(
+        "{who:Name}起草一条信息：",
+        REVIEW,
+        "承办人按审核表起草一条信息；表格第一行是字段名，第二行是内容。字段：信息名称、信息类别、公开属性、"
+        "发布平台、发布栏目、正文、文号、信息来源、转载来源、是否涉密、科室、不予公开类别、不予公开理由、所解读的政策、形成日期。",
+        "当张敏起草一条信息：",
+        "| 信息名称 | 信息类别 | 公开属性 | 发布平台 |",
+        "| 关于做好2019年高校毕业生就业创业工作的通知 | 政策文件 | 主动公开 | 网站、新媒体 |",
+    ),
+    _e(
+        "{who:Name}修改{field:Word}为“{value}”",
+        REVIEW,
+        "承办人修改当前信息的一个字段。",
+        "当张敏修改正文为“按照省文件修改后的正文”",
+    ),
+    _e("{who:Name}提交审核", REVIEW, "承办人提交（或退回后重新提交）当前信息。", "当张敏提交审核"),
+    _e("{who:Name}撤回", REVIEW, "承办人撤回当前信息。", "当张敏撤回"),
+    _e("{who:Name}审核同意", REVIEW, "当前环节的审核人签署同意（不写意见）。", "当赵强审核同意"),
+    _e(
+        "{who:Name}审核同意，意见为“{opinion}”",
+        REVIEW,
+        "当前环节的审核人签署同意并填写意见。",
+        "当李华审核同意，意见为“不涉密，同意主动公开”",
+    ),
+    _e(
+        "{who:Name}退回，意见为“{opinion}”",
+        REVIEW,
+        "当前环节的审核人退回给承办人，并写明意见。",
+        "当王芳退回，意见为“第三条补贴标准表述与省文件不一致，请修改”",
+    ),
+    _e("{who:Name}退回", REVIEW, "审核人退回但不写意见（系统会拒绝：退回必须写明意见）。", "当王芳退回"),
+    _e(
+        "{who:Name}报保密部门确定，意见为“{opinion}”",
+        REVIEW,
+        "保密及公开属性审核人不能确定是否涉密，报保密部门确定。",
+        "当李华报保密部门确定，意见为“是否涉密不能确定”",
+    ),
+    _e(
+        "{who:Name}确定不涉密，意见为“{opinion}”",
+        REVIEW,
+        "保密部门确定不涉密，恢复审核。",
+        "当李华确定不涉密，意见为“保密部门确定不涉密”",
+    ),
+    _e(
+        "{who:Name}确定涉密，意见为“{opinion}”",
+        REVIEW,
+        "保密部门确定涉密，不予公开并归档。",
+        "当李华确定涉密，意见为“保密部门确定为秘密级”",
+    ),
+    _e("{who:Name}发布", REVIEW, "信息发布人员发布当前信息。", "当陈静发布"),
+    _e("{who:Name}登记存档", REVIEW, "信息发布人员将审核完毕、非主动公开的信息登记存档。", "当陈静登记存档"),
+    _e(
+        "“{title}”已审核同意",
+        REVIEW,
+        "按正常流程，由本局人员逐级审核同意，直到待发布。",
+        "假如“关于调整失业保险金标准的通知”已审核同意",
+    ),
+    _e(
+        "“{title}”已发布",
+        REVIEW,
+        "按正常流程审核同意并由信息发布人员发布。",
+        "假如“关于调整失业保险金标准的通知”已发布",
+    ),
+    _e(
+        "切换到“{title}”",
+        REVIEW,
+        "此后的步骤针对这条信息（默认针对最近起草的信息）。",
+        "当切换到“关于调整失业保险金标准的通知”",
+    ),
+    _e(
+        "{who:Name}废止“{title}”，理由为“{reason}”",
+        REVIEW,
+        "信息发布人员废止已发布的文件，写明理由。",
+        "当陈静废止“关于调整失业保险金标准的通知”，理由为“已被新文件替代”",
+    ),
+    _e(
+        "{who:Name}标注“{title}”失效，理由为“{reason}”",
+        REVIEW,
+        "信息发布人员标注已发布的文件失效，写明理由。",
+        "当陈静标注“关于调整失业保险金标准的通知”失效，理由为“有效期届满”",
+    ),
+    _e(
+        "{who:Name}撤下“{title}”，理由为“{reason}”",
+        REVIEW,
+        "信息发布人员从网站撤下已发布的信息，写明理由。",
+        "当陈静撤下“关于调整失业保险金标准的通知”，理由为“内容有误”",
+    ),
+    _e("信息状态为“{state}”", REVIEW, "检查当前信息所处的环节或状态。", "那么信息状态为“法律法规审核”"),
+    _e(
+        "“{title}”的状态为“{state}”",
+        REVIEW,
+        "检查指定信息的状态。",
+        "那么“关于调整失业保险金标准的通知”的状态为“已废止”",
+    ),
+    _e(
+        "系统拒绝，提示包含“{text}”",
+        REVIEW,
+        "上一步操作被系统拒绝，拒绝理由中包含这段文字。被拒绝的操作后面必须紧跟这一步。",
+        "那么系统拒绝，提示包含“须填写意见”",
+    ),
+    _e("操作成功", REVIEW, "上一步操作没有被拒绝。", "那么操作成功"),
+    _e("下一步由{role:Word}办理", REVIEW, "检查当前环节应由哪个角色办理。", "那么下一步由法律法规审核人办理"),
+    _e(
+        "审核表上{role:Word}的意见为“{opinion}”",
+        REVIEW,
+        "检查审核表上该角色签署的意见。",
+        "那么审核表上保密及公开属性审核人的意见为“不涉密，同意主动公开”",
+    ),
+    _e(
+        "审核表上共有{n:d}个签字",
+        REVIEW,
+        "检查审核表上有效签字的个数（内容修改后之前的签字作废）。",
+        "那么审核表上共有2个签字",
+    ),
+    _e(
+        "负面清单提示“{text}”",
+        NEGATIVE,
+        "负面清单检查的发现中（提示、类别或规则）包含这段文字。",
+        "那么负面清单提示“身份号码”",
+    ),
+    _e("负面清单没有发现问题", NEGATIVE, "负面清单检查没有任何发现。", "那么负面清单没有发现问题"),
+    _e(
+        "{who:Name}审核同意并放行负面清单发现，理由为“{reason}”",
+        NEGATIVE,
+        "保密及公开属性审核人审核同意，并写明理由放行负面清单的阻断发现。",
+        "当李华审核同意并放行负面清单发现，理由为“当事人书面同意公开”",
+    ),
+    _e("生成门户网站", PORTAL, "把已发布的信息生成门户网站（临时目录）。", "当生成门户网站"),
+    _e(
+        "门户网站上“{title}”的页面显示“{text}”",
+        PORTAL,
+        "检查该信息的网页上有这段文字。",
+        "那么门户网站上“关于调整失业保险金标准的通知”的页面显示“已废止”",
+    ),
+    _e(
+        "门户网站上“{title}”的页面不显示“{text}”",
+        PORTAL,
+        "检查该信息的网页上没有这段文字。",
+        "那么门户网站上“关于调整失业保险金标准的通知”的页面不显示“已废止”",
+    ),
+    _e(
+        "门户网站上“{title}”的页面链接到“{other}”",
+        PORTAL,
+        "检查该信息的网页上有指向另一条信息的链接（例如政策文件与解读相互关联）。",
+        "那么门户网站上“关于调整失业保险金标准的通知”的页面链接到“《关于调整失业保险金标准的通知》政策解读”",
+    ),
+    _e("门户网站首页显示“{text}”", PORTAL, "检查门户网站首页有这段文字。", "那么门户网站首页显示“政策文件”"),
+    _e(
+        "门户网站上没有“{title}”",
+        PORTAL,
+        "检查该信息没有出现在门户网站上。",
+        "那么门户网站上没有“2019年第二季度工作会议纪要”",
+    ),
+    _e("今天是{day:Date}", CLOCK, "把本场景的时钟定在这一天上午9时（北京时间）。", "假如今天是2025年9月30日"),
+    _e("现在是{moment:DateTime}", CLOCK, "把本场景的时钟定在这一时刻（北京时间）。", "假如现在是2025年9月30日10时30分"),
+    _e("过了{n:d}天", CLOCK, "时钟向后拨若干自然日。", "当过了10天"),
+    _e("过了{n:d}小时", CLOCK, "时钟向后拨若干小时。", "当过了6小时"),
+    _e("{day:Date}是工作日", CLOCK, "按法定节假日和调休安排，这一天是工作日。", "那么2025年10月11日是工作日"),
+    _e("{day:Date}不是工作日", CLOCK, "按法定节假日和调休安排，这一天不是工作日。", "那么2025年10月8日不是工作日"),
+    _e(
+        "{day:Date}之后的第{n:d}个工作日是{expected:Date}",
+        CLOCK,
+        "工作日推算：起算日当天不计，从次日起数。",
+        "那么2025年9月30日之后的第3个工作日是2025年10月11日",
+    ),
+    _e(
+        "政策解读应在{day:Date}前发布",
+        CLOCK,
+        "当前政策文件的解读材料最迟发布日（文件公开之日起3个工作日）。",
+        "那么政策解读应在2025年10月11日前发布",
+    ),
+    _e("政策解读时限已结束", CLOCK, "当前政策文件的解读材料已发布，解读时限不再计算。", "那么政策解读时限已结束"),
+    _e(
+        "该信息应在{day:Date}前公开",
+        CLOCK,
+        "当前主动公开信息的最迟公开日（形成之日起20个工作日）。",
+        "那么该信息应在2019年7月1日前公开",
+    ),
+    _e("已超期的时限有{n:d}项", CLOCK, "按当前时间，已经超过期限仍未办结的时限个数。", "那么已超期的时限有1项"),
+    _e(
+        "登记重大舆情“{event}”",
+        OPINION,
+        "登记特别重大、重大突发事件（5小时内发布权威信息，24小时内举行新闻发布会）。",
+        "当登记重大舆情“YQ-2025-01”",
+    ),
+    _e("登记一般舆情“{event}”", OPINION, "登记其他政务舆情（48小时内回应）。", "当登记一般舆情“YQ-2025-02”"),
+    _e("记录舆情“{event}”已回应", OPINION, "记录已作出回应，结束该舆情的时限。", "当记录舆情“YQ-2025-02”已回应"),
+    _e(
+        "舆情“{event}”应在{moment:DateTime}前发布权威信息",
+        OPINION,
+        "检查重大舆情发布权威信息的最迟时间。",
+        "那么舆情“YQ-2025-01”应在2025年9月30日15时前发布权威信息",
+    ),
+    _e(
+        "舆情“{event}”应在{moment:DateTime}前举行新闻发布会",
+        OPINION,
+        "检查重大舆情举行新闻发布会的最迟时间。",
+        "那么舆情“YQ-2025-01”应在2025年10月1日10时前举行新闻发布会",
+    ),
+    _e(
+        "舆情“{event}”应在{moment:DateTime}前予以回应",
+        OPINION,
+        "检查其他政务舆情回应的最迟时间。",
+        "那么舆情“YQ-2025-02”应在2025年10月2日10时前予以回应",
+    ),
+    _e(
+        "舆情“{event}”的时限已全部结束",
+        OPINION,
+        "该舆情的时限都已结束（已回应）。",
+        "那么舆情“YQ-2025-02”的时限已全部结束",
+    ),
+    _e("舆情“{event}”已超时", OPINION, "按当前时间，该舆情有时限已超过仍未回应。", "那么舆情“YQ-2025-01”已超时"),
+    _e(
+        "{who:Name}登记依申请公开申请：",
+        REQUEST,
+        "依申请公开经办人登记一件申请；字段：申请人、申请人类型、联系方式、所需信息、提交方式、收到日期。",
+        "当赵丽登记依申请公开申请：",
+        "| 申请人 | 申请人类型 | 联系方式 | 所需信息 | 提交方式 | 收到日期 |",
+        "| 王某 | 自然人 | 13800000000 | 2019年就业补贴发放情况 | 当面提交 | 2025年9月30日 |",
+    ),
+    _e("{who:Name}受理该申请", REQUEST, "受理当前申请，进入审查办理。", "当赵丽受理该申请"),
+    _e(
+        "{who:Name}告知补正，意见为“{opinion}”",
+        REQUEST,
+        "申请内容不明确，一次性告知补正（答复期限暂停）。",
+        "当赵丽告知补正，意见为“请写明所需信息的文号”",
+    ),
+    _e("{who:Name}收到补正", REQUEST, "收到补正，答复期限自收到补正之日起重新计算。", "当赵丽收到补正"),
+    _e(
+        "{who:Name}征求第三方意见，意见为“{opinion}”",
+        REQUEST,
+        "公开可能损害第三方合法权益，征求第三方意见（期间不计入答复期限）。",
+        "当赵丽征求第三方意见，意见为“涉及企业经营信息”",
+    ),
+    _e(
+        "{who:Name}征求共同制作机关意见，意见为“{opinion}”",
+        REQUEST,
+        "征求共同制作机关意见（15个工作日，逾期视为同意）。",
+        "当赵丽征求共同制作机关意见，意见为“与市财政局联合制发”",
+    ),
+    _e(
+        "{who:Name}收到意见，意见为“{opinion}”",
+        REQUEST,
+        "收到被征求方的意见，恢复办理。",
+        "当赵丽收到意见，意见为“第三方同意公开”",
+    ),
+    _e(
+        "{who:Name}收到意见",
+        REQUEST,
+        "恢复办理但不写意见（仅共同制作机关逾期未答复时可以，视为同意）。",
+        "当赵丽收到意见",
+    ),
+    _e(
+        "{who:Name}延长答复期限{n:d}个工作日，理由为“{reason}”",
+        REQUEST,
+        "政府信息公开工作机构负责人批准延长答复期限（最多20个工作日）。",
+        "当马军延长答复期限20个工作日，理由为“涉及信息量大”",
+    ),
+    _e(
+        "{who:Name}答复“{category}”",
+        REQUEST,
+        "按答复类别答复当前申请（例如：予以公开、信息不存在）。",
+        "当赵丽答复“予以公开”",
+    ),
+    _e(
+        "{who:Name}答复不予公开，理由为“{reason}”",
+        REQUEST,
+        "答复不予公开并写明理由（年报的八类不予公开理由之一）。",
+        "当赵丽答复不予公开，理由为“属于四类过程性信息”",
+    ),
+    _e(
+        "{who:Name}处理逾期未补正的申请",
+        REQUEST,
+        "补正期限（本局定为15个工作日）届满仍未补正的申请，视为放弃。",
+        "当赵丽处理逾期未补正的申请",
+    ),
+    _e("{who:Name}归档该申请", REQUEST, "答复后归档。", "当赵丽归档该申请"),
+    _e("申请状态为“{state}”", REQUEST, "检查当前申请的办理状态。", "那么申请状态为“已答复”"),
+    _e("答复期限是{day:Date}", REQUEST, "检查当前申请的答复期限（最后一天）。", "那么答复期限是2025年10月30日"),
+    _e(
+        "补正告知期限是{day:Date}",
+        REQUEST,
+        "检查一次性告知补正的期限（最后一天）。",
+        "那么补正告知期限是2025年10月17日",
+    ),
+    _e("答复书中写明“{text}”", REQUEST, "检查答复书的文字。", "那么答复书中写明“行政复议”"),
+)
+
+#: The Gherkin keywords that may start a step in a ``# language: zh-CN`` file.
+KEYWORDS: Final[tuple[str, ...]] = ("假如", "假设", "假定", "当", "那么", "而且", "并且", "同时", "但是")
+
+
+def _plain(entry: StepEntry) -> str:
+    return re.sub(r"\{[^}]*\}", "", entry.pattern)
+
+
+def _common_start(a: str, b: str) -> int:
+    """How many characters ``a`` and ``b`` share at their beginning."""
+    return sum(1 for _ in itertools.takewhile(lambda pair: pair[0] == pair[1], zip(a, b, strict=False)))
+
+
+def closest_steps(text: str, *, limit: int = 3, names: Iterable[str] = ()) -> list[StepEntry]:
+    """The catalogue entries whose wording is closest to ``text`` (difflib), best first.
+
+    ``names`` are the people of the scenario: written in ``text`` they stand for 〈姓名〉, so the
+    comparison is between wordings, not between names. Ties go to the longer common beginning.
+    """
+    text = text.strip()
+    general = text
+    for name in sorted(names, key=len, reverse=True):
+        general = general.replace(name, "〈姓名〉")
+
+    def score(entry: StepEntry) -> tuple[float, int]:
+        candidates = [entry.example, _plain(entry)]
+        for keyword in KEYWORDS:
+            if entry.example.startswith(keyword):
+                candidates.append(entry.example[len(keyword) :])
+        ratio = max(difflib.SequenceMatcher(None, text, c).ratio() for c in candidates)
+        ratio = max(ratio, difflib.SequenceMatcher(None, general, entry.display).ratio())
+        return ratio, _common_start(general, entry.display)
+
+    return sorted(CATALOGUE, key=score, reverse=True)[:limit]
+
+
+def format_entry(entry: StepEntry) -> str:
+    """One entry as shown by ``gongkai steps`` and in messages: the wording, what it does, an example."""
+    lines = [f"  {entry.display}", f"      {entry.summary}", f"      例：{entry.example}"]
+    lines.extend(f"          {row}" for row in entry.table)
+    return "\n".join(lines)
+
+
+def format_catalogue(group: str | None = None) -> str:
+    """The whole catalogue (or one group) as Chinese text, grouped."""
+    out: list[str] = []
+    seen: list[str] = []
+    for entry in CATALOGUE:
+        if group is not None and entry.group != group:
+            continue
+        if entry.group not in seen:
+            seen.append(entry.group)
+            out.append(f"\n【{entry.group}】")
+        out.append(format_entry(entry))
+    return "\n".join(out).strip() + "\n"
+
+
+def not_found_message(
+    text: str, *, line: int | None = None, filename: str | None = None, names: Iterable[str] = ()
+) -> str:
+    """The Chinese message for a step that matches no step of the library."""
+    where = f"（{filename} 第{line}行）" if filename and line else ""
+    suggestions = "\n".join(format_entry(e) for e in closest_steps(text, names=names))
+    return (
+        f"找不到与这一步对应的写法{where}：\n  “{text}”\n"
+        f"最接近的写法有：\n{suggestions}\n"
+        "请照例子改写这一步（注意引号用中文“”，不要多写或少写字）；运行 gongkai steps 查看全部写法。"
+    )

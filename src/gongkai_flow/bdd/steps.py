@@ -1,0 +1,789 @@
+"""步骤定义：目录（:mod:`.catalogue`）中每一种写法的实现。
+
+Loaded by the plugin (:mod:`gongkai_flow.bdd.plugin`) when ``gongkai_bdd = true``. Steps are
+registered without a Given/When/Then type, so staff may start any step with any keyword. A
+pattern not in :data:`~gongkai_flow.bdd.catalogue.CATALOGUE` is refused at import.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import pytest
+from pytest_bdd import parsers, step
+
+from ..chain import Action
+from ..model import Actor, DisclosureAttribute, DisclosureItem, InfoSource, ItemKind, NegativeListCategory, Platform
+from ..plugins.website.portal import build_portal
+from ..requests import ApplicantType, Channel, DenyReason, ReplyCategory
+from .catalogue import CATALOGUE
+from .errors import ScenarioError
+from .world import (
+    BEIJING,
+    ROLES,
+    World,
+    last_day,
+    lookup,
+    parse_day,
+    parse_moment,
+    show_day,
+    show_moment,
+    state_labels,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _typed(pattern: str, convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A ``parse`` field type: ``convert`` applied to text matching ``pattern``."""
+
+    def converter(text: str) -> Any:
+        return convert(text)
+
+    converter.pattern = pattern  # type: ignore[attr-defined]
+    return converter
+
+
+#: A person's name: letters only (no digits, quotes or punctuation), so it never swallows a sentence.
+_name = _typed(r"[\u4e00-\u9fffA-Za-z·]{1,10}?", str)
+#: A field or role name: no spaces, digits, quotes or punctuation.
+_word = _typed(r"[^\s，,。“”「」：:\d]+?", str)
+_date = _typed(r"\d{4}年\d{1,2}月\d{1,2}日", parse_day)
+_moment = _typed(r"\d{4}年\d{1,2}月\d{1,2}日\d{1,2}时(?:\d{1,2}分)?", parse_moment)
+
+TYPES: dict[str, Callable[[str], Any]] = {"Name": _name, "Word": _word, "Date": _date, "DateTime": _moment}
+_PATTERNS = {entry.pattern for entry in CATALOGUE}
+
+
+def define(pattern: str) -> Callable[[F], F]:
+    """Register ``pattern`` (which must be in the catalogue) as a step of any type."""
+    if pattern not in _PATTERNS:
+        raise RuntimeError(f"step {pattern!r} is not in gongkai_flow.bdd.catalogue.CATALOGUE")
+
+    def decorator(func: F) -> F:
+        return cast(F, step(parsers.parse(pattern, extra_types=TYPES), stacklevel=2)(func))
+
+    return decorator
+
+
+@pytest.fixture
+def gongkai_world(tmp_path: Path) -> Iterator[World]:
+    """The scenario's bureau (see :class:`~gongkai_flow.bdd.world.World`)."""
+    world = World(tmp_path)
+    yield world
+    world.close()
+
+
+# -- 人员 ---------------------------------------------------------------------------------------------------
+
+
+def _split(cell: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[、，,;；\s]+", cell) if part.strip()]
+
+
+def _rows(datatable: list[list[str]], what: str, required: tuple[str, ...]) -> list[dict[str, str]]:
+    if not datatable or len(datatable) < 2:
+        raise ScenarioError(f"{what}下面需要一个表格：第一行是列名（{'|'.join(required)}），之后每行一条。")
+    header = [h.strip() for h in datatable[0]]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ScenarioError(f"{what}的表格缺少列：{'、'.join(missing)}。现有列：{'、'.join(header)}。")
+    return [dict(zip(header, (c.strip() for c in row), strict=False)) for row in datatable[1:]]
+
+
+@define("本局人员如下：")
+def _people(gongkai_world: World, datatable: list[list[str]]) -> None:
+    for n, row in enumerate(_rows(datatable, "“本局人员如下”", ("姓名", "科室", "角色")), start=1):
+        roles = [gongkai_world.role(label) for label in _split(row["角色"])]
+        name = row["姓名"]
+        gongkai_world.people[name] = Actor(
+            f"p{n:03d}", name, row["科室"], set(roles), in_charge_of=set(_split(row.get("分管科室", "")))
+        )
+
+
+# -- 起草与审核 --------------------------------------------------------------------------------------------
+
+_KINDS = {k.label: k for k in ItemKind}
+_ATTRIBUTES = {a.label: a for a in DisclosureAttribute}
+_PLATFORMS = {p.label: p for p in Platform}
+_SOURCES = {s.label: s for s in InfoSource}
+_CATEGORIES = {c.label: c for c in NegativeListCategory}
+_YES_NO = {"是": True, "否": False}
+
+
+def _category(label: str) -> NegativeListCategory:
+    found = [c for text, c in _CATEGORIES.items() if label in text]
+    if len(found) == 1:
+        return found[0]
+    return lookup("负面清单类别", label, _CATEGORIES)
+
+
+def _fields(world: World, row: dict[str, str]) -> dict[str, Any]:
+    """The form's Chinese field names → the engine's keyword arguments."""
+    out: dict[str, Any] = {}
+    handlers: dict[str, Callable[[str], None]] = {
+        "信息名称": lambda v: out.update(title=v),
+        "信息类别": lambda v: out.update(kind=lookup("信息类别", v, _KINDS)),
+        "公开属性": lambda v: out.update(attribute=lookup("公开属性", v, _ATTRIBUTES) if v else None),
+        "发布平台": lambda v: out.update(platforms=frozenset(lookup("发布平台", p, _PLATFORMS) for p in _split(v))),
+        "发布栏目": lambda v: out.update(column=v),
+        "正文": lambda v: out.update(body=v),
+        "文号": lambda v: out.update(document_number=v or None),
+        "信息来源": lambda v: out.update(source=lookup("信息来源", v, _SOURCES)),
+        "转载来源": lambda v: out.update(source_name=v or None),
+        "是否涉密": lambda v: out.update(classified=lookup("是否涉密的取值", v, _YES_NO)),
+        "科室": lambda v: out.update(sections=tuple(_split(v))),
+        "不予公开类别": lambda v: out.update(withheld_category=_category(v) if v else None),
+        "不予公开理由": lambda v: out.update(withheld_reason=v),
+        "所解读的政策": lambda v: out.update(policy_id=world.item_id(v)),
+        "形成日期": lambda v: out.update(formed_on=parse_day(v)),
+    }
+    for key, value in row.items():
+        lookup("字段", key, handlers)(value)
+    return out
+
+
+@define("{who:Name}起草一条信息：")
+def _draft(gongkai_world: World, who: str, datatable: list[list[str]]) -> None:
+    world = gongkai_world
+    actor = world.person(who)
+    rows = _rows(datatable, "“起草一条信息”", ("信息名称",))
+    if len(rows) != 1:
+        raise ScenarioError("“起草一条信息”的表格只能有两行：第一行是字段名，第二行是内容。")
+    fields = _fields(world, rows[0])
+    fields.setdefault("kind", ItemKind.POLICY_DOCUMENT)
+    fields.setdefault("body", f"{fields['title']}的正文……")
+    fields.setdefault("column", fields["kind"].label)
+    fields.setdefault("sections", (actor.section,))
+    if "attribute" not in fields:
+        fields["attribute"] = None
+    if fields.get("attribute") is not DisclosureAttribute.PROACTIVE:
+        fields.setdefault("platforms", frozenset({Platform.OTHER}))
+    item = world.attempt(lambda: world.flow.draft(actor, **fields))
+    if item is not None:
+        world.items[item.title] = item.id
+        world.current = item.id
+
+
+@define("{who:Name}修改{field:Word}为“{value}”")
+def _edit(gongkai_world: World, who: str, field: str, value: str) -> None:
+    world = gongkai_world
+    actor, item = world.person(who), world.item()
+    changes = _fields(world, {field: value})
+    world.attempt(lambda: world.flow.edit(item.id, actor, **changes))
+    if "title" in changes:
+        world.items[value] = item.id
+
+
+def _fire(world: World, who: str, action: Action, opinion: str | None = None, title: str | None = None) -> None:
+    actor, item = world.person(who), world.item(title)
+    world.attempt(lambda: world.flow.fire(item.id, action, actor, opinion=opinion))
+
+
+@define("{who:Name}提交审核")
+def _submit(gongkai_world: World, who: str) -> None:
+    _fire(gongkai_world, who, Action.SUBMIT)
+
+
+@define("{who:Name}撤回")
+def _withdraw(gongkai_world: World, who: str) -> None:
+    _fire(gongkai_world, who, Action.WITHDRAW)
+
+
+@define("{who:Name}审核同意")
+def _approve(gongkai_world: World, who: str) -> None:
+    _fire(gongkai_world, who, Action.APPROVE)
+
+
+@define("{who:Name}审核同意，意见为“{opinion}”")
+def _approve_with(gongkai_world: World, who: str, opinion: str) -> None:
+    _fire(gongkai_world, who, Action.APPROVE, opinion)
+
+
+@define("{who:Name}退回，意见为“{opinion}”")
+def _return(gongkai_world: World, who: str, opinion: str) -> None:
+    _fire(gongkai_world, who, Action.RETURN, opinion)
+
+
+@define("{who:Name}退回")
+def _return_bare(gongkai_world: World, who: str) -> None:
+    _fire(gongkai_world, who, Action.RETURN)
+
+
+@define("{who:Name}报保密部门确定，意见为“{opinion}”")
+def _refer(gongkai_world: World, who: str, opinion: str) -> None:
+    _fire(gongkai_world, who, Action.REFER, opinion)
+
+
+@define("{who:Name}确定不涉密，意见为“{opinion}”")
+def _resume(gongkai_world: World, who: str, opinion: str) -> None:
+    _fire(gongkai_world, who, Action.RESUME, opinion)
+
+
+@define("{who:Name}确定涉密，意见为“{opinion}”")
+def _classify(gongkai_world: World, who: str, opinion: str) -> None:
+    _fire(gongkai_world, who, Action.CLASSIFY, opinion)
+
+
+@define("{who:Name}发布")
+def _publish(gongkai_world: World, who: str) -> None:
+    _fire(gongkai_world, who, Action.PUBLISH)
+
+
+@define("{who:Name}登记存档")
+def _file(gongkai_world: World, who: str) -> None:
+    _fire(gongkai_world, who, Action.FILE)
+
+
+_FORWARD = {
+    "drafted": (Action.SUBMIT, None),
+    "attribute_review": (Action.APPROVE, "同意"),
+    "legal_review": (Action.APPROVE, "同意"),
+    "section_review": (Action.APPROVE, "同意"),
+    "leader_review": (Action.APPROVE, "同意"),
+}
+
+
+def _drive(world: World, title: str, target: str) -> DisclosureItem:
+    world.check_pending()
+    item = world.item(title)
+    for _ in range(20):
+        if item.state == target:
+            return item
+        if item.chain_id == "news" and item.state == "legal_review":
+            action, opinion = Action.PUBLISH, None
+        elif item.state in _FORWARD:
+            action, opinion = _FORWARD[item.state]
+        elif item.state == "approved":
+            action, opinion = Action.PUBLISH, None
+        else:
+            break
+        step_ = world.flow.workflow.chains.get(item.chain_id, item.chain_version).step(item.state, action)
+        if step_ is None:
+            break
+        actor = world.person(_drafter_name(world, item)) if action is Action.SUBMIT else world.holder(step_.role, item)
+        item = world.flow.fire(item.id, action, actor, opinion=opinion)
+    if item.state != target:
+        raise ScenarioError(f"“{title}”无法按正常流程办理到“{_label(target)}”，停在“{_label(item.state)}”。")
+    return item
+
+
+def _drafter_name(world: World, item: DisclosureItem) -> str:
+    for name, actor in world.people.items():
+        if actor.id == item.drafter_id:
+            return name
+    raise ScenarioError(f"找不到“{item.title}”的承办人。")
+
+
+def _label(state: str) -> str:
+    return next((label for label, name in state_labels().items() if name == state), state)
+
+
+@define("“{title}”已审核同意")
+def _approved(gongkai_world: World, title: str) -> None:
+    _drive(gongkai_world, title, "approved")
+
+
+@define("“{title}”已发布")
+def _published(gongkai_world: World, title: str) -> None:
+    _drive(gongkai_world, title, "published")
+
+
+@define("切换到“{title}”")
+def _switch(gongkai_world: World, title: str) -> None:
+    gongkai_world.current = gongkai_world.item_id(title)
+
+
+@define("{who:Name}废止“{title}”，理由为“{reason}”")
+def _abolish(gongkai_world: World, who: str, title: str, reason: str) -> None:
+    _fire(gongkai_world, who, Action.ABOLISH, reason, title)
+
+
+@define("{who:Name}标注“{title}”失效，理由为“{reason}”")
+def _expire(gongkai_world: World, who: str, title: str, reason: str) -> None:
+    _fire(gongkai_world, who, Action.EXPIRE, reason, title)
+
+
+@define("{who:Name}撤下“{title}”，理由为“{reason}”")
+def _retract(gongkai_world: World, who: str, title: str, reason: str) -> None:
+    _fire(gongkai_world, who, Action.RETRACT, reason, title)
+
+
+def _expect_state(world: World, item: DisclosureItem, state: str) -> None:
+    world.check_pending()
+    expected = world.state(state)
+    if item.state != expected:
+        raise ScenarioError(f"“{item.title}”的状态是“{_label(item.state)}”，不是“{state}”。")
+
+
+@define("信息状态为“{state}”")
+def _state_is(gongkai_world: World, state: str) -> None:
+    _expect_state(gongkai_world, gongkai_world.item(), state)
+
+
+@define("“{title}”的状态为“{state}”")
+def _state_of(gongkai_world: World, title: str, state: str) -> None:
+    _expect_state(gongkai_world, gongkai_world.item(title), state)
+
+
+@define("系统拒绝，提示包含“{text}”")
+def _refused(gongkai_world: World, text: str) -> None:
+    error, gongkai_world.pending = gongkai_world.pending, None
+    if error is None:
+        raise ScenarioError(f"上一步操作没有被系统拒绝，但场景预期拒绝并提示“{text}”。")
+    if text not in error.message:
+        raise ScenarioError(f"系统拒绝了上一步，但提示是“{error.message}”，其中没有“{text}”。")
+
+
+@define("操作成功")
+def _ok(gongkai_world: World) -> None:
+    gongkai_world.check_pending()
+
+
+@define("下一步由{role:Word}办理")
+def _next_role(gongkai_world: World, role: str) -> None:
+    world = gongkai_world
+    world.check_pending()
+    expected = world.role(role)
+    item = world.item()
+    chain = world.flow.workflow.chains.get(item.chain_id, item.chain_version)
+    roles = [
+        s.role for s in chain.steps_from(item.state) if s.action in (Action.SUBMIT, Action.APPROVE, Action.PUBLISH)
+    ]
+    if expected not in roles:
+        shown = "、".join(r.label for r in roles) or "无人（流程已结束）"
+        raise ScenarioError(f"“{item.title}”处于“{_label(item.state)}”，下一步由{shown}办理，不是{role}。")
+
+
+@define("审核表上{role:Word}的意见为“{opinion}”")
+def _form_opinion(gongkai_world: World, role: str, opinion: str) -> None:
+    world = gongkai_world
+    world.check_pending()
+    wanted = world.role(role)
+    item = world.item()
+    opinions = [s.opinion or "" for s in item.signatures if s.role is wanted]
+    if opinion not in opinions:
+        raise ScenarioError(f"审核表上{role}的意见是{opinions or '空的（尚未签字）'}，没有“{opinion}”。")
+
+
+@define("审核表上共有{n:d}个签字")
+def _signature_count(gongkai_world: World, n: int) -> None:
+    gongkai_world.check_pending()
+    item = gongkai_world.item()
+    if len(item.signatures) != n:
+        names = "、".join(f"{s.actor_name}（{s.role.label}）" for s in item.signatures) or "无"
+        raise ScenarioError(f"审核表上有{len(item.signatures)}个签字（{names}），不是{n}个。")
+
+
+# -- 负面清单 ----------------------------------------------------------------------------------------------
+
+
+def _finding_text(world: World) -> list[str]:
+    return [
+        " ".join(
+            filter(None, (f.message, f.rule_id, f.severity.label, f.category.label if f.category else None, f.excerpt))
+        )
+        for f in world.findings
+    ]
+
+
+@define("负面清单提示“{text}”")
+def _finding(gongkai_world: World, text: str) -> None:
+    texts = _finding_text(gongkai_world)
+    if not any(text in t for t in texts):
+        shown = "\n".join(f"  · {t}" for t in texts) or "  （没有发现）"
+        raise ScenarioError(f"负面清单的发现中没有“{text}”。发现如下：\n{shown}")
+
+
+@define("负面清单没有发现问题")
+def _no_finding(gongkai_world: World) -> None:
+    gongkai_world.check_pending()
+    if gongkai_world.findings:
+        shown = "\n".join(f"  · {t}" for t in _finding_text(gongkai_world))
+        raise ScenarioError(f"负面清单有发现：\n{shown}")
+
+
+@define("{who:Name}审核同意并放行负面清单发现，理由为“{reason}”")
+def _override(gongkai_world: World, who: str, reason: str) -> None:
+    world = gongkai_world
+    world.check_pending()
+    actor, item = world.person(who), world.item()
+    rules = {f.rule_id for f in world.findings if f.blocking} or {f.rule_id for f in world.findings}
+    if not rules:
+        raise ScenarioError("负面清单没有需要放行的发现。")
+    world.attempt(
+        lambda: world.flow.fire(
+            item.id, Action.APPROVE, actor, opinion="同意", overrides=dict.fromkeys(sorted(rules), reason)
+        )
+    )
+
+
+# -- 门户网站 ----------------------------------------------------------------------------------------------
+
+
+def _page_text(path: Path) -> str:
+    raw = path.read_text(encoding="utf-8")
+    return re.sub(r"\s+", "", html.unescape(re.sub(r"<[^>]+>", " ", raw)))
+
+
+@define("生成门户网站")
+def _build(gongkai_world: World) -> None:
+    world = gongkai_world
+    world.check_pending()
+    report = build_portal(world.flow.repository, world.tmp / "portal", now=world.now)
+    world.portal = dict(report.pages)
+    world.index = report.index
+
+
+def _page(world: World, title: str) -> Path:
+    if world.portal is None:
+        raise ScenarioError("还没有生成门户网站。请先写“当生成门户网站”。")
+    item_id = world.item_id(title)
+    if item_id not in world.portal:
+        raise ScenarioError(f"门户网站上没有“{title}”的页面（只有主动公开并已发布的信息才会出现在网站上）。")
+    return world.portal[item_id]
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@define("门户网站上“{title}”的页面显示“{text}”")
+def _page_shows(gongkai_world: World, title: str, text: str) -> None:
+    if _compact(text) not in _page_text(_page(gongkai_world, title)):
+        raise ScenarioError(f"门户网站上“{title}”的页面没有显示“{text}”。")
+
+
+@define("门户网站上“{title}”的页面不显示“{text}”")
+def _page_hides(gongkai_world: World, title: str, text: str) -> None:
+    if _compact(text) in _page_text(_page(gongkai_world, title)):
+        raise ScenarioError(f"门户网站上“{title}”的页面显示了“{text}”。")
+
+
+@define("门户网站上“{title}”的页面链接到“{other}”")
+def _page_links(gongkai_world: World, title: str, other: str) -> None:
+    raw = _page(gongkai_world, title).read_text(encoding="utf-8")
+    target = _page(gongkai_world, other).name
+    links = re.findall(r'<a href="([^"]+)">([^<]*)</a>', raw)
+    if not any(href.endswith(target) and html.unescape(label) == other for href, label in links):
+        raise ScenarioError(f"门户网站上“{title}”的页面没有指向“{other}”的链接。")
+
+
+@define("门户网站首页显示“{text}”")
+def _index_shows(gongkai_world: World, text: str) -> None:
+    if gongkai_world.index is None:
+        raise ScenarioError("还没有生成门户网站。请先写“当生成门户网站”。")
+    if _compact(text) not in _page_text(gongkai_world.index):
+        raise ScenarioError(f"门户网站首页没有显示“{text}”。")
+
+
+@define("门户网站上没有“{title}”")
+def _not_on_portal(gongkai_world: World, title: str) -> None:
+    world = gongkai_world
+    if world.portal is None or world.index is None:
+        raise ScenarioError("还没有生成门户网站。请先写“当生成门户网站”。")
+    item_id = world.item_id(title)
+    if item_id in world.portal or _compact(title) in _page_text(world.index):
+        raise ScenarioError(f"门户网站上出现了“{title}”。")
+
+
+# -- 日期与时限 --------------------------------------------------------------------------------------------
+
+
+@define("今天是{day:Date}")
+def _today(gongkai_world: World, day: date) -> None:
+    gongkai_world.now = datetime(day.year, day.month, day.day, 9, 0, tzinfo=BEIJING)
+
+
+@define("现在是{moment:DateTime}")
+def _now(gongkai_world: World, moment: datetime) -> None:
+    gongkai_world.now = moment
+
+
+@define("过了{n:d}天")
+def _days_pass(gongkai_world: World, n: int) -> None:
+    gongkai_world.now += timedelta(days=n)
+
+
+@define("过了{n:d}小时")
+def _hours_pass(gongkai_world: World, n: int) -> None:
+    gongkai_world.now += timedelta(hours=n)
+
+
+@define("{day:Date}是工作日")
+def _workday(gongkai_world: World, day: date) -> None:
+    if not gongkai_world.flow.clocks.calendar.is_workday(day):
+        raise ScenarioError(f"{show_day(day)}不是工作日。")
+
+
+@define("{day:Date}不是工作日")
+def _not_workday(gongkai_world: World, day: date) -> None:
+    if gongkai_world.flow.clocks.calendar.is_workday(day):
+        raise ScenarioError(f"{show_day(day)}是工作日。")
+
+
+@define("{day:Date}之后的第{n:d}个工作日是{expected:Date}")
+def _add_workdays(gongkai_world: World, day: date, n: int, expected: date) -> None:
+    got = gongkai_world.flow.clocks.calendar.add_workdays(day, n).date
+    if got != expected:
+        raise ScenarioError(f"{show_day(day)}之后的第{n}个工作日是{show_day(got)}，不是{show_day(expected)}。")
+
+
+def _timer(world: World, subject: str, rule: str, what: str) -> Any:
+    world.check_pending()
+    for timer in world.flow.clocks.timers(subject):
+        if timer.rule_id == rule:
+            return timer
+    raise ScenarioError(f"没有找到{what}的时限。")
+
+
+def _expect_day(timer: Any, expected: date, what: str) -> None:
+    got = last_day(timer)
+    if got != expected:
+        raise ScenarioError(f"{what}的最后一天是{show_day(got)}，不是{show_day(expected)}。")
+
+
+def _policy(world: World) -> DisclosureItem:
+    item = world.item()
+    if item.kind is ItemKind.POLICY_INTERPRETATION and item.policy_id is not None:
+        return world.flow.get(item.policy_id)
+    return item
+
+
+@define("政策解读应在{day:Date}前发布")
+def _d15(gongkai_world: World, day: date) -> None:
+    policy = _policy(gongkai_world)
+    _expect_day(_timer(gongkai_world, policy.id, "D15", f"“{policy.title}”的政策解读"), day, "政策解读时限")
+
+
+@define("政策解读时限已结束")
+def _d15_closed(gongkai_world: World) -> None:
+    policy = _policy(gongkai_world)
+    timer = _timer(gongkai_world, policy.id, "D15", f"“{policy.title}”的政策解读")
+    if timer.closed_at is None:
+        raise ScenarioError(f"“{policy.title}”的政策解读时限仍在计算。")
+
+
+@define("该信息应在{day:Date}前公开")
+def _d1(gongkai_world: World, day: date) -> None:
+    item = gongkai_world.item()
+    _expect_day(_timer(gongkai_world, item.id, "D1", f"“{item.title}”的公开"), day, "公开时限")
+
+
+@define("已超期的时限有{n:d}项")
+def _overdue(gongkai_world: World, n: int) -> None:
+    gongkai_world.check_pending()
+    late = gongkai_world.flow.clocks.deadlines(overdue=True)
+    if len(late) != n:
+        shown = "、".join(d.rule_label for d in late) or "无"
+        raise ScenarioError(f"已超期的时限有{len(late)}项（{shown}），不是{n}项。")
+
+
+# -- 舆情回应 ----------------------------------------------------------------------------------------------
+
+
+@define("登记重大舆情“{event}”")
+def _major(gongkai_world: World, event: str) -> None:
+    gongkai_world.attempt(lambda: gongkai_world.flow.clocks.register_opinion(event, "major"))
+
+
+@define("登记一般舆情“{event}”")
+def _other(gongkai_world: World, event: str) -> None:
+    gongkai_world.attempt(lambda: gongkai_world.flow.clocks.register_opinion(event, "other"))
+
+
+@define("记录舆情“{event}”已回应")
+def _respond(gongkai_world: World, event: str) -> None:
+    gongkai_world.attempt(lambda: gongkai_world.flow.clocks.record_response(event))
+
+
+def _expect_moment(world: World, event: str, rule: str, moment: datetime, what: str) -> None:
+    timer = _timer(world, event, rule, f"舆情“{event}”{what}")
+    if timer.due != moment:
+        raise ScenarioError(f"舆情“{event}”{what}的最迟时间是{show_moment(timer.due)}，不是{show_moment(moment)}。")
+
+
+@define("舆情“{event}”应在{moment:DateTime}前发布权威信息")
+def _d12(gongkai_world: World, event: str, moment: datetime) -> None:
+    _expect_moment(gongkai_world, event, "D12", moment, "发布权威信息")
+
+
+@define("舆情“{event}”应在{moment:DateTime}前举行新闻发布会")
+def _d13(gongkai_world: World, event: str, moment: datetime) -> None:
+    _expect_moment(gongkai_world, event, "D13", moment, "举行新闻发布会")
+
+
+@define("舆情“{event}”应在{moment:DateTime}前予以回应")
+def _d14(gongkai_world: World, event: str, moment: datetime) -> None:
+    _expect_moment(gongkai_world, event, "D14", moment, "回应")
+
+
+def _event_timers(world: World, event: str) -> list[Any]:
+    world.check_pending()
+    timers = world.flow.clocks.timers(event)
+    if not timers:
+        raise ScenarioError(f"没有登记舆情“{event}”。")
+    return timers
+
+
+@define("舆情“{event}”的时限已全部结束")
+def _event_closed(gongkai_world: World, event: str) -> None:
+    if any(t.closed_at is None for t in _event_timers(gongkai_world, event)):
+        raise ScenarioError(f"舆情“{event}”还有时限在计算（尚未记录回应）。")
+
+
+@define("舆情“{event}”已超时")
+def _event_late(gongkai_world: World, event: str) -> None:
+    now = gongkai_world.now
+    if not any(t.closed_at is None and now >= t.due for t in _event_timers(gongkai_world, event)):
+        raise ScenarioError(f"到{show_moment(now)}，舆情“{event}”没有超时的时限。")
+
+
+# -- 依申请公开 ---------------------------------------------------------------------------------------------
+
+_APPLICANTS = {t.label: t for t in ApplicantType}
+_CHANNELS = {c.label: c for c in Channel}
+_DENY = {d.label: d for d in DenyReason}
+
+
+def _reply_category(label: str) -> ReplyCategory:
+    found = [c for c in ReplyCategory if c.label.startswith(label) or label == c.value]
+    if len(found) == 1:
+        return found[0]
+    return lookup("答复类别", label, {c.label: c for c in ReplyCategory})
+
+
+@define("{who:Name}登记依申请公开申请：")
+def _register(gongkai_world: World, who: str, datatable: list[list[str]]) -> None:
+    world = gongkai_world
+    actor = world.person(who)
+    required = ("申请人", "所需信息", "收到日期")
+    rows = _rows(datatable, "“登记依申请公开申请”", required)
+    if len(rows) != 1:
+        raise ScenarioError("“登记依申请公开申请”的表格只能有两行：第一行是字段名，第二行是内容。")
+    row = rows[0]
+    known = {*required, "申请人类型", "联系方式", "提交方式"}
+    for key in row:
+        lookup("字段", key, dict.fromkeys(known, key))
+    channel = lookup("提交方式", row.get("提交方式") or "当面提交", _CHANNELS)
+    day = parse_day(row["收到日期"])
+    dates = {Channel.IN_PERSON: "submitted_on", Channel.POST_SIGNED: "signed_on"}
+    app = world.attempt(
+        lambda: world.flow.requests.register(
+            actor,
+            applicant_name=row["申请人"],
+            applicant_type=lookup("申请人类型", row.get("申请人类型") or "自然人", _APPLICANTS),
+            contact=row.get("联系方式") or "13800000000",
+            description=row["所需信息"],
+            channel=channel,
+            **{dates.get(channel, "confirmed_on"): day},
+        )
+    )
+    if app is not None:
+        world.application = app.id
+
+
+def _act(world: World, who: str, action: Action, **kwargs: Any) -> None:
+    actor, app_id = world.person(who), world.application_id()
+    world.attempt(lambda: world.flow.requests.act(app_id, action, actor, **kwargs))
+
+
+@define("{who:Name}受理该申请")
+def _accept(gongkai_world: World, who: str) -> None:
+    _act(gongkai_world, who, Action.ACCEPT)
+
+
+@define("{who:Name}告知补正，意见为“{opinion}”")
+def _correction(gongkai_world: World, who: str, opinion: str) -> None:
+    _act(gongkai_world, who, Action.REQUEST_CORRECTION, opinion=opinion)
+
+
+@define("{who:Name}收到补正")
+def _corrected(gongkai_world: World, who: str) -> None:
+    _act(gongkai_world, who, Action.RECEIVE_CORRECTION)
+
+
+@define("{who:Name}征求第三方意见，意见为“{opinion}”")
+def _consult_third(gongkai_world: World, who: str, opinion: str) -> None:
+    _act(gongkai_world, who, Action.CONSULT, opinion=opinion, consulting="third_party")
+
+
+@define("{who:Name}征求共同制作机关意见，意见为“{opinion}”")
+def _consult_co(gongkai_world: World, who: str, opinion: str) -> None:
+    _act(gongkai_world, who, Action.CONSULT, opinion=opinion, consulting="co_author")
+
+
+@define("{who:Name}收到意见，意见为“{opinion}”")
+def _opinions(gongkai_world: World, who: str, opinion: str) -> None:
+    _act(gongkai_world, who, Action.RECEIVE_OPINIONS, opinion=opinion)
+
+
+@define("{who:Name}收到意见")
+def _opinions_bare(gongkai_world: World, who: str) -> None:
+    _act(gongkai_world, who, Action.RECEIVE_OPINIONS)
+
+
+@define("{who:Name}延长答复期限{n:d}个工作日，理由为“{reason}”")
+def _extend(gongkai_world: World, who: str, n: int, reason: str) -> None:
+    _act(gongkai_world, who, Action.EXTEND, opinion=reason, days=n)
+
+
+@define("{who:Name}答复“{category}”")
+def _reply(gongkai_world: World, who: str, category: str) -> None:
+    _act(gongkai_world, who, Action.REPLY, category=_reply_category(category))
+
+
+@define("{who:Name}答复不予公开，理由为“{reason}”")
+def _deny(gongkai_world: World, who: str, reason: str) -> None:
+    deny = lookup("不予公开理由", reason, _DENY)
+    _act(gongkai_world, who, Action.REPLY, category=ReplyCategory.DENY, deny_reason=deny)
+
+
+@define("{who:Name}处理逾期未补正的申请")
+def _abandon(gongkai_world: World, who: str) -> None:
+    world = gongkai_world
+    actor = world.person(who)
+    world.attempt(lambda: world.flow.requests.abandon_overdue(actor))
+
+
+@define("{who:Name}归档该申请")
+def _archive(gongkai_world: World, who: str) -> None:
+    _act(gongkai_world, who, Action.ARCHIVE)
+
+
+@define("申请状态为“{state}”")
+def _app_state(gongkai_world: World, state: str) -> None:
+    world = gongkai_world
+    world.check_pending()
+    app = world.flow.requests.get(world.application_id())
+    if app.state != world.state(state):
+        raise ScenarioError(f"申请的状态是“{_label(app.state)}”，不是“{state}”。")
+
+
+@define("答复期限是{day:Date}")
+def _d3(gongkai_world: World, day: date) -> None:
+    _expect_day(_timer(gongkai_world, gongkai_world.application_id(), "D3", "答复"), day, "答复期限")
+
+
+@define("补正告知期限是{day:Date}")
+def _d5(gongkai_world: World, day: date) -> None:
+    _expect_day(_timer(gongkai_world, gongkai_world.application_id(), "D5", "补正告知"), day, "补正告知期限")
+
+
+@define("答复书中写明“{text}”")
+def _reply_text(gongkai_world: World, text: str) -> None:
+    world = gongkai_world
+    world.check_pending()
+    app = world.flow.requests.get(world.application_id())
+    if app.reply_text is None:
+        raise ScenarioError("该申请还没有答复。")
+    if text not in app.reply_text:
+        raise ScenarioError(f"答复书是“{app.reply_text}”，其中没有“{text}”。")
+
+
+__all__ = ["ROLES", "TYPES", "define", "gongkai_world"]

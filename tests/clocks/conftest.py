@@ -7,8 +7,6 @@ before each test. Unset, the PostgreSQL cases skip.
 from __future__ import annotations
 
 import itertools
-import os
-import secrets
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -16,13 +14,13 @@ from pathlib import Path
 import attrs
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 
 from gongkai_flow import Flow, Workflow
 from gongkai_flow.deadlines import BUREAU_TZ
-from gongkai_flow.storage.database import Database, database_url
+from gongkai_flow.storage.database import Database
 from gongkai_flow.storage.sql import TABLES
 from gongkai_flow.storage.timers import CLOCK_TABLES
+from gongkai_flow.testing import postgres_schema
 
 PG_ENV = "GONGKAI_TEST_DATABASE_URL"
 BACKENDS = ("memory", "sqlite", "postgresql")
@@ -51,24 +49,8 @@ def clock() -> Clock:
 @pytest.fixture(scope="session")
 def clocks_pg_url() -> Iterator[str]:
     """A PostgreSQL URL on a fresh schema for this session (dropped afterwards)."""
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL clock tests skipped")
-    schema = f"gongkai_clocks_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = sa.create_engine(database_url(base), connect_args={"connect_timeout": 5})
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa_exc.OperationalError as exc:
-        admin.dispose()
-        pytest.fail(f"{PG_ENV} is set but PostgreSQL cannot be reached: {exc}")
-    url = database_url(base).update_query_dict({"options": f"-csearch_path={schema} -csynchronous_commit=off"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("gongkai_clocks") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

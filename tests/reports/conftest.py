@@ -7,24 +7,21 @@ test modules; the seed is built once per module on memory and on SQLite (read-on
 from __future__ import annotations
 
 import itertools
-import os
-import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
-import sqlalchemy as sa
 
 from gongkai_flow import Action, Actor, DisclosureAttribute, Flow, ItemKind, Platform, Role, Workflow
 from gongkai_flow.deadlines import BUREAU_TZ
 from gongkai_flow.demo import BUREAU
 from gongkai_flow.records import CaseRecord, FigureRecord, MeetingRecord, ProposalRecord
 from gongkai_flow.requests import ApplicantType, Channel, DenyReason, ReplyCategory
-from gongkai_flow.storage.database import database_url
+from gongkai_flow.testing import postgres_schema
 
 PG_ENV = "GONGKAI_TEST_DATABASE_URL"
 OFFICER = Actor("zhaoli", "赵丽", "局办公室", {Role.REQUEST_OFFICER})
@@ -184,26 +181,9 @@ def seed_year(flow: Flow, clock: Clock) -> Seeded:
     return seed
 
 
-@contextmanager
-def pg_schema(prefix: str) -> Iterator[str]:
+def pg_schema(prefix: str) -> AbstractContextManager[str]:
     """A PostgreSQL URL on a fresh schema, dropped afterwards; skips when ``GONGKAI_TEST_DATABASE_URL`` is unset."""
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL report tests skipped")
-    schema = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = sa.create_engine(database_url(base))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            database_url(base)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    return postgres_schema(prefix, synchronous_commit=True)
 
 
 @pytest.fixture(scope="module", params=("memory", "sqlite", "postgresql"))

@@ -7,8 +7,6 @@ PostgreSQL tests skip with a reason; set but unreachable, they fail.
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -16,17 +14,17 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 
 from gongkai_flow import Actor, Flow, ItemKind, Workflow
 from gongkai_flow.demo import BUREAU
 from gongkai_flow.engine import Outcome
 from gongkai_flow.model import DisclosureItem
 from gongkai_flow.storage.base import OutboxStore
-from gongkai_flow.storage.database import Database, database_url
+from gongkai_flow.storage.database import Database
 from gongkai_flow.storage.memory import MemoryRepository
 from gongkai_flow.storage.outbox import SqlOutbox
 from gongkai_flow.storage.sql import TABLES, SqlRepository
+from gongkai_flow.testing import postgres_schema
 
 PG_ENV = "GONGKAI_TEST_DATABASE_URL"
 BACKENDS = ("memory", "sqlite", "postgresql")
@@ -38,27 +36,8 @@ Repo = MemoryRepository | SqlRepository
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A PostgreSQL URL whose search path is a fresh schema for this session (dropped afterwards)."""
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(
-            f"{PG_ENV} is not set: PostgreSQL tests skipped (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
-        )
-    schema = f"gongkai_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = sa.create_engine(database_url(base), connect_args={"connect_timeout": 5})
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa_exc.OperationalError as exc:
-        admin.dispose()
-        pytest.fail(f"{PG_ENV} is set but PostgreSQL cannot be reached: {exc}")
-    # Commits need not wait for the disk in tests (visibility and locking are unchanged).
-    url = database_url(base).update_query_dict({"options": f"-csearch_path={schema} -csynchronous_commit=off"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("gongkai_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

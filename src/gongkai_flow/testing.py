@@ -52,3 +52,14 @@ def postgres_schema(prefix: str, *, synchronous_commit: bool = False) -> Iterato
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def run_cli(*args: str) -> int:
+    """Run the ``gongkai`` command line in-process with ``args``; return its exit status."""
+    from .cli import main
+
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0

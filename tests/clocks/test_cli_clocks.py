@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gongkai_flow.cli import EXIT_REFUSED, EXIT_USAGE, main
+from gongkai_flow.cli import EXIT_REFUSED, EXIT_USAGE
 from gongkai_flow.storage.database import Database
+from gongkai_flow.testing import run_cli
 
 ACTORS_TOML = """
 [[actors]]
@@ -26,11 +27,7 @@ roles = ["disclosure_head"]
 
 def gongkai(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """Run the ``gongkai`` entry point in-process; return (exit code, stdout, stderr)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
+    code = run_cli(*args)
     out, err = capsys.readouterr()
     return code, out, err
 

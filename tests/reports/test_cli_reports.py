@@ -9,19 +9,12 @@ from docx import Document
 from openpyxl import load_workbook
 
 from gongkai_flow import Flow
-from gongkai_flow.cli import main
 from gongkai_flow.records import CaseRecord, FigureRecord, MeetingRecord, ProposalRecord
+from gongkai_flow.testing import run_cli
 
 from .conftest import Seeded
 
-
-def run(*args: str) -> int:
-    """Run the CLI; return its exit status."""
-    try:
-        main(list(args))
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
+run = run_cli
 
 
 def test_form_html_and_docx(seeded_db: tuple[Path, Seeded], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from gongkai_flow.cli import EXIT_REFUSED, main
+from gongkai_flow.cli import EXIT_REFUSED
 from gongkai_flow.demo import run_demo
 from gongkai_flow.service import Flow
 from gongkai_flow.storage.database import SCHEMA_HEAD, SCHEMA_HISTORY, create_engine, downgrade
+from gongkai_flow.testing import run_cli
 
 ACTORS_TOML = """
 [[actors]]
@@ -36,11 +37,7 @@ in_charge_of = ["就业失业科"]
 
 def gongkai(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """Run the ``gongkai`` entry point in-process; return (exit code, stdout, stderr)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
+    code = run_cli(*args)
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, Any, Final, final
 
 import attrs
 from sqlalchemy.engine import Connection
@@ -82,6 +82,10 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=BUREAU_TZ)
 
 
+#: The item events that start, move or close an item clock (see :meth:`Clocks.after_save`).
+_CLOCK_EVENTS: Final = (ItemDrafted, ItemEdited, ItemPublished, ItemArchived, ItemWithdrawn)
+
+
 @final
 class Clocks:
     """The flow's clocks (see the module docstring)."""
@@ -121,6 +125,9 @@ class Clocks:
 
     def after_save(self, repo: Repository, outcome: Outcome) -> None:
         """Start or close the item clocks an outcome calls for, in the same unit of work."""
+        # Most actions (approvals, returns) touch no clock: skip the store for them.
+        if not any(isinstance(event, _CLOCK_EVENTS) for event in outcome.events):
+            return
         store = self.store_for(repo)
         if store is None:
             return

@@ -191,28 +191,40 @@ worklist_table = sa.Table(
     ),
 )
 
+
+def audit_columns(subject_table: str) -> list[sa.Column[Any]]:
+    """The columns of a hash-chained audit trail whose ``item_id`` points at ``subject_table``.
+
+    One definition for every trail (items here, applications in ``storage.timers``), so the
+    entries map and verify the same way.
+    """
+    return [
+        sa.Column("id", BigKey, primary_key=True, autoincrement=True),
+        sa.Column("item_id", sa.String(_ID), sa.ForeignKey(f"{subject_table}.id"), nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("action", sa.String(40), nullable=False),
+        sa.Column("actor_id", sa.String(_ID), nullable=False),
+        sa.Column("actor_name", sa.String(_NAME), nullable=False),
+        sa.Column("role", sa.String(40)),
+        sa.Column("section", sa.String(_NAME), nullable=False),
+        sa.Column("from_state", sa.String(40), nullable=False),
+        sa.Column("to_state", sa.String(40), nullable=False),
+        sa.Column("decision", sa.String(_NAME), nullable=False),
+        sa.Column("content_hash", sa.String(64), nullable=False),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("event_id", sa.String(_ID), nullable=False),
+        sa.Column("opinion", sa.Text),
+        sa.Column("signed", sa.Boolean, nullable=False),
+        sa.Column("overrides", JSONDoc, nullable=False),
+        sa.Column("prev_hash", sa.String(64), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+    ]
+
+
 audit_table = sa.Table(
     "gongkai_audit",
     metadata,
-    sa.Column("id", BigKey, primary_key=True, autoincrement=True),
-    sa.Column("item_id", sa.String(_ID), sa.ForeignKey("gongkai_items.id"), nullable=False),
-    sa.Column("position", sa.Integer, nullable=False),
-    sa.Column("action", sa.String(40), nullable=False),
-    sa.Column("actor_id", sa.String(_ID), nullable=False),
-    sa.Column("actor_name", sa.String(_NAME), nullable=False),
-    sa.Column("role", sa.String(40)),
-    sa.Column("section", sa.String(_NAME), nullable=False),
-    sa.Column("from_state", sa.String(40), nullable=False),
-    sa.Column("to_state", sa.String(40), nullable=False),
-    sa.Column("decision", sa.String(_NAME), nullable=False),
-    sa.Column("content_hash", sa.String(64), nullable=False),
-    sa.Column("at", UTCDateTime, nullable=False),
-    sa.Column("event_id", sa.String(_ID), nullable=False),
-    sa.Column("opinion", sa.Text),
-    sa.Column("signed", sa.Boolean, nullable=False),
-    sa.Column("overrides", JSONDoc, nullable=False),
-    sa.Column("prev_hash", sa.String(64), nullable=False),
-    sa.Column("hash", sa.String(64), nullable=False),
+    *audit_columns("gongkai_items"),
     sa.UniqueConstraint("item_id", "position", name="uq_gongkai_audit_item_position"),
     sa.Index("ix_gongkai_audit_actor", "actor_id", "id"),
 )

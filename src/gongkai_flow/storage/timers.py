@@ -43,10 +43,10 @@ from .database import storage_errors
 from .hashchain import GENESIS, AuditProblem, AuditRecord, AuditReport, chain_entries, verify_chain
 from .memory import MemoryRepository
 from .sql import (
-    BigKey,
     JSONDoc,
     UTCDateTime,
     _audit_values,
+    audit_columns,
     audit_entry_from_row,
     event_payload,
     metadata,
@@ -103,25 +103,7 @@ applications_table = sa.Table(
 application_audit_table = sa.Table(
     "gongkai_application_audit",
     metadata,
-    sa.Column("id", BigKey, primary_key=True, autoincrement=True),
-    sa.Column("item_id", sa.String(_ID), sa.ForeignKey("gongkai_applications.id"), nullable=False),
-    sa.Column("position", sa.Integer, nullable=False),
-    sa.Column("action", sa.String(40), nullable=False),
-    sa.Column("actor_id", sa.String(_ID), nullable=False),
-    sa.Column("actor_name", sa.String(200), nullable=False),
-    sa.Column("role", sa.String(40)),
-    sa.Column("section", sa.String(200), nullable=False),
-    sa.Column("from_state", sa.String(40), nullable=False),
-    sa.Column("to_state", sa.String(40), nullable=False),
-    sa.Column("decision", sa.String(200), nullable=False),
-    sa.Column("content_hash", sa.String(64), nullable=False),
-    sa.Column("at", UTCDateTime, nullable=False),
-    sa.Column("event_id", sa.String(_ID), nullable=False),
-    sa.Column("opinion", sa.Text),
-    sa.Column("signed", sa.Boolean, nullable=False),
-    sa.Column("overrides", JSONDoc, nullable=False),
-    sa.Column("prev_hash", sa.String(64), nullable=False),
-    sa.Column("hash", sa.String(64), nullable=False),
+    *audit_columns("gongkai_applications"),
     sa.UniqueConstraint("item_id", "position", name="uq_gongkai_application_audit_item_position"),
 )
 

@@ -321,7 +321,6 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     data = dict(data)
     cls = EVENT_TYPES[data.pop("type")]
     data["at"] = datetime.fromisoformat(data["at"])
-    for field in attrs.fields(cls):
-        if field.name in data and field.type in ("tuple[str, ...]",) and data[field.name] is not None:
-            data[field.name] = tuple(data[field.name])
-    return cls(**data)
+    # JSON has no tuples: every list-valued field of an event is a tuple field.
+    fields: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
+    return cls(**fields)

@@ -43,15 +43,9 @@ from gongkai_flow.demo import BUREAU
 from gongkai_flow.model import DisclosureItem, ItemKind
 from gongkai_flow.storage.database import Database, database_url
 from gongkai_flow.storage.hashchain import GENESIS
-from gongkai_flow.storage.sql import (
-    SqlRepository,
-    audit_table,
-    item_values,
-    items_table,
-    outbox_table,
-    worklist_table,
-    worklist_values,
-)
+from gongkai_flow.storage.sql import SqlRepository
+from gongkai_flow.storage.sql.mapping import item_values, worklist_values
+from gongkai_flow.storage.sql.schema import audit_table, items_table, outbox_table, worklist_table
 from gongkai_flow.storage.worklist import work_rows
 
 PEOPLE = dict(BUREAU)

@@ -30,9 +30,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from gongkai_flow.calendar import WorkCalendar
+from gongkai_flow.clocks import tick
 from gongkai_flow.deadlines import BUREAU_TZ, RULES, next_check, start_timer
+from gongkai_flow.engine import Workflow
 from gongkai_flow.storage.database import Database, database_url
-from gongkai_flow.storage.timers import SqlClockStore, tick, timers_table
+from gongkai_flow.storage.sql import SqlClockStore
+from gongkai_flow.storage.sql.schema import timers_table
+from gongkai_flow.storage.stores import SqlStore
 
 CAL = WorkCalendar()
 NOW = datetime(2026, 2, 2, 10, tzinfo=BUREAU_TZ)
@@ -145,20 +149,20 @@ def bench(label: str, database: Database, count: int, fill: Callable[[Database, 
     t0 = time.perf_counter()
     fill(database, count, due_every)
     print(f"{label}: {count:,} open timers inserted in {time.perf_counter() - t0:.1f} s")
-    engine = database.engine
+    units = SqlStore(database, Workflow()).unit
     # Idle: no timer is due a month before NOW.
     idle_now = datetime(2025, 11, 1, 10, tzinfo=BUREAU_TZ)
     print(f"  plan of the claim: {claim_plan(database, idle_now)}")
-    idle = timed(lambda: tick(engine, idle_now, CAL), runs * 4)
+    idle = timed(lambda: tick(units, idle_now, CAL), runs * 4)
     report("idle", idle)
     n = {"notices": 0}
 
     def run_due() -> None:
-        n["notices"] = len(tick(engine, NOW, CAL).notices)
+        n["notices"] = len(tick(units, NOW, CAL).notices)
 
     due = timed(run_due, runs, before=lambda: reset_due(database, due_every))
     report("1 % due", due, f"  {n['notices']:,} notices per tick")
-    after = timed(lambda: tick(engine, NOW, CAL), runs * 4)
+    after = timed(lambda: tick(units, NOW, CAL), runs * 4)
     report("idle after", after)
 
 

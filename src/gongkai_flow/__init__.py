@@ -35,7 +35,7 @@ from .plugins import PluginRegistry
 from .service import Flow
 from .storage import MemoryRepository
 from .storage import Repository
-from .storage import AuditReport
+from .model import AuditReport
 from .storage import Database
 from .storage import SqlOutbox
 from .storage import SqlRepository

@@ -21,19 +21,20 @@ through the outbox; :meth:`Clocks.deadlines` lists the open clocks for ``gongkai
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, final
+from typing import Any, Final, Protocol, final
 
 import attrs
-from sqlalchemy.engine import Connection
 
 from .calendar import WorkCalendar
 from .chain import Action
-from .deadlines import BUREAU_TZ, RULES, Timer, TimerStatus, close, start_timer
+from .deadlines import BUREAU_TZ, RULES, TickReport, Timer, TimerStatus, close, start_timer, store_timer, tick_batch
+from .engine import Outcome, Workflow
 from .errors import InvalidFieldError, WorkflowError
 from .events import ItemArchived, ItemDrafted, ItemEdited, ItemPublished, ItemWithdrawn
-from .model import Actor, DisclosureAttribute, DisclosureItem, ItemKind
+from .model import Actor, AuditReport, DisclosureAttribute, DisclosureItem, ItemKind
+from .ports import ClockStore, ItemLinks
 from .requests import (
     ApplicantType,
     Application,
@@ -41,22 +42,18 @@ from .requests import (
     DenyReason,
     ReplyCategory,
     RequestWorkflow,
+    get_application,
 )
-from .storage.hashchain import AuditReport
-from .storage.memory import MemoryRepository
-from .storage.sql import SqlRepository
-from .storage.timers import ClockStore, MemoryClockStore, SqlClockStore, TickReport, get_application, tick
-
-if TYPE_CHECKING:
-    from .engine import Outcome
-    from .service import Flow
-    from .storage.base import Repository
 
 
-class ClocksUnavailableError(WorkflowError):
-    """The flow's store keeps no clocks (a custom repository that is neither memory nor SQL)."""
+class ItemUnits(Protocol):
+    """Opens one unit of work on the items (``write=False`` for reading), committed when the block ends.
 
-    code = "clock.unavailable"
+    ``Flow.unit`` and every storage backend's ``Store.unit`` have this shape.
+    """
+
+    def __call__(self, *, write: bool = True) -> AbstractContextManager[ItemLinks]:
+        """A repository for one unit of work."""
 
 
 @final
@@ -90,47 +87,41 @@ _CLOCK_EVENTS: Final = (ItemDrafted, ItemEdited, ItemPublished, ItemArchived, It
 class Clocks:
     """The flow's clocks (see the module docstring)."""
 
-    def __init__(self, flow: Flow, calendar: WorkCalendar | None = None) -> None:
-        self._flow = flow
+    def __init__(
+        self,
+        units: ItemUnits,
+        workflow: Workflow,
+        calendar: WorkCalendar | None = None,
+        *,
+        after_enqueue: Callable[[], object] | None = None,
+    ) -> None:
+        self._units = units
+        self._workflow = workflow
+        self._after_enqueue = after_enqueue
         self.calendar = calendar if calendar is not None else WorkCalendar()
         #: The bureau's warning leads by rule id (working days, or hours for hour clocks), for new clocks.
         self.leads: dict[str, int] = {}
-        memory = flow._memory
-        self._memory = MemoryClockStore(memory) if isinstance(memory, MemoryRepository) else None
 
     # -- units -----------------------------------------------------------------------------------------
-
-    def store_for(self, repo: Repository) -> ClockStore | None:
-        """The clock store sharing ``repo``'s unit of work, or ``None`` if it keeps no clocks."""
-        if isinstance(repo, SqlRepository):
-            bind = repo.bind
-            return SqlClockStore(bind if isinstance(bind, Connection) else bind.connection())
-        if isinstance(repo, MemoryRepository) and self._memory is not None and repo is self._memory.repository:
-            return self._memory
-        return None
 
     @contextmanager
     def unit(self, *, write: bool = True) -> Iterator[ClockStore]:
         """A clock store in one unit of work, committed when the block ends without an error."""
-        if self._memory is not None:
-            with self._memory.unit() as store:
-                yield store
-            return
-        if self._flow.database is None:
-            raise ClocksUnavailableError("当前存储不支持法定时限（需要内存存储或数据库）。")
-        with self._flow.database.transaction(write=write) as conn:
-            yield SqlClockStore(conn)
+        with self._units(write=write) as repo:
+            yield repo.clock_store()
+
+    def _notify(self) -> None:
+        if self._after_enqueue is not None:
+            self._after_enqueue()
 
     # -- items ------------------------------------------------------------------------------------------
 
-    def after_save(self, repo: Repository, outcome: Outcome) -> None:
+    def after_save(self, repo: ItemLinks, outcome: Outcome) -> None:
         """Start or close the item clocks an outcome calls for, in the same unit of work."""
         # Most actions (approvals, returns) touch no clock: skip the store for them.
         if not any(isinstance(event, _CLOCK_EVENTS) for event in outcome.events):
             return
-        store = self.store_for(repo)
-        if store is None:
-            return
+        store = repo.clock_store()
         item = outcome.item
         for event in outcome.events:
             at = event.at
@@ -151,7 +142,7 @@ class Clocks:
                         lead=self.leads.get("D15"),
                     )
                     if store.timer(timer.id) is None:
-                        store.put_timer(timer, self.calendar)
+                        store_timer(store, timer, self.calendar)
                 if item.kind is ItemKind.POLICY_INTERPRETATION and item.policy_id:
                     self._close(store, f"{item.policy_id}:D15", at)
             elif isinstance(event, ItemArchived | ItemWithdrawn):
@@ -162,7 +153,8 @@ class Clocks:
             return
         timer_id = f"{item.id}:D1"
         if store.timer(timer_id) is None:
-            store.put_timer(
+            store_timer(
+                store,
                 start_timer(
                     timer_id,
                     RULES["D1"],
@@ -190,22 +182,18 @@ class Clocks:
                 responsible=item.lead_section,
                 lead=self.leads.get("D1"),
             )
-            store.put_timer(fresh, self.calendar)
+            store_timer(store, fresh, self.calendar)
         elif current is not None:
-            store.put_timer(close(current, at), self.calendar)
+            store_timer(store, close(current, at), self.calendar)
 
     def _close(self, store: ClockStore, timer_id: str, at: datetime) -> None:
         timer = store.timer(timer_id)
         if timer is not None and timer.status in (TimerStatus.RUNNING, TimerStatus.PAUSED):
-            store.put_timer(close(timer, at), self.calendar)
+            store_timer(store, close(timer, at), self.calendar)
 
     @staticmethod
-    def _has_published_interpretation(repo: Repository, policy_id: str) -> bool:
-        if isinstance(repo, SqlRepository):
-            found = repo.interpretations_of(policy_id)
-        else:
-            found = [i for i in repo.items() if i.kind is ItemKind.POLICY_INTERPRETATION and i.policy_id == policy_id]
-        return any(i.published_at is not None for i in found)
+    def _has_published_interpretation(repo: ItemLinks, policy_id: str) -> bool:
+        return any(i.published_at is not None for i in repo.interpretations_of(policy_id))
 
     # -- 舆情 ---------------------------------------------------------------------------------------------
 
@@ -219,7 +207,7 @@ class Clocks:
             )
         if not event_id.strip():
             raise InvalidFieldError("请填写舆情事件编号。", field="event_id")
-        start = at if at is not None else self._flow.workflow.clock()
+        start = at if at is not None else self._workflow.clock()
         timers = tuple(
             start_timer(
                 f"{event_id}:{rule_id}",
@@ -235,40 +223,40 @@ class Clocks:
         with self.unit() as store:
             for timer in timers:
                 if store.timer(timer.id) is None:
-                    store.put_timer(timer, self.calendar)
+                    store_timer(store, timer, self.calendar)
         return timers
 
     def record_response(self, event_id: str, *, rule_id: str | None = None, at: datetime | None = None) -> int:
         """The response was given: close the event's clocks (only ``rule_id`` if given); return how many."""
-        moment = at if at is not None else self._flow.workflow.clock()
+        moment = at if at is not None else self._workflow.clock()
         closed = 0
         with self.unit() as store:
             for timer in store.timers(subject_id=event_id):
                 if rule_id is None or timer.rule_id == rule_id:
-                    store.put_timer(close(timer, moment), self.calendar)
+                    store_timer(store, close(timer, moment), self.calendar)
                     closed += 1
         return closed
 
     # -- ticking and listing --------------------------------------------------------------------------------
 
     def tick(self, now: datetime | None = None, *, batch: int = 500) -> TickReport:
-        """Enqueue every notice owed at ``now`` (once), then deliver them if the flow dispatches."""
-        moment = now if now is not None else self._flow.workflow.clock()
-        if self._memory is not None:
-            report = tick(self._memory, moment, self.calendar, batch=batch)
-        elif self._flow.database is not None:
-            report = tick(self._flow.database.engine, moment, self.calendar, batch=batch)
-        else:
-            raise ClocksUnavailableError("当前存储不支持法定时限（需要内存存储或数据库）。")
-        if self._flow.auto_dispatch and report.notices:
-            self._flow.dispatch()
+        """Enqueue every notice owed at ``now`` (once), then deliver them if the flow dispatches.
+
+        Batches of ``batch`` timers, each batch one unit of work (several workers may tick one
+        PostgreSQL database at once: each claims rows the others skip). Idempotent: a second tick
+        at the same ``now`` changes nothing.
+        """
+        moment = now if now is not None else self._workflow.clock()
+        report = tick(self._units, moment, self.calendar, batch=batch)
+        if report.notices:
+            self._notify()
         return report
 
     def deadlines(
         self, *, now: datetime | None = None, overdue: bool = False, within: timedelta | None = None
     ) -> list[Deadline]:
         """Open clocks, the soonest first: only overdue ones, or those due within ``within``."""
-        moment = now if now is not None else self._flow.workflow.clock()
+        moment = now if now is not None else self._workflow.clock()
         with self.unit(write=False) as store:
             timers = store.timers()
         out = []
@@ -291,10 +279,18 @@ class Clocks:
 class Requests:
     """依申请公开 on the flow: each call one unit of work, its events dispatched afterwards."""
 
-    def __init__(self, flow: Flow, clocks: Clocks, **settings: Any) -> None:
-        self._flow = flow
+    def __init__(
+        self,
+        clocks: Clocks,
+        workflow: Workflow,
+        *,
+        draft: Callable[..., DisclosureItem] | None = None,
+        **settings: Any,
+    ) -> None:
         self._clocks = clocks
-        self.workflow = RequestWorkflow(flow.workflow, clocks.calendar, **settings)
+        self._workflow = workflow
+        self._draft = draft
+        self.workflow = RequestWorkflow(workflow, clocks.calendar, **settings)
 
     def _run(self, fn: Callable[[ClockStore], Application]) -> Application:
         # One calendar and one set of leads for the flow: ``flow.clocks.calendar`` and ``flow.clocks.leads``.
@@ -302,8 +298,7 @@ class Requests:
         self.workflow.leads = self._clocks.leads
         with self._clocks.unit() as store:
             app = fn(store)
-        if self._flow.auto_dispatch:
-            self._flow.dispatch()
+        self._clocks._notify()
         return app
 
     def register(
@@ -383,7 +378,7 @@ class Requests:
 
     def abandon_overdue(self, actor: Actor, *, now: datetime | None = None) -> list[Application]:
         """Abandon every application whose 补正 period ran out without a correction (条例第30条)."""
-        moment = now if now is not None else self._flow.workflow.clock()
+        moment = now if now is not None else self._workflow.clock()
         with self._clocks.unit(write=False) as store:
             waiting = store.applications(states=["correction_requested"])
             overdue = [
@@ -418,7 +413,28 @@ class Requests:
         for app_id in application_ids:
             self.get(app_id)
         fields.setdefault("attribute", DisclosureAttribute.PROACTIVE)
-        item = self._flow.draft(drafter, title=title, kind=kind, body=body, **fields)
+        if self._draft is None:
+            raise WorkflowError("当前配置不能由申请转为主动公开信息（没有起草入口）。")
+        item = self._draft(drafter, title=title, kind=kind, body=body, **fields)
         for app_id in application_ids:
             self._run(lambda store, a=app_id: self.workflow.link_item(store, a, item.id, actor))  # type: ignore[misc]
         return item
+
+
+def tick(units: ItemUnits, now: datetime, calendar: WorkCalendar, *, batch: int = 500) -> TickReport:
+    """Owe every notice due at ``now``, once: batches of ``batch`` timers, each one unit of work.
+
+    ``units`` opens units of work (``Flow.unit`` or a store's ``unit``); several workers may tick
+    one PostgreSQL database at once, each claiming rows the others skip. Idempotent: a second tick
+    at the same ``now`` changes nothing.
+    """
+    examined = 0
+    notices: list[Any] = []
+    while True:
+        with units(write=True) as repo:
+            report = tick_batch(repo.clock_store(), now, calendar, batch)
+        examined += report.examined
+        notices.extend(report.notices)
+        # A full batch that owed nothing would be claimed again: stop (next_check forbids it).
+        if report.examined < batch or not report.notices:
+            return TickReport(examined, tuple(notices))

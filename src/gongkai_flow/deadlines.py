@@ -1,7 +1,7 @@
 """Statutory clocks as data, and timers that follow them.
 
 A :class:`ClockRule` says how long something may take (so many working days, or calendar hours)
-and on what legal basis; :data:`RULES` holds the bureau's clocks (domain-rules §1). A
+and on what legal basis; :data:`RULES` holds the bureau's clocks (``docs/legal-basis.md``). A
 :class:`Timer` is one running clock for one subject (an item, an application, a 舆情 event): a
 plain frozen value, changed by the pure functions here — pause, resume, restart, extend, close —
 each of which keeps the working-day arithmetic honest:
@@ -12,67 +12,44 @@ each of which keeps the working-day arithmetic honest:
   trigger, so it never ends before the original;
 * an extension adds working days to the current due date and records who approved it.
 
-``evaluate(timer, now)`` says which notices are owed at ``now`` (approaching, due, missed); the
-durable side — timer rows, ``tick(now)`` — lives in the storage layer.
+``evaluate(timer, now)`` says which notices are owed at ``now`` (approaching, due, missed), and
+:func:`tick_batch` turns them into outbox events on a :class:`TimerStore` — the protocol the
+storage adapters implement (timer rows with an indexed ``next_check_at``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final, final
-from zoneinfo import ZoneInfo
 
 import attrs
 
 from .calendar import WorkCalendar
-from .model import _Labelled
+from .events import DeadlineApproaching, DeadlineDue, DeadlineMissed, DeadlineNotice
+from .ports import TimerStore
+from .timers import BUREAU_TZ, ClockRule, Notice, Timer, TimerStatus, Unit
 
-#: The bureau's time zone: a working day ends at midnight in Beijing time.
-BUREAU_TZ: Final = ZoneInfo("Asia/Shanghai")
+__all__ = [
+    "BUREAU_TZ",
+    "NOTICE_EVENTS",
+    "RULES",
+    "ClockRule",
+    "Notice",
+    "TickReport",
+    "Timer",
+    "TimerStatus",
+    "TimerStore",
+    "Unit",
+    "evaluate",
+    "next_check",
+    "notice_event",
+    "start_timer",
+    "store_timer",
+    "tick_batch",
+]
 
-
-class Unit(_Labelled):
-    """How a clock counts."""
-
-    WORKDAYS = "workdays", "工作日"
-    HOURS = "hours", "小时"
-
-
-class TimerStatus(_Labelled):
-    """Where a timer is."""
-
-    RUNNING = "running", "计时中"
-    PAUSED = "paused", "暂停"
-    CLOSED = "closed", "已办结"
-    MISSED = "missed", "已超期"
-    ABANDONED = "abandoned", "视为放弃"
-
-
-class Notice(_Labelled):
-    """What a tick may owe for a timer."""
-
-    APPROACHING = "approaching", "即将到期"
-    DUE = "due", "今日到期"
-    MISSED = "missed", "已超期"
-
-
-@final
-@attrs.frozen
-class ClockRule:
-    """A statutory clock: duration, unit, legal basis, and how early to warn."""
-
-    id: str
-    label: str
-    duration: int
-    unit: Unit
-    basis: str
-    confidence: str = "V"
-    #: Warn this many working days (or hours, for hour clocks) before the due time.
-    lead: int = 1
-
-
-#: The clocks of domain-rules §1 the engine runs.
+#: The clocks the engine runs; each one's source is in ``docs/legal-basis.md``.
 RULES: Final[dict[str, ClockRule]] = {
     r.id: r
     for r in (
@@ -94,38 +71,6 @@ RULES: Final[dict[str, ClockRule]] = {
         ClockRule("D5R", "补正期限：逾期未补正视为放弃申请", 15, Unit.WORKDAYS, "条例第30条（期限由本局确定）", "D", 2),
     )
 }
-
-
-def _frozen_notices(value: Iterable[Notice]) -> frozenset[Notice]:
-    return frozenset(value)
-
-
-@final
-@attrs.frozen
-class Timer:
-    """One clock running for one subject.
-
-    ``due`` is the moment the time runs out (for working-day clocks: the end of the last working
-    day, Beijing time). ``provisional`` when a weekday-only guess was used for an unknown year.
-    ``remaining_workdays`` is kept while paused.
-    """
-
-    id: str
-    rule_id: str
-    subject_id: str
-    started_at: datetime
-    due: datetime
-    responsible: str = ""
-    status: TimerStatus = TimerStatus.RUNNING
-    provisional: bool = False
-    paused_at: datetime | None = None
-    remaining_workdays: int | None = None
-    extended_days: int = 0
-    extension_approver: str | None = None
-    notified: frozenset[Notice] = attrs.field(factory=frozenset, converter=_frozen_notices)
-    closed_at: datetime | None = None
-    #: The bureau's own warning lead for this clock (working days or hours); ``None``: the rule's.
-    lead: int | None = None
 
 
 def end_of_day(day: date) -> datetime:
@@ -314,3 +259,73 @@ def due_text(timer: Timer) -> str:
     if RULES[timer.rule_id].unit is Unit.HOURS:
         return f"{timer.due.astimezone(BUREAU_TZ):%Y-%m-%d %H:%M}"
     return (local_date(timer.due) - timedelta(days=1)).isoformat()
+
+
+# --- durable timers: what storage keeps for them, and one batch of a tick -----------------------------
+
+
+def store_timer(store: TimerStore, timer: Timer, calendar: WorkCalendar) -> None:
+    """Insert or replace ``timer`` in ``store`` with its next check time."""
+    store.put_timer(timer, next_check(timer, calendar))
+
+
+#: The event class of each notice.
+NOTICE_EVENTS: Final[dict[Notice, type[DeadlineNotice]]] = {
+    Notice.APPROACHING: DeadlineApproaching,
+    Notice.DUE: DeadlineDue,
+    Notice.MISSED: DeadlineMissed,
+}
+
+
+def notice_event(timer: Timer, notice: Notice, now: datetime) -> DeadlineNotice:
+    """The outbox event for ``notice`` on ``timer``; its id is stable for (timer, notice, due)."""
+    rule = RULES[timer.rule_id]
+    due_stamp = timer.due.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+    return NOTICE_EVENTS[notice](
+        event_id=f"clock:{timer.id}:{notice.value}:{due_stamp}",
+        item_id=timer.subject_id,
+        chain_id="clock",
+        chain_version=1,
+        action=f"deadline-{notice.value}",
+        from_state=timer.status.value,
+        to_state=timer.status.value,
+        actor_id="system",
+        at=now,
+        content_hash="",
+        timer_id=timer.id,
+        rule_id=rule.id,
+        rule_label=rule.label,
+        due=timer.due.isoformat(),
+        provisional=timer.provisional,
+        responsible=timer.responsible,
+    )
+
+
+@final
+@attrs.frozen
+class TickReport:
+    """What a tick did: how many timers it looked at and the notices it enqueued."""
+
+    examined: int
+    notices: tuple[DeadlineNotice, ...] = ()
+
+
+def tick_batch(store: TimerStore, now: datetime, calendar: WorkCalendar, limit: int) -> TickReport:
+    """One batch of a tick inside the caller's unit of work: claim, evaluate, enqueue, record.
+
+    A notice is enqueued once: the timer row records it (and moves ``next_check_at`` past
+    ``now``) in the same unit of work, and the event id is derived from timer, notice and due time.
+    """
+    if now.tzinfo is None:
+        raise ValueError("tick needs an aware datetime")
+    claimed = store.claim_due(now, limit)
+    events: list[DeadlineNotice] = []
+    changed: list[tuple[Timer, datetime | None]] = []
+    for timer in claimed:
+        owed = evaluate(timer, now, calendar)
+        events.extend(notice_event(timer, notice, now) for notice in owed)
+        updated = record(timer, owed)
+        changed.append((updated, next_check(updated, calendar)))
+    store.update_timers(changed)
+    store.enqueue(events)
+    return TickReport(len(claimed), tuple(events))

@@ -245,3 +245,23 @@ class StaleItemError(WorkflowError):
     """Someone else changed the item first (optimistic concurrency)."""
 
     code = "storage.stale_item"
+
+
+class ActorNotFoundError(WorkflowError):
+    """The actor directory has no person with that id."""
+
+    code = "directory.actor_not_found"
+
+
+class ActorDirectoryError(DefinitionError):
+    """An actor directory file (TOML) is malformed."""
+
+    code = "directory.invalid"
+
+
+def actor_not_found(actor_id: str) -> ActorNotFoundError:
+    """The error for an unknown or inactive person, telling the operator how to add them."""
+    return ActorNotFoundError(
+        f"人员目录中没有编号为“{actor_id}”的人员。请检查编号，或先用 gongkai actors import 导入人员名单。",
+        actor_id=actor_id,
+    )

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, final
+from typing import Any, Final, Literal, final
 
 import attrs
 
@@ -419,3 +419,58 @@ def form_signatures(entries: Iterable[AuditEntry], content_hash: str) -> dict[st
         if entry.signed and entry.content_hash == content_hash:
             by_stage.setdefault(entry.from_state, {})[entry.section] = entry
     return {stage: list(by_section.values()) for stage, by_section in by_stage.items()}
+
+
+# --- audit verification results (computed by storage, read by everyone) -------------------------
+
+ProblemKind = Literal["edited", "deleted", "inserted", "reordered"]
+
+_KIND_LABELS: Final[dict[str, str]] = {
+    "edited": "被篡改",
+    "deleted": "被删除",
+    "inserted": "被插入",
+    "reordered": "顺序被调换",
+}
+
+
+@final
+@attrs.frozen
+class AuditRecord:
+    """An audit entry as stored: its position in the item's trail and its links."""
+
+    position: int
+    entry: AuditEntry
+    prev_hash: str
+    hash: str
+    row_id: int = 0
+
+
+@final
+@attrs.frozen
+class AuditProblem:
+    """One finding of :func:`verify_chain`: what happened to which entry of which item."""
+
+    item_id: str
+    position: int
+    kind: ProblemKind
+    detail: str
+
+    @property
+    def message(self) -> str:
+        """One Chinese line for the operator."""
+        return f"信息 {self.item_id} 的第 {self.position} 条审核记录{_KIND_LABELS[self.kind]}：{self.detail}"
+
+
+@final
+@attrs.frozen
+class AuditReport:
+    """What ``audit verify`` found over a set of items."""
+
+    items_checked: int
+    entries_checked: int
+    problems: tuple[AuditProblem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether every chain is intact."""
+        return not self.problems

@@ -15,8 +15,28 @@ from typing import TYPE_CHECKING, Any, Final, final
 
 import attrs
 
+from .applications import (
+    ApplicantType,
+    Application,
+    ApplicationNotFoundError,
+    Channel,
+    DenyReason,
+    ReplyCategory,
+)
 from .calendar import WorkCalendar
 from .chain import Action
+from .deadlines import (
+    BUREAU_TZ,
+    RULES,
+    TimerStatus,
+    close,
+    extend,
+    pause,
+    restart,
+    resume,
+    start_timer,
+    store_timer,
+)
 from .errors import (
     ActionNotAvailableError,
     InvalidFieldError,
@@ -32,66 +52,39 @@ from .events import (
     ApplicationReplied,
     Event,
 )
-from .model import Actor, AuditEntry, Role, _Labelled
+from .model import Actor, AuditEntry, Role
+from .ports import ClockStore
+
+__all__ = [
+    "REFUSALS",
+    "REVIEW_FIRST_FROM",
+    "ApplicantType",
+    "Application",
+    "ApplicationNotFoundError",
+    "Channel",
+    "ClockStore",
+    "ConsultationError",
+    "DenyReason",
+    "ExtensionRefusedError",
+    "Remedy",
+    "ReplyCategory",
+    "ReplyIncompleteError",
+    "RequestWorkflow",
+    "get_application",
+    "receipt_date",
+    "remedy_for",
+]
 
 if TYPE_CHECKING:
     from .engine import Workflow
-    from .storage.timers import ClockStore
 
 
-class Channel(_Labelled):
-    """How an application arrived; decides the receipt date (条例第31条)."""
-
-    IN_PERSON = "in_person", "当面提交"
-    POST_SIGNED = "post_signed", "邮寄（需签收）"
-    POST_UNSIGNED = "post_unsigned", "平信邮寄（无需签收）"
-    ONLINE = "online", "互联网渠道"
-    FAX = "fax", "传真"
-
-
-class ApplicantType(_Labelled):
-    """The annual report's applicant columns (表三)."""
-
-    NATURAL_PERSON = "natural_person", "自然人"
-    COMMERCIAL = "commercial", "商业企业"
-    RESEARCH = "research", "科研机构"
-    PUBLIC_INTEREST = "public_interest", "社会公益组织"
-    LEGAL_SERVICE = "legal_service", "法律服务机构"
-    OTHER_ORG = "other_org", "其他"
-
-
-class ReplyCategory(_Labelled):
-    """How an application was answered; the value names the article it rests on."""
-
-    ALREADY_PUBLIC = "a1_already_public", "已主动公开，告知获取方式（第36条第1项）"
-    DISCLOSE = "a2_disclose", "予以公开（第36条第2项）"
-    PARTIAL = "partial", "部分公开（区分处理，第37条）"
-    DENY = "a3_deny", "不予公开（第36条第3项）"
-    NOT_EXIST = "a4_not_exist", "信息不存在（第36条第4项）"
-    NOT_OURS = "a5_not_ours", "不属于本机关负责公开（第36条第5项）"
-    DUPLICATE = "a6_duplicate", "重复申请，不予重复处理（第36条第6项）"
-    SPECIAL_LAW = "a7_special_law", "依照有关法律、行政法规办理（第36条第7项）"
-    NEEDS_PROCESSING = "art38_processing", "需加工、分析，不予提供（第38条）"
-    UNCLEAR_AFTER_CORRECTION = "unclear_after_correction", "补正后申请内容仍不明确"
-    PETITION = "art39_petition", "信访、投诉、举报，不作为信息公开申请处理（第39条第1款）"
-    PUBLICATION = "art39_publication", "要求提供公开出版物（第39条第2款）"
-    EXCESSIVE = "art35_excessive", "无正当理由大量、频繁申请（第35条）"
-    CONFIRM_OR_REISSUE = "confirm_or_reissue", "要求确认或重新出具已获取信息"
-    NO_CORRECTION = "no_correction", "逾期未补正，视为放弃（第30条）"
-    NO_FEE = "no_fee", "逾期未缴纳信息处理费，视为放弃"
-
-
-class DenyReason(_Labelled):
-    """The eight 不予公开 rows of the annual report (表三 三（三）)."""
-
-    STATE_SECRET = "state_secret", "属于国家秘密"
-    LAW_PROHIBITS = "law_prohibits", "其他法律行政法规禁止公开"
-    SECURITY = "security", "危及“三安全一稳定”"
-    THIRD_PARTY = "third_party", "保护第三方合法权益"
-    INTERNAL_AFFAIRS = "internal_affairs", "属于三类内部事务信息"
-    PROCESS = "process", "属于四类过程性信息"
-    CASE_FILE = "case_file", "属于行政执法案卷"
-    ADMIN_QUERY = "admin_query", "属于行政查询事项"
+def get_application(store: ClockStore, application_id: str) -> Application:
+    """The application, or ``ApplicationNotFoundError``."""
+    found = store.find_application(application_id)
+    if found is None:
+        raise ApplicationNotFoundError(f"找不到编号为“{application_id}”的政府信息公开申请。", item_id=application_id)
+    return found
 
 
 #: Replies that refuse the information in whole or part: review comes first from 2024-01-01.
@@ -167,55 +160,6 @@ def receipt_date(
     return value
 
 
-def _strs(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
-
-
-@final
-@attrs.frozen
-class Application:
-    """One 依申请公开 application (条例第29条: who, what, how to deliver).
-
-    The workflow fields (``state``, ``chain_*``, ``version``) are kept by the request workflow;
-    the reply fields are filled when it is answered.
-    """
-
-    id: str
-    applicant_name: str
-    applicant_type: ApplicantType
-    contact: str
-    description: str
-    channel: Channel
-    received_on: date
-    delivery: str = "电子邮件"
-    id_document: str = ""
-    sections: tuple[str, ...] = attrs.field(converter=_strs, default=())
-    state: str = "registered"
-    chain_id: str = "request"
-    chain_version: int = 1
-    version: int = 0
-    registered_at: datetime | None = None
-    corrected_on: date | None = None
-    reply_category: ReplyCategory | None = None
-    deny_reason: DenyReason | None = None
-    reply_text: str | None = None
-    remedy: str | None = None
-    replied_at: datetime | None = None
-    extended_days: int = 0
-    consultations: int = 0
-    #: ``"third_party"`` (条例第32条) or ``"co_author"`` (第34条) while consulting.
-    consulting: str | None = None
-    #: The 主动公开 item several applications were turned into (条例第44条).
-    linked_item_id: str | None = None
-    review_first: bool | None = None
-
-
-class ApplicationNotFoundError(WorkflowError):
-    """No application with that id."""
-
-    code = "request.not_found"
-
-
 class ReplyIncompleteError(WorkflowError):
     """A reply lacks what it must state: its category, the 不予公开 reason, or the remedy channels."""
 
@@ -238,51 +182,10 @@ class ConsultationError(WorkflowError):
 CONSULTATION_RULES: Final[dict[str, str]] = {"third_party": "D6", "co_author": "D7"}
 CONSULTATION_LABELS: Final[dict[str, str]] = {"third_party": "第三方", "co_author": "共同制作机关"}
 
-_ENUM_FIELDS: Final[dict[str, type[_Labelled]]] = {
-    "applicant_type": ApplicantType,
-    "channel": Channel,
-    "reply_category": ReplyCategory,
-    "deny_reason": DenyReason,
-}
-_DATE_FIELDS: Final = ("received_on", "corrected_on")
-_DATETIME_FIELDS: Final = ("registered_at", "replied_at")
-
-
-def application_doc(application: Application) -> dict[str, Any]:
-    """The application as a JSON document (enum values, ISO dates), read by :func:`application_from_doc`."""
-    doc: dict[str, Any] = {}
-    for field in attrs.fields(Application):
-        value = getattr(application, field.name)
-        if isinstance(value, _Labelled):
-            value = value.value
-        elif isinstance(value, datetime | date):
-            value = value.isoformat()
-        elif isinstance(value, tuple):
-            value = list(value)
-        doc[field.name] = value
-    return doc
-
-
-def application_from_doc(doc: Mapping[str, Any]) -> Application:
-    """Rebuild an application from :func:`application_doc`'s document."""
-    data = dict(doc)
-    for name, cls in _ENUM_FIELDS.items():
-        if data.get(name) is not None:
-            data[name] = cls._value2member_map_[data[name]]
-    for name in _DATE_FIELDS:
-        if data.get(name) is not None:
-            data[name] = date.fromisoformat(data[name])
-    for name in _DATETIME_FIELDS:
-        if data.get(name) is not None:
-            data[name] = datetime.fromisoformat(data[name])
-    return Application(**data)
-
-
 # --- the workflow -------------------------------------------------------------------------------------
 
 
 def _day_start(day: date) -> datetime:
-    from .deadlines import BUREAU_TZ
 
     return datetime.combine(day, datetime.min.time(), tzinfo=BUREAU_TZ)
 
@@ -294,7 +197,7 @@ class RequestWorkflow:
     Every move fires :meth:`Workflow.advance <gongkai_flow.engine.Workflow.advance>` on the
     ``request`` chain, after the same role check the item chain makes (the actor must hold the
     step's role). Each action stores, in the caller's unit of work (a
-    :class:`~gongkai_flow.storage.timers.ClockStore`): the new application (version-checked), an
+    :class:`ClockStore`): the new application (version-checked), an
     :class:`~gongkai_flow.model.AuditEntry` whose ``item_id`` is the application id, the clocks it
     starts, pauses, restarts, extends or closes, and its events for the outbox.
 
@@ -339,8 +242,6 @@ class RequestWorkflow:
         sections: Iterable[str] = (),
     ) -> Application:
         """登记: the receipt date follows the channel (条例第31条); the D3 and D5 clocks start."""
-        from .deadlines import RULES, start_timer
-
         self._require(actor, Role.REQUEST_OFFICER, "登记申请")
         for field, value, label in (
             ("applicant_name", applicant_name, "申请人姓名或名称"),
@@ -389,8 +290,8 @@ class RequestWorkflow:
             responsible=actor.section,
             lead=self.leads.get("D5"),
         )
-        store.put_timer(reply, self.calendar)
-        store.put_timer(notice, self.calendar)
+        store_timer(store, reply, self.calendar)
+        store_timer(store, notice, self.calendar)
         event_id = self.workflow.new_id()
         event = ApplicationRegistered(
             event_id=event_id,
@@ -428,8 +329,6 @@ class RequestWorkflow:
         reply_text: str | None = None,
     ) -> Application:
         """Take ``action`` on the application as ``actor``; refuse with a typed error, leaving no trace."""
-        from .storage.timers import get_application
-
         app = get_application(store, application_id)
         chain = self.workflow.chains.get(app.chain_id, app.chain_version)
         step = chain.step(app.state, action)
@@ -479,8 +378,6 @@ class RequestWorkflow:
 
     def link_item(self, store: ClockStore, application_id: str, item_id: str, actor: Actor) -> Application:
         """Record that the application's information became the 主动公开 item ``item_id`` (条例第44条)."""
-        from .storage.timers import get_application
-
         self._require(actor, Role.REQUEST_OFFICER, "纳入主动公开")
         app = get_application(store, application_id)
         now = self.workflow.clock()
@@ -516,8 +413,6 @@ class RequestWorkflow:
         reply_text: str | None,
     ) -> tuple[dict[str, Any], list[tuple[type[Event], dict[str, Any]]]]:
         """What ``action`` changes on the application and its clocks, and the events it sends."""
-        from .deadlines import RULES, TimerStatus, close, extend, pause, restart, resume, start_timer
-
         cal = self.calendar
         reply_timer = store.timer(f"{app.id}:D3")
         changes: dict[str, Any] = {}
@@ -526,7 +421,7 @@ class RequestWorkflow:
         def close_open(*rule_ids: str) -> None:
             for timer in store.timers(subject_id=app.id):
                 if timer.rule_id in rule_ids:
-                    store.put_timer(close(timer, now), cal)
+                    store_timer(store, close(timer, now), cal)
 
         match action:
             case Action.ACCEPT:
@@ -534,7 +429,7 @@ class RequestWorkflow:
             case Action.REQUEST_CORRECTION:
                 close_open("D5")
                 if reply_timer is not None:
-                    store.put_timer(pause(reply_timer, now, cal), cal)
+                    store_timer(store, pause(reply_timer, now, cal), cal)
                 period = start_timer(
                     f"{app.id}:D5R",
                     RULES["D5R"],
@@ -545,7 +440,7 @@ class RequestWorkflow:
                     days=self.correction_days,
                     lead=self.leads.get("D5R"),
                 )
-                store.put_timer(period, cal)
+                store_timer(store, period, cal)
                 extra.append(
                     (ApplicationCorrectionRequested, {"opinion": opinion or "", "correct_by": period.due.isoformat()})
                 )
@@ -553,10 +448,10 @@ class RequestWorkflow:
                 close_open("D5R")
                 changes["corrected_on"] = now.astimezone(_tz()).date()
                 if reply_timer is not None:
-                    store.put_timer(restart(reply_timer, now, cal), cal)
+                    store_timer(store, restart(reply_timer, now, cal), cal)
             case Action.ABANDON:
                 for timer in store.timers(subject_id=app.id):
-                    store.put_timer(attrs.evolve(close(timer, now), status=TimerStatus.ABANDONED), cal)
+                    store_timer(store, attrs.evolve(close(timer, now), status=TimerStatus.ABANDONED), cal)
                 changes["reply_category"] = ReplyCategory.NO_CORRECTION
             case Action.CONSULT:
                 if consulting not in CONSULTATION_RULES:
@@ -565,10 +460,11 @@ class RequestWorkflow:
                         item_id=app.id,
                     )
                 if reply_timer is not None:
-                    store.put_timer(pause(reply_timer, now, cal), cal)
+                    store_timer(store, pause(reply_timer, now, cal), cal)
                 rule = RULES[CONSULTATION_RULES[consulting]]
                 n = app.consultations + 1
-                store.put_timer(
+                store_timer(
+                    store,
                     start_timer(
                         f"{app.id}:{rule.id}:{n}",
                         rule,
@@ -584,7 +480,7 @@ class RequestWorkflow:
             case Action.RECEIVE_OPINIONS:
                 close_open("D6", "D7")
                 if reply_timer is not None:
-                    store.put_timer(resume(reply_timer, now, cal), cal)
+                    store_timer(store, resume(reply_timer, now, cal), cal)
                 changes["consulting"] = None
             case Action.EXTEND:
                 if reply_timer is None or reply_timer.status is not TimerStatus.RUNNING or now >= reply_timer.due:
@@ -599,7 +495,7 @@ class RequestWorkflow:
                         item_id=app.id,
                     )
                 longer = extend(reply_timer, wanted, actor.id, cal)
-                store.put_timer(longer, cal)
+                store_timer(store, longer, cal)
                 changes["extended_days"] = app.extended_days + wanted
                 extra.append(
                     (
@@ -714,6 +610,5 @@ class RequestWorkflow:
 
 
 def _tz() -> Any:
-    from .deadlines import BUREAU_TZ
 
     return BUREAU_TZ

@@ -30,19 +30,18 @@ from . import errors
 from .calendar import WorkCalendar
 from .chain import Action
 from .clocks import Clocks, Requests
-from .dispatch import Dispatcher, DispatchReport, RetryPolicy, dispatch_pending
+from .dispatch import Dispatcher, DispatchReport, RetryPolicy
 from .engine import ActionOption, Outcome, Workflow
 from .events import Event
-from .model import Actor, AuditEntry, DisclosureItem, ItemKind, form_signatures
+from .model import Actor, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind, form_signatures
 from .plugins import PluginRegistry
-from .records import RecordStore
-from .storage.base import OutboxStatus, OutboxStore, Repository
+from .ports import ClockStore
+from .records import RecordRepository, RecordStore
+from .storage.base import OutboxStatus, OutboxStore, Repository, Store
 from .storage.database import Database
-from .storage.hashchain import AuditReport
 from .storage.memory import MemoryRepository
-from .storage.outbox import SqlOutbox
-from .storage.sql import SqlRepository
-from .storage.worklist import WORK_ACTIONS, reference_worklist
+from .storage.stores import MemoryStore, SqlStore
+from .storage.worklist import WORK_ACTIONS
 
 __all__ = ["WORK_ACTIONS", "Flow"]
 
@@ -70,7 +69,7 @@ class Flow:
     def __init__(
         self,
         *,
-        repository: Repository | None = None,
+        repository: MemoryRepository | None = None,
         database: DatabaseTarget | None = None,
         workflow: Workflow | None = None,
         plugins: Sequence[str] = (),
@@ -90,25 +89,24 @@ class Flow:
             workflow = Workflow(clock=clock) if clock is not None else Workflow()
         self.workflow = workflow
         self.database: Database | None = None
-        self._owns_database = database is not None and not isinstance(database, Database)
-        self._memory: Repository | None = None
         self._cleanup: Callable[[], None] | None = None
-        outbox: OutboxStore | None
+        self.store: Store
+        self._memory: MemoryRepository | None = None
         if database is not None:
+            owned = not isinstance(database, Database)
             self.database = (
                 database
                 if isinstance(database, Database)
                 else Database(database, create=create, migrate=upgrade, busy_timeout=busy_timeout)
             )
-            outbox = SqlOutbox(self.database.engine)
+            self.store = SqlStore(self.database, workflow, owns_database=owned)
         else:
             memory = repository if repository is not None else MemoryRepository()
-            if isinstance(memory, MemoryRepository):
-                memory.adopt_workflow(workflow)
+            memory.adopt_workflow(workflow)
+            self.store = MemoryStore(memory)
             self._memory = memory
-            outbox = memory if isinstance(memory, OutboxStore) else None
-        self.outbox = outbox
-        self.dispatcher = Dispatcher(workflow, outbox, policy=retry) if outbox is not None else None
+        self.outbox: OutboxStore = self.store.outbox
+        self.dispatcher = Dispatcher(workflow, self.outbox, policy=retry)
         self.registry = PluginRegistry(workflow)
         try:
             self.registry.load(plugins, plugin_config)
@@ -117,10 +115,11 @@ class Flow:
             raise
         self.auto_dispatch = dispatch
         self.last_findings: tuple[Any, ...] = ()
-        # Statutory clocks and 依申请公开 (issue 5): see gongkai_flow.clocks.
-        self.clocks = Clocks(self, calendar)
-        self.requests = Requests(self, self.clocks, **(requests or {}))
-        self.records = RecordStore(self)  # report records (issue 8): see gongkai_flow.records
+        #: The statutory clocks and 依申请公开 (``docs/clocks.md``), on the same units of work.
+        self.clocks = Clocks(self.unit, workflow, calendar, after_enqueue=self._after_enqueue)
+        self.requests = Requests(self.clocks, workflow, draft=self.draft, **(requests or {}))
+        #: The records the annual report counts (``docs/reports.md``).
+        self.records = RecordStore(self._record_unit)
 
     @classmethod
     def temporary(cls, **kwargs: Any) -> Flow:
@@ -140,12 +139,17 @@ class Flow:
     @contextmanager
     def unit(self, *, write: bool = True) -> Iterator[Repository]:
         """A repository for one transaction, committed when the block ends without an error."""
-        if self.database is None:
-            assert self._memory is not None
-            yield self._memory
-            return
-        with self.database.transaction(write=write) as conn:
-            yield SqlRepository(conn, workflow=self.workflow)
+        with self.store.unit(write=write) as repo:
+            yield repo
+
+    @contextmanager
+    def _record_unit(self, *, write: bool = True) -> Iterator[RecordRepository]:
+        with self.unit(write=write) as repo:
+            yield repo.record_store()
+
+    def _after_enqueue(self) -> None:
+        if self.auto_dispatch:
+            self.dispatch()
 
     def _act(self, build: Callable[[Repository], Outcome]) -> DisclosureItem:
         with self.unit() as repo:
@@ -163,15 +167,10 @@ class Flow:
 
     def dispatch(self) -> DispatchReport:
         """Deliver every event that is due to the effect receivers (retrying earlier failures)."""
-        if self.dispatcher is not None:
-            return self.dispatcher.run_once()
-        assert self._memory is not None
-        return dispatch_pending(self.workflow, self._memory)
+        return self.dispatcher.run_once()
 
     def dispatch_status(self) -> OutboxStatus:
         """The outbox's counts and its dead letters."""
-        if self.dispatcher is None:
-            raise errors.WorkflowError("此存储不支持投递状态查询。")
         return self.dispatcher.status()
 
     def draft(self, actor: Actor, *, title: str, kind: ItemKind | str, body: str, **fields: Any) -> DisclosureItem:
@@ -261,29 +260,17 @@ class Flow:
     def worklist(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
         """待办: items on which ``actor`` can move the review forward now, the longest-waiting first."""
         with self.unit(write=False) as repo:
-            if isinstance(repo, SqlRepository | MemoryRepository):
-                return repo.worklist(actor, limit=limit)
-            return reference_worklist(self.workflow, repo.items(), actor)[:limit]
+            return repo.worklist(actor, limit=limit)
 
     def done(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
         """已办: items on which ``actor`` has acted, the most recent first."""
         with self.unit(write=False) as repo:
-            if isinstance(repo, SqlRepository | MemoryRepository):
-                return repo.done(actor, limit=limit)
-            return [item for item in repo.items() if any(entry.actor_id == actor.id for entry in repo.audit(item.id))][
-                :limit
-            ]
+            return repo.done(actor, limit=limit)
 
     def interpretations_of(self, policy_id: str) -> list[DisclosureItem]:
         """The interpretations linked to a policy document (政策文件 ↔ 解读)."""
         with self.unit(write=False) as repo:
-            if isinstance(repo, SqlRepository):
-                return repo.interpretations_of(policy_id)
-            return [
-                item
-                for item in repo.items()
-                if item.kind is ItemKind.POLICY_INTERPRETATION and item.policy_id == policy_id
-            ]
+            return repo.interpretations_of(policy_id)
 
     def items(self, *, states: Iterable[str] | None = None) -> list[DisclosureItem]:
         """Every item, optionally only those in ``states``."""
@@ -293,8 +280,6 @@ class Flow:
     def verify_audit(self, item_ids: Iterable[str] | None = None) -> AuditReport:
         """Check the audit trails' hash chains (every item when ``item_ids`` is ``None``)."""
         with self.unit(write=False) as repo:
-            if not isinstance(repo, SqlRepository | MemoryRepository):
-                raise errors.WorkflowError("此存储不支持审核记录校验。")
             return repo.verify_audit(item_ids)
 
     @property
@@ -314,8 +299,7 @@ class Flow:
         registry = getattr(self, "registry", None)
         if registry is not None:
             registry.close()
-        if self.database is not None and self._owns_database:
-            self.database.close()
+        self.store.close()
         if self._cleanup is not None:
             self._cleanup()
             self._cleanup = None
@@ -375,3 +359,30 @@ class _PerCallRepository:
     def mark_delivered(self, event_id: str) -> None:
         with self._flow.unit() as repo:
             repo.mark_delivered(event_id)
+
+    def audit_records(self, item_id: str) -> list[AuditRecord]:
+        with self._flow.unit(write=False) as repo:
+            return repo.audit_records(item_id)
+
+    def verify_audit(self, item_ids: Iterable[str] | None = None) -> AuditReport:
+        with self._flow.unit(write=False) as repo:
+            return repo.verify_audit(item_ids)
+
+    def interpretations_of(self, policy_id: str) -> list[DisclosureItem]:
+        with self._flow.unit(write=False) as repo:
+            return repo.interpretations_of(policy_id)
+
+    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
+        with self._flow.unit(write=False) as repo:
+            return repo.worklist(actor, limit=limit)
+
+    def done(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
+        with self._flow.unit(write=False) as repo:
+            return repo.done(actor, limit=limit)
+
+    def clock_store(self) -> ClockStore:
+        # A clock store lives inside one transaction; a per-call repository has none to lend.
+        raise errors.WorkflowError("逐次提交的存储不能提供法定时限存储，请在 flow.unit() 中使用。")
+
+    def record_store(self) -> RecordRepository:
+        raise errors.WorkflowError("逐次提交的存储不能提供记录存储，请在 flow.unit() 中使用。")

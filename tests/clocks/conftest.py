@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from gongkai_flow import Flow, Workflow
 from gongkai_flow.deadlines import BUREAU_TZ
 from gongkai_flow.storage.database import Database
-from gongkai_flow.storage.sql import TABLES
-from gongkai_flow.storage.timers import CLOCK_TABLES
+from gongkai_flow.storage.sql import CLOCK_TABLES, TABLES
 from gongkai_flow.testing import postgres_schema
 
 PG_ENV = "GONGKAI_TEST_DATABASE_URL"

@@ -23,6 +23,7 @@ from gongkai_flow.requests import (
     remedy_for,
 )
 from gongkai_flow.signals import application_extended, application_registered, application_replied
+from gongkai_flow.storage.memory_clocks import MemoryClockStore
 
 from .conftest import Clock
 
@@ -256,9 +257,9 @@ def test_application_audit_is_hash_chained(flow: Flow) -> None:
     flow.requests.act(app.id, Action.ACCEPT, OFFICER)
     assert flow.requests.verify_audit().ok
     if flow.database is None:
-        store = flow.clocks._memory
-        assert store is not None
-        records = store.application_audit_records(app.id)
+        with flow.clocks.unit() as store:
+            assert isinstance(store, MemoryClockStore)
+            records = store.application_audit_records(app.id)
         records[0] = attrs.evolve(records[0], entry=attrs.evolve(records[0].entry, opinion="篡改"))
     else:
         with flow.database.engine.begin() as conn:

@@ -13,12 +13,15 @@ import sqlalchemy as sa
 
 from gongkai_flow import Actor, Flow, Role
 from gongkai_flow.calendar import WorkCalendar
-from gongkai_flow.deadlines import BUREAU_TZ, RULES, Notice, TimerStatus, restart, start_timer
+from gongkai_flow.clocks import tick
+from gongkai_flow.deadlines import BUREAU_TZ, RULES, Notice, TimerStatus, restart, start_timer, store_timer
+from gongkai_flow.engine import Workflow
 from gongkai_flow.events import DeadlineApproaching, DeadlineDue, DeadlineMissed, Event
 from gongkai_flow.requests import ApplicantType, Channel
 from gongkai_flow.signals import deadline_approaching, deadline_due, deadline_missed
 from gongkai_flow.storage.database import Database
-from gongkai_flow.storage.timers import SqlClockStore, tick
+from gongkai_flow.storage.sql import SqlClockStore
+from gongkai_flow.storage.stores import SqlStore
 
 from .conftest import Clock, empty_all
 
@@ -32,7 +35,7 @@ def at(y: int, m: int, d: int, h: int = 10) -> datetime:
 def _start_reply_clock(flow: Flow, subject: str, start: datetime) -> None:
     timer = start_timer(f"{subject}:D3", RULES["D3"], subject, start, CAL, responsible="局办公室")
     with flow.clocks.unit() as store:
-        store.put_timer(timer, CAL)
+        store_timer(store, timer, CAL)
 
 
 @contextmanager
@@ -55,7 +58,7 @@ def test_timer_round_trips_through_the_store(flow: Flow) -> None:
     """A stored timer reads back equal to what was written, on every backend."""
     timer = start_timer("x:D3", RULES["D3"], "x", at(2019, 9, 20), CAL, responsible="局办公室")
     with flow.clocks.unit() as store:
-        store.put_timer(timer, CAL)
+        store_timer(store, timer, CAL)
     with flow.clocks.unit(write=False) as store:
         back = store.timer("x:D3")
     assert back is not None
@@ -148,14 +151,14 @@ def test_concurrent_tick_workers_never_double_notify(request: pytest.FixtureRequ
     with database.transaction() as conn:
         store = SqlClockStore(conn)
         for timer in timers:
-            store.put_timer(timer, CAL)
+            store_timer(store, timer, CAL)
     now = at(2019, 10, 24, 9)
     reports = []
     barrier = threading.Barrier(2)
 
     def work() -> None:
         barrier.wait()
-        reports.append(tick(database.engine, now, CAL, batch=25))
+        reports.append(tick(SqlStore(database, Workflow()).unit, now, CAL, batch=25))
 
     threads = [threading.Thread(target=work) for _ in range(2)]
     for t in threads:
@@ -167,7 +170,7 @@ def test_concurrent_tick_workers_never_double_notify(request: pytest.FixtureRequ
     with database.engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT count(*) FROM gongkai_outbox WHERE event_type = 'deadline-missed'"))
         assert stored.scalar() == 400
-    assert tick(database.engine, now, CAL).notices == ()
+    assert tick(SqlStore(database, Workflow()).unit, now, CAL).notices == ()
 
 
 def test_restart_clears_notices_and_due_moves_later(flow: Flow, clock: Clock) -> None:
@@ -178,7 +181,7 @@ def test_restart_clears_notices_and_due_moves_later(flow: Flow, clock: Clock) ->
         timer = store.timer("app-4:D3")
         assert timer is not None
         assert Notice.APPROACHING in timer.notified
-        store.put_timer(restart(timer, at(2019, 10, 22), CAL), CAL)
+        store_timer(store, restart(timer, at(2019, 10, 22), CAL), CAL)
     (deadline,) = flow.clocks.deadlines(now=at(2019, 10, 22))
     assert deadline.timer.status is TimerStatus.RUNNING
     assert deadline.due_local.date() > date(2019, 10, 23)

@@ -13,7 +13,7 @@ from gongkai_flow import Workflow
 from gongkai_flow.dispatch import Dispatcher, RetryPolicy
 from gongkai_flow.plugins import PluginRegistry
 from gongkai_flow.storage.database import Database
-from gongkai_flow.storage.outbox import SqlOutbox
+from gongkai_flow.storage.sql import SqlOutbox
 
 LEASE = timedelta(seconds=2)
 

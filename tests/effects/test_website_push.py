@@ -16,7 +16,7 @@ from gongkai_flow.cli import main as cli_main
 from gongkai_flow.dispatch import Dispatcher, RetryPolicy
 from gongkai_flow.errors import PluginError
 from gongkai_flow.storage.database import Database
-from gongkai_flow.storage.outbox import SqlOutbox
+from gongkai_flow.storage.sql import SqlOutbox
 
 from .conftest import LoopbackServer, end, publish
 

@@ -22,8 +22,7 @@ from gongkai_flow.model import DisclosureItem
 from gongkai_flow.storage.base import OutboxStore
 from gongkai_flow.storage.database import Database
 from gongkai_flow.storage.memory import MemoryRepository
-from gongkai_flow.storage.outbox import SqlOutbox
-from gongkai_flow.storage.sql import TABLES, SqlRepository
+from gongkai_flow.storage.sql import TABLES, SqlOutbox, SqlRepository
 from gongkai_flow.testing import postgres_schema
 
 PG_ENV = "GONGKAI_TEST_DATABASE_URL"

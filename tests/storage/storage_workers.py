@@ -16,8 +16,7 @@ from gongkai_flow.errors import GongkaiFlowError
 from gongkai_flow.events import Event
 from gongkai_flow.plugins import PluginRegistry
 from gongkai_flow.storage.database import Database
-from gongkai_flow.storage.outbox import SqlOutbox
-from gongkai_flow.storage.sql import SqlRepository
+from gongkai_flow.storage.sql import SqlOutbox, SqlRepository
 
 
 def reviewer(n: int) -> Actor:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from gongkai_flow import Action, Actor
 from gongkai_flow.storage.hashchain import AuditRecord, entry_digest, verify_chain
-from gongkai_flow.storage.sql import SqlRepository, audit_table
+from gongkai_flow.storage.sql import SqlRepository
+from gongkai_flow.storage.sql.schema import audit_table
 
 from .conftest import Backend
 from .test_contract import to_state

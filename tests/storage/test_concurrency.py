@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from gongkai_flow import Action, Actor, Workflow
 from gongkai_flow.dispatch import Dispatcher
 from gongkai_flow.storage.database import Database
-from gongkai_flow.storage.outbox import SqlOutbox
-from gongkai_flow.storage.sql import SqlRepository
+from gongkai_flow.storage.sql import SqlOutbox, SqlRepository
 
 from . import storage_workers
 from .conftest import policy_fields

@@ -9,7 +9,8 @@ from gongkai_flow.demo import run_demo
 from gongkai_flow.events import event_from_dict
 from gongkai_flow.model import DisclosureItem
 from gongkai_flow.storage.memory import MemoryRepository
-from gongkai_flow.storage.sql import _COLUMN_VALUE, event_payload, item_values, items_table
+from gongkai_flow.storage.sql.mapping import _COLUMN_VALUE, event_payload, item_values
+from gongkai_flow.storage.sql.schema import items_table
 
 
 def test_outbox_payload_is_the_events_own_document() -> None:

@@ -14,7 +14,7 @@ from rich.table import Table
 from ..dispatch import Dispatcher, DispatchReport, RetryPolicy
 from ..engine import Workflow
 from ..plugins import PluginRegistry
-from ..storage.outbox import SqlOutbox
+from ..storage.sql import SqlOutbox
 from ._app import cli, console
 from .db import db_option, open_database
 

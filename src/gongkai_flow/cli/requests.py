@@ -11,11 +11,12 @@ from rich.table import Table
 
 from ..chain import Action
 from ..deadlines import BUREAU_TZ, due_text
-from ..directory import ActorDirectory, SqlActorDirectory, TomlActorDirectory
+from ..directory import ActorDirectory, TomlActorDirectory
 from ..model import Actor
 from ..requests import ApplicantType, Channel, DenyReason, ReplyCategory
 from ..service import Flow
 from ..storage.database import Database
+from ..storage.sql import SqlActorDirectory
 from ._app import cli, console
 from .db import db_option, open_database
 from .deadlines import calendar_option, make_calendar, now_option, parse_now

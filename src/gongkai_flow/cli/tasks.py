@@ -8,9 +8,9 @@ import click
 from rich.table import Table
 
 from ..chain import ChainSet
-from ..directory import ActorDirectory, SqlActorDirectory, TomlActorDirectory, actors_from_toml
+from ..directory import ActorDirectory, TomlActorDirectory, actors_from_toml
 from ..model import Actor, DisclosureItem
-from ..storage.sql import SqlRepository
+from ..storage.sql import SqlActorDirectory, SqlRepository
 from ._app import cli, console
 from .db import db_option, open_database
 

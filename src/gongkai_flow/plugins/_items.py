@@ -135,7 +135,8 @@ def actors_from_config(config: Mapping[str, Any], source: ItemSource | None) -> 
     :class:`~gongkai_flow.directory.ActorDirectory`, or a TOML path), else the ``gongkai_actors``
     table of the ``database``.
     """
-    from ..directory import ActorDirectory, SqlActorDirectory, actors_from_toml
+    from ..directory import ActorDirectory, actors_from_toml
+    from ..storage.sql import SqlActorDirectory
 
     given = config.get("actors")
     if isinstance(given, ActorDirectory):

@@ -3,21 +3,21 @@
 Importing this package opens nothing; see :mod:`gongkai_flow.storage.database` to open one.
 """
 
-from .base import DurableRepository, OutboxStore, Repository
+from .base import DurableRepository, OutboxStore, Repository, Store
 from .database import Database
-from .hashchain import AuditProblem, AuditReport
 from .memory import MemoryRepository
-from .outbox import SqlOutbox
-from .sql import SqlRepository
+from .sql import SqlOutbox, SqlRepository
+from .stores import MemoryStore, SqlStore
 
 __all__ = [
-    "AuditProblem",
-    "AuditReport",
     "Database",
     "DurableRepository",
     "MemoryRepository",
+    "MemoryStore",
     "OutboxStore",
     "Repository",
     "SqlOutbox",
     "SqlRepository",
+    "SqlStore",
+    "Store",
 ]

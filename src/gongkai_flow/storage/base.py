@@ -22,15 +22,19 @@ import attrs
 
 from ..engine import Outcome
 from ..events import Event
-from ..model import Actor, AuditEntry, DisclosureItem
-from .hashchain import AuditRecord, AuditReport
+from ..model import Actor, AuditEntry, AuditRecord, AuditReport, DisclosureItem
+from ..ports import ClockStore, RecordRepository
 
 DeliveryStatus = Literal["delivered", "failed", "dead"]
 
 
 @runtime_checkable
 class Repository(Protocol):
-    """Where items, audit trails and pending events live."""
+    """Where items, audit trails and pending events live, inside one unit of work.
+
+    It carries every query the :class:`~gongkai_flow.service.Flow` façade and the domain services
+    need, so nothing above storage asks which backend it has.
+    """
 
     def get(self, item_id: str) -> DisclosureItem:
         """The item, or ``ItemNotFoundError``."""
@@ -44,19 +48,17 @@ class Repository(Protocol):
     def audit(self, item_id: str) -> list[AuditEntry]:
         """The item's audit trail, oldest first."""
 
+    def audit_records(self, item_id: str) -> list[AuditRecord]:
+        """The item's audit trail with positions and hash links, oldest first."""
+
+    def verify_audit(self, item_ids: Iterable[str] | None = None) -> AuditReport:
+        """Check the hash chains of the given items (all items when ``None``)."""
+
     def items(self, *, states: Iterable[str] | None = None) -> Iterator[DisclosureItem]:
         """Every item, optionally only those in ``states``."""
 
-    def pending_events(self, limit: int = 100) -> list[Event]:
-        """Events saved but not yet delivered, oldest first."""
-
-    def mark_delivered(self, event_id: str) -> None:
-        """Record that ``event_id`` was delivered to its receivers."""
-
-
-@runtime_checkable
-class DurableRepository(Repository, Protocol):
-    """A repository that also keeps worklists and a hash-chained audit trail (memory and SQL)."""
+    def interpretations_of(self, policy_id: str) -> list[DisclosureItem]:
+        """The 政策解读 items linked to a policy document."""
 
     def worklist(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
         """待办: items ``actor`` can move on now, the longest-waiting first."""
@@ -64,11 +66,40 @@ class DurableRepository(Repository, Protocol):
     def done(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
         """已办: items ``actor`` has acted on, the most recent first."""
 
-    def audit_records(self, item_id: str) -> list[AuditRecord]:
-        """The item's audit trail with positions and hash links, oldest first."""
+    def pending_events(self, limit: int = 100) -> list[Event]:
+        """Events saved but not yet delivered, oldest first."""
 
-    def verify_audit(self, item_ids: Iterable[str] | None = None) -> AuditReport:
-        """Check the hash chains of the given items (all items when ``None``)."""
+    def mark_delivered(self, event_id: str) -> None:
+        """Record that ``event_id`` was delivered to its receivers."""
+
+    def clock_store(self) -> ClockStore:
+        """The timers and 依申请公开 applications in this unit of work."""
+
+    def record_store(self) -> RecordRepository:
+        """The annual report's records in this unit of work."""
+
+
+#: The name the repository protocol had while worklists and audit checks were optional.
+DurableRepository = Repository
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A backend as a whole: units of work on its repository, and its outbox for the dispatcher.
+
+    :class:`~gongkai_flow.storage.memory.MemoryStore` and :class:`~gongkai_flow.storage.sql.SqlStore`
+    implement it; the :class:`~gongkai_flow.service.Flow` façade holds one and never asks which.
+    """
+
+    @property
+    def outbox(self) -> OutboxStore:
+        """The outbox the dispatcher claims events from."""
+
+    def unit(self, *, write: bool = True) -> AbstractContextManager[Repository]:
+        """A repository for one unit of work, committed when the block ends without an error."""
+
+    def close(self) -> None:
+        """Release what the store opened."""
 
 
 @final

@@ -7,7 +7,7 @@
   foreign or broken file — reading only, so a file that is not ours is left exactly as it was.
 * :func:`upgrade` runs the Alembic migrations shipped in :mod:`gongkai_flow.migrations`
   (``gongkai db upgrade``); :func:`create_schema` builds an empty database at the newest schema.
-* :func:`translate_error` turns driver errors into the typed errors of
+* :func:`~gongkai_flow.storage.translate.translate_error` turns driver errors into the typed errors of
   :mod:`gongkai_flow.storage.errors`, each with a code and a Chinese message.
 * :class:`Database` bundles an engine with all that, for the ``Flow`` façade and the CLI.
 """
@@ -18,7 +18,7 @@ import enum
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,11 +27,9 @@ from typing import Any, Final, ParamSpec, TypeVar, final
 import attrs
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from .errors import (
-    ConnectionLostError,
     CorruptDatabaseError,
     DatabaseLockedError,
     DatabaseNotFoundError,
@@ -42,8 +40,9 @@ from .errors import (
     SchemaMissingError,
     SchemaOutdatedError,
     SchemaTooNewError,
-    StorageError,
 )
+from .sql.schema import metadata
+from .translate import storage_errors
 
 #: The Alembic version table (named so it never collides with the host's own ``alembic_version``).
 VERSION_TABLE: Final = "gongkai_alembic_version"
@@ -131,76 +130,6 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     def on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("gongkai_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-# --- error translation ------------------------------------------------------------------------------
-
-_PG_LOCKED: Final = {"55P03", "57014", "40P01", "40001"}
-_PG_SCHEMA: Final = {"42P01", "42703", "42883"}
-_PG_LOST: Final = {"57P01", "57P02", "57P03"}
-
-
-def translate_error(exc: BaseException, *, where: str = "数据库") -> StorageError | None:
-    """The typed storage error for a driver error, or ``None`` if it is not one we recognise."""
-    if not isinstance(exc, sa_exc.DBAPIError):
-        return None
-    orig = exc.orig
-    text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-    name = getattr(orig, "sqlite_errorname", None)
-    if isinstance(name, str):
-        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-            return DatabaseLockedError(
-                f"{where}正被其他程序占用（加锁等待超时），本次操作未执行，数据未改动。请稍后重试。", reason=text
-            )
-        if name == "SQLITE_NOTADB":
-            return NotADatabaseError(f"{where}不是 SQLite 数据库文件（或文件头已损坏），未做任何改动。", reason=text)
-        if name.startswith("SQLITE_CORRUPT"):
-            return CorruptDatabaseError(
-                f"{where}已损坏（database disk image is malformed），本次操作未执行。请从备份恢复或联系管理员。",
-                reason=text,
-            )
-        if name.startswith("SQLITE_CANTOPEN"):
-            return DatabaseUnavailableError(f"无法打开{where}（路径不存在或没有权限）。", reason=text)
-        if name.startswith("SQLITE_READONLY"):
-            return DatabaseUnavailableError(f"{where}是只读的，无法保存。", reason=text)
-        if name == "SQLITE_FULL":
-            return StorageError(f"磁盘已满，{where}无法写入，本次操作未保存。", reason=text)
-        if name.startswith("SQLITE_IOERR"):
-            return StorageError(f"读写{where}时出错，本次操作未保存。", reason=text)
-        if "no such table" in text or "no such column" in text:
-            return _schema_mismatch(where, text)
-        return None
-    sqlstate = getattr(orig, "sqlstate", None)
-    if exc.connection_invalidated or sqlstate in _PG_LOST or (isinstance(sqlstate, str) and sqlstate.startswith("08")):
-        return ConnectionLostError(
-            f"与{where}的连接中断，本次操作已撤销，数据未改动。请检查网络或数据库服务后重试。", reason=text
-        )
-    if sqlstate in _PG_LOCKED:
-        return DatabaseLockedError(f"{where}繁忙（锁等待超时或冲突），本次操作已撤销。请稍后重试。", reason=text)
-    if sqlstate in _PG_SCHEMA:
-        return _schema_mismatch(where, text)
-    if sqlstate is None and isinstance(exc, sa_exc.OperationalError):
-        return DatabaseUnavailableError(f"无法连接{where}：{text}", reason=text)
-    return None
-
-
-def _schema_mismatch(where: str, text: str) -> SchemaMismatchError:
-    return SchemaMismatchError(
-        f"{where}缺少 gongkai_flow 需要的数据表或字段（{text}）。请运行 gongkai db upgrade，或检查是否连错了数据库。",
-        reason=text,
-    )
-
-
-@contextmanager
-def storage_errors(where: str = "数据库") -> Iterator[None]:
-    """Re-raise recognised driver errors as typed storage errors (``raise … from`` the original)."""
-    try:
-        yield
-    except sa_exc.DBAPIError as exc:
-        translated = translate_error(exc, where=where)
-        if translated is None:
-            raise
-        raise translated from exc
 
 
 # --- the schema -------------------------------------------------------------------------------------
@@ -330,10 +259,6 @@ def create_schema(engine: Engine) -> None:
 
     The same as running every migration (a test keeps the two equal), only faster.
     """
-    from .. import records as _records  # noqa: F401  (declares the report records table too)
-    from . import timers as _timers  # noqa: F401  (declares the clock tables on the same metadata)
-    from .sql import metadata
-
     with (
         storage_errors(f"数据库 {display_url(engine.url)}"),
         engine.execution_options(gongkai_write=True).begin() as conn,
@@ -457,22 +382,6 @@ class Database:
         """Release the connections (the engine is disposed only if this object created it)."""
         if self.owns_engine:
             self.engine.dispose()
-
-
-def translated(where: str = "数据库") -> Callable[[Callable[P, T]], Callable[P, T]]:
-    """Decorate a function so that driver errors leave it as typed storage errors."""
-
-    def wrap(fn: Callable[P, T]) -> Callable[P, T]:
-        def inner(*args: P.args, **kwargs: P.kwargs) -> T:
-            with storage_errors(where):
-                return fn(*args, **kwargs)
-
-        inner.__name__ = fn.__name__
-        inner.__qualname__ = fn.__qualname__
-        inner.__doc__ = fn.__doc__
-        return inner
-
-    return wrap
 
 
 def utcnow() -> datetime:

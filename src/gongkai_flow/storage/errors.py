@@ -10,7 +10,8 @@ so a host that already catches workflow errors catches these too.
 
 from __future__ import annotations
 
-from ..errors import DefinitionError, WorkflowError
+from ..applications import Application
+from ..errors import ActorDirectoryError, ActorNotFoundError, StaleItemError, WorkflowError
 
 
 class StorageError(WorkflowError):
@@ -97,16 +98,13 @@ class AuditChainBrokenError(StorageError):
     code = "audit.tampered"
 
 
-class ActorNotFoundError(WorkflowError):
-    """The actor directory has no person with that id."""
-
-    code = "directory.actor_not_found"
-
-
-class ActorDirectoryError(DefinitionError):
-    """An actor directory file (TOML) is malformed."""
-
-    code = "directory.invalid"
+def stale_application(application: Application, current: int | None) -> StaleItemError:
+    """The error of an application save that lost a race (``current``: the stored version, if any)."""
+    if current is None:
+        return StaleItemError(f"申请“{application.id}”已经存在或已被删除，请刷新后重试。", item_id=application.id)
+    return StaleItemError(
+        f"申请“{application.id}”已被他人处理（当前版本 {current}），请刷新后重试。", item_id=application.id
+    )
 
 
 __all__ = [
@@ -126,4 +124,5 @@ __all__ = [
     "SchemaOutdatedError",
     "SchemaTooNewError",
     "StorageError",
+    "stale_application",
 ]

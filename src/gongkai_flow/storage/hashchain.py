@@ -26,23 +26,23 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Final, Literal, final
+from typing import Any, Final
 
-import attrs
+from ..model import AuditEntry, AuditProblem, AuditRecord, AuditReport, ProblemKind
 
-from ..model import AuditEntry
+__all__ = [
+    "GENESIS",
+    "AuditProblem",
+    "AuditRecord",
+    "AuditReport",
+    "ProblemKind",
+    "chain_entries",
+    "entry_digest",
+    "verify_chain",
+]
 
 #: What the first entry of every item links to.
 GENESIS: Final = "0" * 64
-
-ProblemKind = Literal["edited", "deleted", "inserted", "reordered"]
-
-_KIND_LABELS: Final[dict[str, str]] = {
-    "edited": "被篡改",
-    "deleted": "被删除",
-    "inserted": "被插入",
-    "reordered": "顺序被调换",
-}
 
 
 def utc_text(moment: datetime) -> str:
@@ -98,49 +98,6 @@ def chain_entries(entries: Iterable[AuditEntry], head: str, start: int) -> list[
         out.append((start + offset, prev, digest, entry))
         prev = digest
     return out
-
-
-@final
-@attrs.frozen
-class AuditRecord:
-    """An audit entry as stored: its position in the item's trail and its links."""
-
-    position: int
-    entry: AuditEntry
-    prev_hash: str
-    hash: str
-    row_id: int = 0
-
-
-@final
-@attrs.frozen
-class AuditProblem:
-    """One finding of :func:`verify_chain`: what happened to which entry of which item."""
-
-    item_id: str
-    position: int
-    kind: ProblemKind
-    detail: str
-
-    @property
-    def message(self) -> str:
-        """One Chinese line for the operator."""
-        return f"信息 {self.item_id} 的第 {self.position} 条审核记录{_KIND_LABELS[self.kind]}：{self.detail}"
-
-
-@final
-@attrs.frozen
-class AuditReport:
-    """What ``audit verify`` found over a set of items."""
-
-    items_checked: int
-    entries_checked: int
-    problems: tuple[AuditProblem, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """Whether every chain is intact."""
-        return not self.problems
 
 
 def verify_chain(

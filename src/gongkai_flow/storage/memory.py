@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from functools import cache
 from itertools import count, islice
@@ -21,9 +21,11 @@ import attrs
 from ..engine import Outcome, Workflow
 from ..errors import ItemNotFoundError, StaleItemError
 from ..events import Event
-from ..model import Actor, AuditEntry, DisclosureItem
+from ..model import Actor, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind
+from ..record_types import KINDS, Record
 from .base import Claim, DeadLetter, DeliveryState, OutboxStatus
-from .hashchain import GENESIS, AuditRecord, AuditReport, chain_entries, verify_chain
+from .hashchain import GENESIS, chain_entries, verify_chain
+from .memory_clocks import MemoryClockStore
 from .worklist import WorkRow, row_matches, work_rows
 
 
@@ -84,6 +86,20 @@ class MemoryRepository:
         self._lock = threading.RLock()
         self.keep_audit = keep_audit
         self._workflow = workflow
+        self._clocks = MemoryClockStore(self.enqueue, keep_finished=keep_audit, lock=self._lock)
+        self._records = MemoryRecordRepository()
+
+    def unit(self) -> AbstractContextManager[MemoryRepository]:
+        """The repository itself, its lock held for the block: one unit of work at a time."""
+        return _locked(self)
+
+    def clock_store(self) -> MemoryClockStore:
+        """The timers and applications kept beside these items (their events share this outbox)."""
+        return self._clocks
+
+    def record_store(self) -> MemoryRecordRepository:
+        """The report records kept beside these items."""
+        return self._records
 
     @property
     def workflow(self) -> Workflow:
@@ -155,6 +171,14 @@ class MemoryRepository:
         for item in list(self._items.values()):
             if wanted is None or item.state in wanted:
                 yield item
+
+    def interpretations_of(self, policy_id: str) -> list[DisclosureItem]:
+        """The 政策解读 items linked to a policy document."""
+        return [
+            item
+            for item in list(self._items.values())
+            if item.kind is ItemKind.POLICY_INTERPRETATION and item.policy_id == policy_id
+        ]
 
     def forget(self, item_id: str) -> None:
         """Drop an item, its trail and its worklist rows (benchmarks that must not grow)."""
@@ -318,3 +342,30 @@ class MemoryRepository:
                 entry.deliveries[letter.receiver] = DeliveryState(letter.receiver, "failed", 0, letter.last_error, now)
                 entry.next_attempt_at = now
             return len(keys)
+
+
+@contextmanager
+def _locked(repo: MemoryRepository) -> Iterator[MemoryRepository]:
+    with repo._lock:
+        yield repo
+
+
+@final
+class MemoryRecordRepository:
+    """The report records in a dictionary (the :class:`~gongkai_flow.records.RecordRepository` protocol)."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, Record] = {}
+
+    def find_record(self, record_id: str) -> Record | None:
+        """The record, or ``None``."""
+        return self._records.get(record_id)
+
+    def insert_record(self, record: Record) -> None:
+        """Store a new record."""
+        self._records[record.id] = record
+
+    def records(self, kind: str | None = None) -> list[Record]:
+        """Every record (of stored ``kind``), the earliest first."""
+        found = [r for r in self._records.values() if kind is None or KINDS[type(r)] == kind]
+        return sorted(found, key=lambda r: (r.day, r.id))

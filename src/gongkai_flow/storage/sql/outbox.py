@@ -1,6 +1,6 @@
 """The outbox on SQL tables: dispatch workers claim events, deliver them and record the results.
 
-See :class:`SqlOutbox`; the tables are declared in :mod:`gongkai_flow.storage.sql`.
+See :class:`SqlOutbox`; the tables are declared in :mod:`gongkai_flow.storage.sql.schema`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any, final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
-from ..events import Event, event_from_dict
-from .base import Claim, DeadLetter, DeliveryState, OutboxStatus
-from .sql import PENDING, deliveries_table, outbox_table
+from ...events import Event, event_from_dict
+from ..base import Claim, DeadLetter, DeliveryState, OutboxStatus
+from .schema import PENDING, deliveries_table, outbox_table
 
 # --- the outbox -----------------------------------------------------------------------------------
 

@@ -1,0 +1,152 @@
+"""Statutory clocks and 依申请公开 applications in memory, beside a memory repository.
+
+:class:`MemoryClockStore` keeps the contract of :class:`~gongkai_flow.requests.ClockStore` (timers,
+applications and their hash-chained audit trails) in dictionaries; its events go to the memory
+repository's outbox.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from typing import Final, final
+
+from ..applications import Application
+from ..events import Event
+from ..model import AuditEntry, AuditProblem, AuditRecord, AuditReport
+from ..timers import Timer, TimerStatus
+from .errors import stale_application
+from .hashchain import GENESIS, chain_entries, verify_chain
+
+_OPEN: Final = (TimerStatus.RUNNING.value, TimerStatus.PAUSED.value)
+
+
+# --- memory ---------------------------------------------------------------------------------------------
+
+
+@final
+class MemoryClockStore:
+    """Timers and applications in dictionaries; events go to ``repository``'s outbox. Thread-safe."""
+
+    def __init__(
+        self,
+        enqueue: Callable[[Iterable[Event]], None],
+        *,
+        keep_finished: bool = True,
+        lock: threading.RLock | None = None,
+    ) -> None:
+        self._enqueue = enqueue
+        self._keep_finished = keep_finished
+        self._timers: dict[str, Timer] = {}
+        self._next: dict[str, datetime] = {}
+        self._apps: dict[str, Application] = {}
+        self._audit: dict[str, list[AuditRecord]] = {}
+        self._heads: dict[str, tuple[str, int]] = {}
+        # Shares the memory repository's lock, so a unit of work covers items and clocks alike.
+        self._lock = lock if lock is not None else threading.RLock()
+
+    def unit(self) -> AbstractContextManager[MemoryClockStore]:
+        """The store itself, holding its lock for the block (one unit of work at a time)."""
+        return _locked(self)
+
+    def timer(self, timer_id: str) -> Timer | None:
+        """The timer, or ``None``."""
+        return self._timers.get(timer_id)
+
+    def put_timer(self, timer: Timer, next_check_at: datetime | None) -> None:
+        """Insert or replace ``timer``; with ``keep_finished=False`` (benchmarks) a finished timer is forgotten."""
+        with self._lock:
+            if not self._keep_finished and timer.status.value not in _OPEN:
+                self._timers.pop(timer.id, None)
+                self._next.pop(timer.id, None)
+                return
+            self._timers[timer.id] = timer
+            moment = next_check_at
+            if moment is None:
+                self._next.pop(timer.id, None)
+            else:
+                self._next[timer.id] = moment
+
+    def update_timers(self, timers: Sequence[tuple[Timer, datetime | None]]) -> None:
+        """Replace stored timers."""
+        for timer, next_check_at in timers:
+            self.put_timer(timer, next_check_at)
+
+    def timers(self, *, subject_id: str | None = None, open_only: bool = True) -> list[Timer]:
+        """Timers (of one subject), the soonest due first."""
+        found = [
+            t
+            for t in self._timers.values()
+            if (subject_id is None or t.subject_id == subject_id) and (not open_only or t.status.value in _OPEN)
+        ]
+        return sorted(found, key=lambda t: (t.due, t.id))
+
+    def claim_due(self, now: datetime, limit: int) -> list[Timer]:
+        """Timers to look at now (the caller holds the lock through :meth:`unit`)."""
+        due = sorted((moment, tid) for tid, moment in self._next.items() if moment <= now)
+        return [self._timers[tid] for _, tid in due[:limit]]
+
+    def find_application(self, application_id: str) -> Application | None:
+        """The application, or ``None``."""
+        return self._apps.get(application_id)
+
+    def applications(self, *, states: Iterable[str] | None = None) -> list[Application]:
+        """Every application (in ``states``), the earliest received first."""
+        wanted = set(states) if states is not None else None
+        found = [a for a in self._apps.values() if wanted is None or a.state in wanted]
+        return sorted(found, key=lambda a: (a.received_on, a.id))
+
+    def save_application(
+        self,
+        application: Application,
+        previous_version: int | None,
+        audit: Sequence[AuditEntry],
+        events: Sequence[Event],
+    ) -> None:
+        """Store the application (version-checked), its audit entries and events."""
+        with self._lock:
+            current = self._apps.get(application.id)
+            current_version = current.version if current is not None else None
+            if current_version != previous_version:
+                raise stale_application(application, current_version)
+            self._apps[application.id] = application
+            head, count = self._heads.get(application.id, (GENESIS, 0))
+            trail = self._audit.setdefault(application.id, [])
+            for position, prev, digest, entry in chain_entries(audit, head, count):
+                trail.append(AuditRecord(position, entry, prev, digest, position))
+                head, count = digest, position
+            self._heads[application.id] = (head, count)
+            self.enqueue(events)
+
+    def application_audit(self, application_id: str) -> list[AuditEntry]:
+        """The application's audit trail, oldest first."""
+        return [r.entry for r in self._audit.get(application_id, ())]
+
+    def application_audit_records(self, application_id: str) -> list[AuditRecord]:
+        """The stored audit rows of one application, with their hash links (tests tamper with these)."""
+        return self._audit.setdefault(application_id, [])
+
+    def verify_application_audit(self, application_ids: Iterable[str] | None = None) -> AuditReport:
+        """Check the hash chains of the applications' audit trails."""
+        with self._lock:
+            ids = list(application_ids) if application_ids is not None else list(self._apps)
+            problems: list[AuditProblem] = []
+            entries = 0
+            for app_id in ids:
+                records = self._audit.get(app_id, [])
+                entries += len(records)
+                head, count = self._heads.get(app_id, (GENESIS, 0))
+                problems.extend(verify_chain(app_id, records, head, count))
+        return AuditReport(len(ids), entries, tuple(problems))
+
+    def enqueue(self, events: Sequence[Event]) -> None:
+        """Append ``events`` to the memory repository's outbox (once per event id)."""
+        self._enqueue(events)
+
+
+@contextmanager
+def _locked(store: MemoryClockStore) -> Iterator[MemoryClockStore]:
+    with store._lock:
+        yield store

@@ -1,0 +1,268 @@
+"""Statutory clocks and 依申请公开 applications on SQL: the timer rows, the applications and their audit.
+
+Timers (:class:`~gongkai_flow.timers.Timer`) are rows of ``gongkai_timers``. Each row keeps
+``next_check_at``, the earliest moment a notice may be owed, indexed, so a tick reads only
+``next_check_at <= now``: an idle tick over a million open timers is one index range scan that
+finds nothing. :meth:`SqlClockStore.claim_due` locks what it reads (PostgreSQL: ``FOR UPDATE SKIP
+LOCKED``, so several workers share the work and never take the same row; SQLite: the write lock
+of ``BEGIN IMMEDIATE``).
+
+Applications live in ``gongkai_applications`` (the value as a JSON document, plus the columns
+worth querying) with their own hash-chained audit trail in ``gongkai_application_audit`` (the
+item audit table's foreign key points at items). Their events go to the same outbox as the
+items' events, in the same transaction as the application row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, Final, final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ...applications import Application, application_doc, application_from_doc
+from ...events import Event
+from ...model import AuditEntry, AuditProblem, AuditRecord, AuditReport
+from ...timers import Notice, Timer, TimerStatus
+from ..errors import stale_application
+from ..hashchain import GENESIS, chain_entries, verify_chain
+from ..translate import storage_errors
+from .mapping import audit_entry_from_row, audit_values, event_payload, utcnow
+from .schema import application_audit_table, applications_table, outbox_table, timers_table
+
+_OPEN: Final = (TimerStatus.RUNNING.value, TimerStatus.PAUSED.value)
+
+
+# --- SQL ------------------------------------------------------------------------------------------------
+
+
+def _timer_values(timer: Timer, next_check_at: datetime | None) -> dict[str, Any]:
+    return {
+        "id": timer.id,
+        "rule_id": timer.rule_id,
+        "subject_id": timer.subject_id,
+        "started_at": timer.started_at,
+        "due": timer.due,
+        "responsible": timer.responsible,
+        "status": timer.status.value,
+        "provisional": timer.provisional,
+        "paused_at": timer.paused_at,
+        "remaining_workdays": timer.remaining_workdays,
+        "extended_days": timer.extended_days,
+        "extension_approver": timer.extension_approver,
+        "notified": ",".join(sorted(n.value for n in timer.notified)),
+        "closed_at": timer.closed_at,
+        "next_check_at": next_check_at,
+        "lead": timer.lead,
+    }
+
+
+def timer_from_row(m: Any) -> Timer:
+    """Rebuild a :class:`Timer` from a row of ``gongkai_timers``."""
+    notified = frozenset(Notice._value2member_map_[v] for v in (m["notified"] or "").split(",") if v)
+    return Timer(
+        id=m["id"],
+        rule_id=m["rule_id"],
+        subject_id=m["subject_id"],
+        started_at=m["started_at"],
+        due=m["due"],
+        responsible=m["responsible"],
+        status=TimerStatus._value2member_map_[m["status"]],  # type: ignore[arg-type]
+        provisional=bool(m["provisional"]),
+        paused_at=m["paused_at"],
+        remaining_workdays=m["remaining_workdays"],
+        extended_days=m["extended_days"],
+        extension_approver=m["extension_approver"],
+        notified=notified,  # type: ignore[arg-type]
+        closed_at=m["closed_at"],
+        lead=m["lead"],
+    )
+
+
+def outbox_rows(events: Sequence[Event], now: datetime) -> list[dict[str, Any]]:
+    """The ``gongkai_outbox`` rows of ``events``."""
+    return [
+        {
+            "event_id": event.event_id,
+            "event_type": event.type,
+            "item_id": event.item_id,
+            "payload": event_payload(event),
+            "created_at": now,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        for event in events
+    ]
+
+
+_UPDATE_TIMER: Final = (
+    timers_table.update()
+    .where(timers_table.c.id == sa.bindparam("b_id"))
+    .values({c.name: sa.bindparam(c.name) for c in timers_table.columns})
+)
+
+
+@final
+class SqlClockStore:
+    """Timers and applications on SQL, inside the caller's transaction (``conn``); it never commits."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._postgres = conn.dialect.name == "postgresql"
+
+    def timer(self, timer_id: str) -> Timer | None:
+        """The timer, or ``None``."""
+        with storage_errors():
+            row = self.conn.execute(sa.select(timers_table).where(timers_table.c.id == timer_id)).first()
+        return None if row is None else timer_from_row(row._mapping)
+
+    def put_timer(self, timer: Timer, next_check_at: datetime | None) -> None:
+        """Insert or replace ``timer``."""
+        values = _timer_values(timer, next_check_at)
+        with storage_errors():
+            updated = self.conn.execute(_UPDATE_TIMER, {"b_id": timer.id, **values}).rowcount
+            if not updated:
+                self.conn.execute(timers_table.insert(), values)
+
+    def update_timers(self, timers: Sequence[tuple[Timer, datetime | None]]) -> None:
+        """Replace stored timers with one prepared UPDATE run for all of them."""
+        if timers:
+            with storage_errors():
+                self.conn.execute(_UPDATE_TIMER, [{"b_id": t.id, **_timer_values(t, n)} for t, n in timers])
+
+    def timers(self, *, subject_id: str | None = None, open_only: bool = True) -> list[Timer]:
+        """Timers (of one subject), the soonest due first."""
+        query = sa.select(timers_table).order_by(timers_table.c.due, timers_table.c.id)
+        if subject_id is not None:
+            query = query.where(timers_table.c.subject_id == subject_id)
+        if open_only:
+            query = query.where(timers_table.c.status.in_(_OPEN))
+        with storage_errors():
+            return [timer_from_row(r._mapping) for r in self.conn.execute(query)]
+
+    def claim_due(self, now: datetime, limit: int) -> list[Timer]:
+        """Up to ``limit`` timers to look at now, locked (PostgreSQL: others skip them)."""
+        query = self._claim_query(now, limit)
+        with storage_errors():
+            return [timer_from_row(r._mapping) for r in self.conn.execute(query)]
+
+    def _claim_query(self, now: datetime, limit: int) -> sa.Select[Any]:
+        """The claim: a range scan of the next-check index (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
+        query = (
+            sa.select(timers_table)
+            .where(timers_table.c.next_check_at.is_not(None), timers_table.c.next_check_at <= now)
+            .order_by(timers_table.c.next_check_at)
+            .limit(limit)
+        )
+        return query.with_for_update(skip_locked=True) if self._postgres else query
+
+    def find_application(self, application_id: str) -> Application | None:
+        """The application, or ``None``."""
+        query = sa.select(applications_table.c.doc).where(applications_table.c.id == application_id)
+        with storage_errors():
+            doc = self.conn.execute(query).scalar()
+        return None if doc is None else application_from_doc(doc)
+
+    def applications(self, *, states: Iterable[str] | None = None) -> list[Application]:
+        """Every application (in ``states``), the earliest received first."""
+        query = sa.select(applications_table.c.doc).order_by(applications_table.c.received_on, applications_table.c.id)
+        if states is not None:
+            query = query.where(applications_table.c.state.in_(list(states)))
+        with storage_errors():
+            return [application_from_doc(doc) for doc in self.conn.execute(query).scalars()]
+
+    def save_application(
+        self,
+        application: Application,
+        previous_version: int | None,
+        audit: Sequence[AuditEntry],
+        events: Sequence[Event],
+    ) -> None:
+        """Store the application (version-checked), append its hash-linked audit entries, enqueue its events."""
+        a = applications_table.c
+        now = utcnow()
+        values = {
+            "state": application.state,
+            "version": application.version,
+            "received_on": application.received_on,
+            "applicant_name": application.applicant_name,
+            "linked_item_id": application.linked_item_id,
+            "doc": application_doc(application),
+            "updated_at": now,
+        }
+        with storage_errors():
+            if previous_version is None:
+                head, count = GENESIS, 0
+                exists = self.conn.execute(sa.select(a.version).where(a.id == application.id)).first()
+                if exists is not None:
+                    raise stale_application(application, None)
+            else:
+                row = self.conn.execute(
+                    sa.select(a.version, a.audit_head, a.audit_count).where(a.id == application.id)
+                ).first()
+                if row is None or row[0] != previous_version:
+                    raise stale_application(application, None if row is None else row[0])
+                head, count = row[1], row[2]
+            links = chain_entries(audit, head, count)
+            values["audit_head"] = links[-1][2] if links else head
+            values["audit_count"] = count + len(links)
+            if previous_version is None:
+                self.conn.execute(applications_table.insert().values(id=application.id, **values))
+            else:
+                updated = self.conn.execute(
+                    applications_table.update()
+                    .where(a.id == application.id, a.version == previous_version)
+                    .values(values)
+                ).rowcount
+                if not updated:
+                    raise stale_application(application, None)
+            if links:
+                self.conn.execute(
+                    application_audit_table.insert(),
+                    [audit_values(application.id, p, h0, h1, e) for p, h0, h1, e in links],
+                )
+            self.enqueue(events)
+
+    def application_audit(self, application_id: str) -> list[AuditEntry]:
+        """The application's audit trail, oldest first."""
+        t = application_audit_table.c
+        query = sa.select(application_audit_table).where(t.item_id == application_id).order_by(t.position)
+        with storage_errors():
+            return [audit_entry_from_row(r._mapping) for r in self.conn.execute(query)]
+
+    def verify_application_audit(self, application_ids: Iterable[str] | None = None) -> AuditReport:
+        """Check the hash chains of the applications' audit trails against the heads on their rows."""
+        a = applications_table.c
+        t = application_audit_table.c
+        query = sa.select(a.id, a.audit_head, a.audit_count).order_by(a.id)
+        if application_ids is not None:
+            query = query.where(a.id.in_(list(application_ids)))
+        problems: list[AuditProblem] = []
+        entries = 0
+        with storage_errors():
+            heads = self.conn.execute(query).all()
+            for app_id, head, count in heads:
+                rows = self.conn.execute(sa.select(application_audit_table).where(t.item_id == app_id)).all()
+                records = [
+                    AuditRecord(m["position"], audit_entry_from_row(m), m["prev_hash"], m["hash"], m["id"])
+                    for m in (r._mapping for r in rows)
+                ]
+                entries += len(records)
+                problems.extend(verify_chain(app_id, records, head, count))
+        return AuditReport(len(heads), entries, tuple(problems))
+
+    def enqueue(self, events: Sequence[Event]) -> None:
+        """Insert ``events`` into ``gongkai_outbox`` (an event id already there is not inserted again)."""
+        if not events:
+            return
+        with storage_errors():
+            ids = [e.event_id for e in events]
+            known = set(
+                self.conn.execute(sa.select(outbox_table.c.event_id).where(outbox_table.c.event_id.in_(ids))).scalars()
+            )
+            fresh = [e for e in events if e.event_id not in known]
+            if fresh:
+                self.conn.execute(outbox_table.insert(), outbox_rows(fresh, utcnow()))

@@ -1,0 +1,510 @@
+"""The item repository on SQL: items, their hash-chained audit trail and their outbox rows.
+
+:class:`SqlRepository` works inside the caller's transaction — it takes a ``Session`` (or a
+``Connection``) and never commits.
+
+Optimistic concurrency: every save is an ``UPDATE … WHERE id = :id AND version = :read``; the
+loser of a race updates no row and gets :class:`~gongkai_flow.errors.StaleItemError` before it
+wrote anything. The audit entry's link to its predecessor is part of the same check (the item
+row keeps the hash of its last entry), so two writers can never fork a chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Final, final
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.orm import Session
+
+from ...engine import Outcome, Workflow
+from ...errors import ItemNotFoundError, StaleItemError
+from ...events import Event, event_from_dict
+from ...model import (
+    Actor,
+    AuditEntry,
+    DisclosureItem,
+    ItemKind,
+)
+from ..hashchain import GENESIS, AuditProblem, AuditRecord, AuditReport, chain_entries, verify_chain
+from ..memory import stale_message, standard_workflow
+from ..translate import storage_errors, translated
+from ..worklist import work_rows
+from .clocks import SqlClockStore
+from .mapping import (
+    audit_record,
+    audit_values,
+    event_payload,
+    item_from_row,
+    item_values,
+    utcnow,
+    worklist_values,
+)
+from .records import SqlRecordRepository
+from .schema import (
+    PENDING,
+    audit_table,
+    items_table,
+    outbox_table,
+    worklist_table,
+)
+from .worklist import (
+    work_params,
+    work_queries,
+    work_shape,
+)
+
+# --- statements -----------------------------------------------------------------------------------
+
+_ITEM_COLUMNS: Final = frozenset(c.name for c in items_table.columns if c.name != "id")
+#: Columns every save writes: the version, the audit head and the worklist.
+_ALWAYS: Final = frozenset(
+    {"version", "updated_at", "audit_head", "audit_count"} | {c for c in _ITEM_COLUMNS if c.startswith("wl_")}
+)
+#: The columns each field of DisclosureItem is stored in (the others: a column of the same name).
+_FIELD_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "column": ("publish_column",),
+    "sections": ("sections", "lead_section"),
+}
+_ITEM_FIELDS: Final = tuple(f.name for f in attrs.fields(DisclosureItem) if f.name != "id")
+_UPDATES: dict[frozenset[str], sa.Update] = {}
+
+
+def _update_statement(columns: frozenset[str]) -> sa.Update:
+    """The version-checked UPDATE of exactly ``columns`` (built once per set of columns)."""
+    statement = _UPDATES.get(columns)
+    if statement is None:
+        statement = (
+            items_table.update()
+            .where(
+                items_table.c.id == sa.bindparam("b_id"),
+                items_table.c.version == sa.bindparam("b_version"),
+                items_table.c.audit_head == sa.bindparam("b_head"),
+            )
+            .values({name: sa.bindparam(name) for name in sorted(columns)})
+        )
+        _UPDATES[columns] = statement
+    return statement
+
+
+def _changed_columns(before: DisclosureItem | None, after: DisclosureItem) -> frozenset[str]:
+    """The columns to write when ``before`` (as read) becomes ``after``; all of them if unknown."""
+    if before is None or before.id != after.id:
+        return _ITEM_COLUMNS
+    changed = set(_ALWAYS)
+    for name in _ITEM_FIELDS:
+        if getattr(before, name) != getattr(after, name):
+            changed.update(_FIELD_COLUMNS.get(name, (name,)))
+    return frozenset(changed)
+
+
+_INSERT_ITEM: Final = items_table.insert()
+_INSERT_AUDIT: Final = audit_table.insert()
+_INSERT_OUTBOX: Final = outbox_table.insert()
+_INSERT_WORK: Final = worklist_table.insert()
+_DELETE_WORK: Final = worklist_table.delete().where(worklist_table.c.item_id == sa.bindparam("b_id"))
+_ITEM_STATE: Final = sa.select(
+    items_table.c.version, items_table.c.audit_head, items_table.c.audit_count, items_table.c.wl_extra
+).where(items_table.c.id == sa.bindparam("b_id"))
+_GET_ITEM: Final = sa.select(items_table).where(items_table.c.id == sa.bindparam("b_id"))
+
+
+@attrs.frozen
+class _Known:
+    """What a repository last saw of an item row: enough to link the next audit entry.
+
+    ``item`` is the item as read (when it was read, not written), to write only what changed.
+    """
+
+    version: int
+    head: str
+    count: int
+    extra: int
+    item: DisclosureItem | None = None
+
+
+_CACHE_SIZE: Final = 256
+
+# --- the repository -------------------------------------------------------------------------------
+
+
+@final
+class SqlRepository:
+    """The repository on SQL tables, inside the caller's transaction; it never commits.
+
+    ``bind`` is the host's ``Session`` (its connection is used, so the host's transaction holds
+    everything) or a ``Connection``. ``workflow`` decides the worklist rows (default: the
+    standard chains); give the one your application fires with if it has its own chains.
+    """
+
+    def __init__(self, bind: Session | Connection, *, workflow: Workflow | None = None) -> None:
+        self.bind = bind
+        self.workflow = workflow if workflow is not None else standard_workflow()
+        self._known: OrderedDict[str, _Known] = OrderedDict()
+
+    def _conn(self) -> Connection:
+        return self.bind.connection() if isinstance(self.bind, Session) else self.bind
+
+    def _remember(self, item_id: str, known: _Known) -> None:
+        self._known[item_id] = known
+        self._known.move_to_end(item_id)
+        if len(self._known) > _CACHE_SIZE:
+            self._known.popitem(last=False)
+
+    def _hydrate(self, row: Row[Any]) -> DisclosureItem:
+        m = row._mapping
+        item = item_from_row(m)
+        self._remember(m["id"], _Known(m["version"], m["audit_head"], m["audit_count"], m["wl_extra"], item))
+        return item
+
+    # -- items -------------------------------------------------------------------------------------
+
+    def get(self, item_id: str) -> DisclosureItem:
+        """The item, or ``ItemNotFoundError``."""
+        item = self.find(item_id)
+        if item is None:
+            raise ItemNotFoundError(f"找不到编号为“{item_id}”的信息。", item_id=item_id)
+        return item
+
+    @translated()
+    def find(self, item_id: str) -> DisclosureItem | None:
+        """The item, or ``None``."""
+        row = self._conn().execute(_GET_ITEM, {"b_id": item_id}).first()
+        return None if row is None else self._hydrate(row)
+
+    def _read_state(self, conn: Connection, item_id: str) -> _Known | None:
+        row = conn.execute(_ITEM_STATE, {"b_id": item_id}).first()
+        return None if row is None else _Known(row[0], row[1], row[2], row[3])
+
+    @translated()
+    def save(self, outcome: Outcome) -> None:
+        """Store the outcome in the caller's transaction, all or nothing.
+
+        Writes the version-checked item row, its work rows, the hash-linked audit entries and the
+        outbox events. Raises ``StaleItemError`` — before writing anything — when the item changed
+        since it was read (or, for a new item, when one with that id exists).
+        """
+        conn = self._conn()
+        item = outcome.item
+        rows = work_rows(self.workflow, item)
+        now = utcnow()
+        since = outcome.audit[-1].at if outcome.audit else now
+        prev = outcome.previous_version
+        known = self._known.get(item.id) if prev is not None else None
+        if known is not None and known.version == prev and known.item is not None:
+            values = item_values(item, _changed_columns(known.item, item))
+        else:
+            values = item_values(item)
+        values.update(worklist_values(rows, since))
+        values["updated_at"] = now
+        try:
+            if prev is None:
+                links = chain_entries(outcome.audit, GENESIS, 0)
+                values["audit_head"] = links[-1][2] if links else GENESIS
+                values["audit_count"] = len(links)
+                try:
+                    conn.execute(_INSERT_ITEM, values)
+                except sa_exc.IntegrityError as exc:
+                    raise StaleItemError(f"编号为“{item.id}”的信息已经存在，不能重复创建。", item_id=item.id) from exc
+                had_extra = 0
+            else:
+                if known is None or known.version != prev:
+                    known = self._read_state(conn, item.id)
+                    if known is None or known.version != prev:
+                        raise StaleItemError(stale_message(item, known.version if known else None), item_id=item.id)
+                links, known = self._update(conn, item, values, prev, known, outcome.audit)
+                had_extra = known.extra
+        except sa_exc.OperationalError as exc:
+            if _is_busy_snapshot(exc):  # SQLite: somebody wrote since this transaction read
+                raise StaleItemError(stale_message(item, None), item_id=item.id) from exc
+            raise
+        if had_extra:
+            conn.execute(_DELETE_WORK, {"b_id": item.id})
+        if len(rows) > 1:
+            conn.execute(
+                _INSERT_WORK,
+                [
+                    {
+                        "item_id": item.id,
+                        "slot": slot,
+                        "role": row.role.value,
+                        "scope": row.scope.value,
+                        "scope_key": row.key,
+                        "is_open": row.open,
+                        "blocked": row.blocked_text,
+                        "since": since,
+                        "drafter_id": item.drafter_id,
+                    }
+                    for slot, row in enumerate(rows[1:], start=1)
+                ],
+            )
+        if links:
+            conn.execute(_INSERT_AUDIT, [audit_values(item.id, p, h0, h1, e) for p, h0, h1, e in links])
+        if outcome.events:
+            conn.execute(
+                _INSERT_OUTBOX,
+                [
+                    {
+                        "event_id": event.event_id,
+                        "event_type": event.type,
+                        "item_id": event.item_id,
+                        "payload": event_payload(event),
+                        "created_at": now,
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                    }
+                    for event in outcome.events
+                ],
+            )
+        head = links[-1][2] if links else values["audit_head"]
+        self._remember(item.id, _Known(item.version, head, values["audit_count"], values["wl_extra"]))
+
+    def _update(
+        self,
+        conn: Connection,
+        item: DisclosureItem,
+        values: dict[str, Any],
+        prev: int,
+        known: _Known,
+        audit: Sequence[AuditEntry],
+    ) -> tuple[list[tuple[int, str, str, AuditEntry]], _Known]:
+        """The version-checked UPDATE; return the audit links written and the row state it replaced."""
+        for _ in range(2):
+            links = chain_entries(audit, known.head, known.count)
+            values["audit_head"] = links[-1][2] if links else known.head
+            values["audit_count"] = links[-1][0] if links else known.count
+            columns = _changed_columns(known.item, item)
+            if not columns <= values.keys():  # what we remembered was stale: write every column
+                values.update(item_values(item))
+            params = {name: values[name] for name in columns}
+            params.update(b_id=item.id, b_version=prev, b_head=known.head)
+            result = conn.execute(_update_statement(columns), params)
+            if result.rowcount == 1:
+                return links, known
+            # Either somebody saved first, or what this repository remembered was out of date.
+            fresh = self._read_state(conn, item.id)
+            if fresh is None or fresh.version != prev:
+                raise StaleItemError(stale_message(item, fresh.version if fresh else None), item_id=item.id)
+            known = fresh
+        raise StaleItemError(stale_message(item, None), item_id=item.id)  # pragma: no cover - defensive
+
+    def audit(self, item_id: str) -> list[AuditEntry]:
+        """The item's audit trail, oldest first."""
+        return [r.entry for r in self.audit_records(item_id)]
+
+    @translated()
+    def audit_records(self, item_id: str) -> list[AuditRecord]:
+        """The item's audit trail with positions and hash links, oldest first."""
+        result = self._conn().execute(
+            sa.select(audit_table)
+            .where(audit_table.c.item_id == item_id)
+            .order_by(audit_table.c.position, audit_table.c.id)
+        )
+        return [audit_record(r._mapping) for r in result]
+
+    def items(self, *, states: Iterable[str] | None = None) -> Iterator[DisclosureItem]:
+        """Every item (optionally only those in ``states``), streamed in id order."""
+        query = sa.select(items_table).order_by(items_table.c.id)
+        if states is not None:
+            query = query.where(items_table.c.state.in_(list(states)))
+        with storage_errors():
+            result = self._conn().execution_options(stream_results=True, yield_per=500).execute(query)
+            for row in result:
+                yield item_from_row(row._mapping)
+
+    def clock_store(self) -> SqlClockStore:
+        """The timers and 依申请公开 applications on this repository's connection (same transaction)."""
+        return SqlClockStore(self._conn())
+
+    def record_store(self) -> SqlRecordRepository:
+        """The annual report's records on this repository's connection (same transaction)."""
+        return SqlRecordRepository(self._conn())
+
+    @translated()
+    def interpretations_of(self, policy_id: str) -> list[DisclosureItem]:
+        """Items linked to ``policy_id`` (its interpretations)."""
+        result = self._conn().execute(
+            sa.select(items_table)
+            .where(items_table.c.policy_id == policy_id, items_table.c.kind == ItemKind.POLICY_INTERPRETATION.value)
+            .order_by(items_table.c.created_at, items_table.c.id)
+        )
+        return [item_from_row(r._mapping) for r in result]
+
+    # -- worklists -------------------------------------------------------------------------------
+
+    @translated()
+    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
+        """待办: items ``actor`` can move on now, the longest-waiting first (index-backed).
+
+        Each exact (role, scope, key) the actor can match is one range of the covering worklist
+        indexes, already in waiting order, read only as far as ``limit``; the page's item rows are
+        read last.
+        """
+        if not actor.roles:
+            return []
+        query, _ = work_queries(work_shape(actor, limit))
+        params = work_params(actor, limit)
+        return [self._hydrate(r) for r in self._conn().execute(query, params)]
+
+    @translated()
+    def worklist_count(self, actor: Actor) -> int:
+        """How many items are on ``actor``'s worklist."""
+        if not actor.roles:
+            return 0
+        _, count = work_queries(work_shape(actor, None))
+        return int(self._conn().execute(count, work_params(actor, None)).scalar_one())
+
+    @translated()
+    def done(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
+        """已办: items ``actor`` has acted on, the most recent first (index-backed)."""
+        a = audit_table.c
+        conn = self._conn()
+        ordered: list[str] = []
+        if limit is None:
+            last = sa.func.max(a.id).label("last")
+            rows = conn.execute(
+                sa.select(a.item_id, last).where(a.actor_id == actor.id).group_by(a.item_id).order_by(last.desc())
+            )
+            ordered = [r[0] for r in rows]
+        else:
+            seen: set[str] = set()
+            cursor: int | None = None
+            chunk = max(4 * limit, 64)
+            while len(ordered) < limit:
+                query = sa.select(a.id, a.item_id).where(a.actor_id == actor.id).order_by(a.id.desc()).limit(chunk)
+                if cursor is not None:
+                    query = query.where(a.id < cursor)
+                batch = conn.execute(query).all()
+                for row_id, item_id in batch:
+                    cursor = row_id
+                    if item_id not in seen:
+                        seen.add(item_id)
+                        ordered.append(item_id)
+                if len(batch) < chunk:
+                    break
+            ordered = ordered[:limit]
+        found: dict[str, DisclosureItem] = {}
+        for start in range(0, len(ordered), 500):
+            chunk_ids = ordered[start : start + 500]
+            for row in conn.execute(sa.select(items_table).where(items_table.c.id.in_(chunk_ids))):
+                found[row._mapping["id"]] = self._hydrate(row)
+        return [found[i] for i in ordered if i in found]
+
+    @translated()
+    def reindex_worklist(self, *, batch: int = 500) -> int:
+        """Recompute every unfinished item's work rows (after a change of chains or rules); return how many."""
+        conn = self._conn()
+        changed = 0
+        last = ""
+        while True:
+            rows = conn.execute(
+                sa.select(items_table)
+                .where(items_table.c.id > last, items_table.c.wl_role.is_not(None) | (items_table.c.wl_extra > 0))
+                .order_by(items_table.c.id)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return changed
+            for row in rows:
+                item = item_from_row(row._mapping)
+                last = item.id
+                work = work_rows(self.workflow, item)
+                since = row._mapping["wl_since"]
+                conn.execute(
+                    items_table.update().where(items_table.c.id == item.id).values(**worklist_values(work, since))
+                )
+                conn.execute(_DELETE_WORK, {"b_id": item.id})
+                if len(work) > 1:
+                    conn.execute(
+                        _INSERT_WORK,
+                        [
+                            {
+                                "item_id": item.id,
+                                "slot": slot,
+                                "role": r.role.value,
+                                "scope": r.scope.value,
+                                "scope_key": r.key,
+                                "is_open": r.open,
+                                "blocked": r.blocked_text,
+                                "since": since,
+                                "drafter_id": item.drafter_id,
+                            }
+                            for slot, r in enumerate(work[1:], start=1)
+                        ],
+                    )
+                changed += 1
+                self._known.pop(item.id, None)
+
+    # -- audit verification --------------------------------------------------------------------------
+
+    @translated()
+    def verify_audit(self, item_ids: Iterable[str] | None = None, *, batch: int = 500) -> AuditReport:
+        """Check the hash chains of the given items (every item, streamed in batches, when ``None``)."""
+        conn = self._conn()
+        problems = []
+        items_checked = 0
+        entries = 0
+        if item_ids is not None:
+            for item_id in item_ids:
+                state = self._read_state(conn, item_id)
+                records = self.audit_records(item_id)
+                items_checked += 1
+                entries += len(records)
+                head, count = (state.head, state.count) if state is not None else (None, None)
+                problems.extend(verify_chain(item_id, records, head, count))
+            return AuditReport(items_checked, entries, tuple(problems))
+        i = items_table.c
+        a = audit_table.c
+        low: str | None = None
+        while True:
+            query = sa.select(i.id, i.audit_head, i.audit_count).order_by(i.id).limit(batch)
+            if low is not None:
+                query = query.where(i.id > low)
+            heads = conn.execute(query).all()
+            high = heads[-1][0] if heads else None
+            cond = []
+            if low is not None:
+                cond.append(a.item_id > low)
+            if high is not None:
+                cond.append(a.item_id <= high)
+            trails: dict[str, list[AuditRecord]] = {}
+            for row in conn.execute(sa.select(audit_table).where(*cond).order_by(a.item_id, a.position, a.id)):
+                trails.setdefault(row._mapping["item_id"], []).append(audit_record(row._mapping))
+            for item_id, head, count in heads:
+                records = trails.pop(item_id, [])
+                items_checked += 1
+                entries += len(records)
+                problems.extend(verify_chain(item_id, records, head, count))
+            for item_id, records in trails.items():  # entries of an item that is not there
+                entries += len(records)
+                problems.extend(AuditProblem(item_id, r.position, "inserted", "所属的信息不存在") for r in records)
+            if high is None:
+                return AuditReport(items_checked, entries, tuple(problems))
+            low = high
+
+    # -- outbox, old style ---------------------------------------------------------------------------
+
+    @translated()
+    def pending_events(self, limit: int = 100) -> list[Event]:
+        """Events saved but not yet delivered, oldest first."""
+        o = outbox_table.c
+        rows = self._conn().execute(sa.select(o.payload).where(PENDING).order_by(o.seq).limit(limit))
+        return [event_from_dict(json.loads(r[0])) for r in rows]
+
+    @translated()
+    def mark_delivered(self, event_id: str) -> None:
+        """Record that ``event_id`` was delivered to all its receivers."""
+        o = outbox_table.c
+        self._conn().execute(
+            outbox_table.update().where(o.event_id == event_id).values(status="done", done_at=utcnow())
+        )
+
+
+def _is_busy_snapshot(exc: sa_exc.DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlite_errorname", None) == "SQLITE_BUSY_SNAPSHOT"

@@ -1,0 +1,320 @@
+"""Rows to values and back: items, signatures, overrides, audit entries, events.
+
+Domain objects stay plain attrs values: rows are mapped to and from them here, at the boundary,
+and nothing is ORM-mapped.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, Final, TypeVar
+
+import attrs
+from sqlalchemy.engine import Row
+
+from ...events import Event
+from ...model import (
+    AuditEntry,
+    AuditRecord,
+    DisclosureAttribute,
+    DisclosureItem,
+    InfoSource,
+    ItemKind,
+    NegativeListCategory,
+    Override,
+    Platform,
+    ReturnMark,
+    Role,
+    Signature,
+)
+from ..worklist import WorkRow
+
+# --- mapping --------------------------------------------------------------------------------------
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def member(cls: type[E], value: Any) -> E:
+    """The member of ``cls`` whose value is ``value`` (the labelled enums' own constructor wants a label too)."""
+    found = cls._value2member_map_.get(value)
+    if found is None:
+        return cls(value)  # raises the usual ValueError
+    return found  # type: ignore[return-value]
+
+
+def _signature_doc(s: Signature) -> dict[str, Any]:
+    return {
+        "stage": s.stage,
+        "role": s.role.value,
+        "actor_id": s.actor_id,
+        "actor_name": s.actor_name,
+        "section": s.section,
+        "content_hash": s.content_hash,
+        "at": s.at.isoformat(),
+        "opinion": s.opinion,
+    }
+
+
+def _signature(doc: Mapping[str, Any]) -> Signature:
+    return Signature(
+        stage=doc["stage"],
+        role=member(Role, doc["role"]),
+        actor_id=doc["actor_id"],
+        actor_name=doc["actor_name"],
+        section=doc["section"],
+        content_hash=doc["content_hash"],
+        at=datetime.fromisoformat(doc["at"]),
+        opinion=doc.get("opinion"),
+    )
+
+
+def override_doc(o: Override) -> dict[str, Any]:
+    """An override as a JSON document."""
+    return {
+        "rule_id": o.rule_id,
+        "reason": o.reason,
+        "actor_id": o.actor_id,
+        "actor_name": o.actor_name,
+        "stage": o.stage,
+        "content_hash": o.content_hash,
+        "at": o.at.isoformat(),
+        "message": o.message,
+    }
+
+
+def override_from_doc(doc: Mapping[str, Any]) -> Override:
+    """An override read back from :func:`override_doc`."""
+    return Override(**{**doc, "at": datetime.fromisoformat(doc["at"])})
+
+
+def item_values(item: DisclosureItem, columns: frozenset[str] | None = None) -> dict[str, Any]:
+    """The item's own columns (not the audit head or the worklist); only ``columns`` if given."""
+    if columns is not None:
+        return {name: _COLUMN_VALUE[name](item) for name in columns if name in _COLUMN_VALUE}
+    returned = item.returned
+    return {
+        "id": item.id,
+        "title": item.title,
+        "kind": item.kind.value,
+        "body": item.body,
+        "drafter_id": item.drafter_id,
+        "sections": list(item.sections),
+        "lead_section": item.lead_section,
+        "source": item.source.value,
+        "source_name": item.source_name,
+        "classified": item.classified,
+        "attribute": item.attribute.value if item.attribute is not None else None,
+        "withheld_category": item.withheld_category.value if item.withheld_category is not None else None,
+        "withheld_reason": item.withheld_reason,
+        "platforms": sorted(p.value for p in item.platforms),
+        "publish_column": item.column,
+        "policy_id": item.policy_id,
+        "document_number": item.document_number,
+        "formed_on": item.formed_on,
+        "created_at": item.created_at,
+        "published_at": item.published_at,
+        "state": item.state,
+        "chain_id": item.chain_id,
+        "chain_version": item.chain_version,
+        "version": item.version,
+        "content_hash": item.content_hash,
+        "signatures": [_signature_doc(s) for s in item.signatures],
+        "returned": (
+            None
+            if returned is None
+            else {
+                "stage": returned.stage,
+                "actor_id": returned.actor_id,
+                "content_hash": returned.content_hash,
+                "opinion": returned.opinion,
+            }
+        ),
+        "overrides": [override_doc(o) for o in item.overrides],
+    }
+
+
+def _returned_doc(item: DisclosureItem) -> dict[str, Any] | None:
+    r = item.returned
+    if r is None:
+        return None
+    return {"stage": r.stage, "actor_id": r.actor_id, "content_hash": r.content_hash, "opinion": r.opinion}
+
+
+#: How each column of ``gongkai_items`` is computed from an item (for partial updates).
+_COLUMN_VALUE: Final[dict[str, Any]] = {
+    "sections": lambda i: list(i.sections),
+    "lead_section": lambda i: i.lead_section,
+    "kind": lambda i: i.kind.value,
+    "source": lambda i: i.source.value,
+    "attribute": lambda i: i.attribute.value if i.attribute is not None else None,
+    "withheld_category": lambda i: i.withheld_category.value if i.withheld_category is not None else None,
+    "platforms": lambda i: sorted(p.value for p in i.platforms),
+    "publish_column": lambda i: i.column,
+    "signatures": lambda i: [_signature_doc(s) for s in i.signatures],
+    "returned": _returned_doc,
+    "overrides": lambda i: [override_doc(o) for o in i.overrides],
+    **{
+        name: (lambda n: lambda i: getattr(i, n))(name)
+        for name in (
+            "id",
+            "title",
+            "body",
+            "drafter_id",
+            "source_name",
+            "classified",
+            "withheld_reason",
+            "policy_id",
+            "document_number",
+            "formed_on",
+            "created_at",
+            "published_at",
+            "state",
+            "chain_id",
+            "chain_version",
+            "version",
+            "content_hash",
+        )
+    },
+}
+
+
+def worklist_values(rows: Sequence[WorkRow], since: datetime | None) -> dict[str, Any]:
+    """The item row's worklist columns: its first work row (or nothing), and how many follow."""
+    if not rows:
+        return {
+            "wl_role": None,
+            "wl_scope": None,
+            "wl_key": None,
+            "wl_open": None,
+            "wl_blocked": None,
+            "wl_since": None,
+            "wl_extra": 0,
+        }
+    first = rows[0]
+    return {
+        "wl_role": first.role.value,
+        "wl_scope": first.scope.value,
+        "wl_key": first.key,
+        "wl_open": first.open,
+        "wl_blocked": first.blocked_text,
+        "wl_since": since,
+        "wl_extra": len(rows) - 1,
+    }
+
+
+def item_from_row(row: Row[Any] | Mapping[Any, Any]) -> DisclosureItem:
+    """Rebuild a :class:`DisclosureItem` from a row of ``gongkai_items``."""
+    m: Mapping[Any, Any] = row._mapping if isinstance(row, Row) else row
+    returned = m["returned"]
+    attribute = m["attribute"]
+    category = m["withheld_category"]
+    return DisclosureItem(
+        id=m["id"],
+        title=m["title"],
+        kind=member(ItemKind, m["kind"]),
+        body=m["body"],
+        drafter_id=m["drafter_id"],
+        sections=tuple(m["sections"]),
+        source=member(InfoSource, m["source"]),
+        source_name=m["source_name"],
+        classified=bool(m["classified"]),
+        attribute=member(DisclosureAttribute, attribute) if attribute is not None else None,
+        withheld_category=member(NegativeListCategory, category) if category is not None else None,
+        withheld_reason=m["withheld_reason"],
+        platforms=frozenset(member(Platform, p) for p in m["platforms"]),
+        column=m["publish_column"],
+        policy_id=m["policy_id"],
+        document_number=m["document_number"],
+        formed_on=m["formed_on"],
+        created_at=m["created_at"],
+        published_at=m["published_at"],
+        state=m["state"],
+        chain_id=m["chain_id"],
+        chain_version=m["chain_version"],
+        version=m["version"],
+        content_hash=m["content_hash"],
+        signatures=tuple(_signature(s) for s in m["signatures"]),
+        returned=None if returned is None else ReturnMark(**returned),
+        overrides=tuple(override_from_doc(o) for o in m["overrides"] or ()),
+    )
+
+
+def audit_values(item_id: str, position: int, prev: str, digest: str, e: AuditEntry) -> dict[str, Any]:
+    """The audit row of entry ``e`` at ``position`` of ``item_id``'s chain."""
+    return {
+        "item_id": item_id,
+        "position": position,
+        "action": e.action,
+        "actor_id": e.actor_id,
+        "actor_name": e.actor_name,
+        "role": e.role.value if e.role is not None else None,
+        "section": e.section,
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "decision": e.decision,
+        "content_hash": e.content_hash,
+        "at": e.at,
+        "event_id": e.event_id,
+        "opinion": e.opinion,
+        "signed": e.signed,
+        "overrides": [override_doc(o) for o in e.overrides],
+        "prev_hash": prev,
+        "hash": digest,
+    }
+
+
+def audit_entry_from_row(m: Mapping[Any, Any]) -> AuditEntry:
+    """Rebuild an :class:`AuditEntry` from a row of ``gongkai_audit``."""
+    return AuditEntry(
+        item_id=m["item_id"],
+        action=m["action"],
+        actor_id=m["actor_id"],
+        actor_name=m["actor_name"],
+        role=member(Role, m["role"]) if m["role"] is not None else None,
+        section=m["section"],
+        from_state=m["from_state"],
+        to_state=m["to_state"],
+        decision=m["decision"],
+        content_hash=m["content_hash"],
+        at=m["at"],
+        event_id=m["event_id"],
+        opinion=m["opinion"],
+        signed=bool(m["signed"]),
+        overrides=tuple(override_from_doc(o) for o in m["overrides"] or ()),
+    )
+
+
+def audit_record(m: Mapping[Any, Any]) -> AuditRecord:
+    """An audit row with its position and links."""
+    return AuditRecord(m["position"], audit_entry_from_row(m), m["prev_hash"], m["hash"], m["id"])
+
+
+_EVENT_FIELDS: dict[type[Event], tuple[str, ...]] = {}
+
+
+def event_payload(event: Event) -> str:
+    """The outbox's JSON text for ``event``: :meth:`Event.to_dict`'s document, built without ``attrs.asdict``."""
+    cls = type(event)
+    names = _EVENT_FIELDS.get(cls)
+    if names is None:
+        names = _EVENT_FIELDS[cls] = tuple(f.name for f in attrs.fields(cls))
+    doc: dict[str, Any] = {"type": event.type}
+    for name in names:
+        value = getattr(event, name)
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        elif isinstance(value, frozenset | tuple):
+            value = sorted(v.value if isinstance(v, enum.Enum) else v for v in value)
+        doc[name] = value
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def utcnow() -> datetime:
+    """Now, in UTC (what every timestamp column stores)."""
+    return datetime.now(UTC)

@@ -1,0 +1,102 @@
+"""The worklist queries on SQL: 待办 from the indexed ``wl_*`` columns and the worklist table, 已办 from the audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ...chain import Scope
+from ...model import (
+    Actor,
+)
+from ..worklist import blocked_token
+from .schema import (
+    items_table,
+    worklist_table,
+)
+
+WorkShape = tuple[tuple[str, ...], int, bool]
+
+
+def work_shape(actor: Actor, limit: int | None) -> WorkShape:
+    """What the worklist statement depends on: the roles, how many sections led, whether limited."""
+    return tuple(sorted(r.value for r in actor.roles)), len(actor.in_charge_of), limit is not None
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def work_params(actor: Actor, limit: int | None) -> dict[str, Any]:
+    """The bound parameters of the worklist queries for ``actor``."""
+    params: dict[str, Any] = {
+        "a_id": actor.id,
+        "a_section": actor.section,
+        "a_blocked": f"%{_like_escape(blocked_token(actor.id))}%",
+        "a_limit": limit,
+    }
+    params.update({f"a_lead{n}": section for n, section in enumerate(sorted(actor.in_charge_of))})
+    return params
+
+
+_WORK_QUERIES: dict[WorkShape, tuple[sa.Select[Any], sa.Select[Any]]] = {}
+
+
+def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The worklist page query and count query for one shape of actor, built once and reused.
+
+    One branch per exact (role, scope, key) range of the covering indexes, each in waiting order
+    and cut at the page size, for the item rows and for the extra rows of joint items.
+    """
+    cached = _WORK_QUERIES.get(shape)
+    if cached is not None:
+        return cached
+    roles, leads, limited = shape
+    limit = sa.bindparam("a_limit", type_=sa.Integer) if limited else None
+    i = items_table.c
+    w = worklist_table.c
+    sources = (
+        (i.id, i.wl_since, i.wl_role, i.wl_scope, i.wl_key, i.wl_open, i.wl_blocked, i.drafter_id),
+        (w.item_id, w.since, w.role, w.scope, w.scope_key, w.is_open, w.blocked, w.drafter_id),
+    )
+    actor_id = sa.bindparam("a_id", type_=sa.String)
+    ranges: list[tuple[Scope, Any]] = [
+        (Scope.OWN_ITEM, actor_id),
+        (Scope.ANY, sa.literal_column("''")),
+        (Scope.ITEM_SECTION, sa.bindparam("a_section", type_=sa.String)),
+    ]
+    ranges += [(Scope.SECTION_LEADER, sa.bindparam(f"a_lead{n}", type_=sa.String)) for n in range(leads)]
+    parts = []
+    for role in roles:
+        for item_id, since, role_c, scope_c, key_c, open_c, blocked_c, drafter_c in sources:
+            for scope, key in ranges:
+                conditions = [
+                    role_c == sa.literal_column(f"'{role}'"),
+                    scope_c == sa.literal_column(f"'{scope.value}'"),
+                ]
+                conditions.append(key_c == key)
+                if scope is not Scope.OWN_ITEM:
+                    blocked = blocked_c.like(sa.bindparam("a_blocked", type_=sa.String), escape="/")
+                    conditions += [drafter_c != actor_id, sa.or_(open_c, sa.not_(blocked))]
+                branch = (
+                    sa.select(item_id.label("item_id"), since.label("since"))
+                    .where(*conditions)
+                    .order_by(since)
+                    .limit(limit)
+                    .subquery()
+                )
+                parts.append(sa.select(branch.c.item_id, branch.c.since))
+    matches = sa.union_all(*parts).subquery()
+    first = sa.func.min(matches.c.since)
+    page = (
+        sa.select(matches.c.item_id, first.label("since"))
+        .group_by(matches.c.item_id)
+        .order_by(first, matches.c.item_id)
+        .limit(limit)
+        .subquery()
+    )
+    query = sa.select(items_table).join(page, page.c.item_id == items_table.c.id).order_by(page.c.since, page.c.item_id)
+    count = sa.select(sa.func.count(sa.distinct(matches.c.item_id)))
+    _WORK_QUERIES[shape] = (query, count)
+    return query, count

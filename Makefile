@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests examples bench
 	$(BIN)/ruff format --check src tests examples bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The docs site, warnings as errors; the chain diagrams are regenerated from the chain definitions.
 docs: $(STAMP)

@@ -1,10 +1,13 @@
-"""The layers of ARCHITECTURE §2: imports point down, transitions stays behind engine.py."""
+"""The layers of docs/architecture.md: imports point down, transitions stays behind engine.py."""
 
 from __future__ import annotations
 
 import ast
+import re
+import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -69,3 +72,77 @@ def test_every_signal_is_in_the_reference() -> None:
     text = (SRC.parent.parent / "docs" / "signals.md").read_text(encoding="utf-8")
     documented = {line.split("`")[1] for line in text.splitlines() if line.startswith("### `")}
     assert documented == set(signals.ALL_SIGNALS)
+
+
+ROOT = SRC.parent.parent
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def contract_layers() -> list[list[str]]:
+    """The layers contract of pyproject.toml, top first, each a list of module names."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    (layers,) = [c for c in config["contracts"] if c["type"] == "layers"]
+    return [[f"gongkai_flow.{m.strip()}" for m in re.split(r"[:|]", line)] for line in layers["layers"]]
+
+
+def documented_layers() -> list[list[str]]:
+    """The ``| layer | modules | may import |`` table of docs/architecture.md, top first."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    lines = text.split("| layer | modules |", 1)[1].splitlines()[2:]
+    rows = []
+    for line in lines:
+        if not line.startswith("|"):
+            break
+        rows.append(re.findall(r"`(gongkai_flow[\w.]*)`", line.split("|")[2]))
+    return rows
+
+
+def test_documented_layers_match_the_contract() -> None:
+    """The layer table of docs/architecture.md lists the same modules, in the same order, as the contract."""
+    assert documented_layers() == contract_layers()
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    """Each top-level module and package of gongkai_flow is named in exactly one layer."""
+    named = [m for layer in contract_layers() for m in layer]
+    modules = {p.stem for p in SRC.glob("*.py") if p.stem != "__init__"}
+    packages = {p.parent.name for p in SRC.glob("*/__init__.py")}
+    found = {f"gongkai_flow.{name}" for name in modules | packages}
+    assert len(named) == len(set(named))
+    assert set(named) == found
+
+
+def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+
+
+def test_the_contracts_hold(tmp_path: Path) -> None:
+    """lint-imports keeps every contract on the package as it is."""
+    result = _lint_imports(SRC.parent)
+    assert result.returncode == 0, result.stdout[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("module", "line"),
+    [
+        ("model.py", "from gongkai_flow import service as _upward  # noqa"),
+        ("storage/base.py", "from gongkai_flow import requests as _service_logic  # noqa"),
+        ("clocks.py", "if False:\n    from gongkai_flow.storage import memory as _lazy  # noqa"),
+    ],
+)
+def test_an_upward_import_breaks_the_build(tmp_path: Path, module: str, line: str) -> None:
+    """An import that points up a layer (or from storage into service logic) fails lint-imports, lazy ones too."""
+    tree = tmp_path / "src"
+    shutil.copytree(SRC, tree / "gongkai_flow", ignore=shutil.ignore_patterns("__pycache__"))
+    target = tree / "gongkai_flow" / module
+    target.write_text(target.read_text(encoding="utf-8") + "\n" + line + "\n", encoding="utf-8")
+    result = _lint_imports(tree)
+    assert result.returncode != 0
+    assert "BROKEN" in result.stdout

@@ -30,8 +30,8 @@ from .model import NegativeListCategory
 from .model import Platform
 from .model import Role
 from .model import Severity
-from .plugins import Plugin
-from .plugins import PluginRegistry
+from .registry import Plugin
+from .registry import PluginRegistry
 from .service import Flow
 from .storage import MemoryRepository
 from .storage import Repository

@@ -34,7 +34,7 @@ from .dispatch import Dispatcher, DispatchReport, RetryPolicy
 from .engine import ActionOption, Outcome, Workflow
 from .events import Event
 from .model import Actor, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind, form_signatures
-from .plugins import PluginRegistry
+from .registry import PluginRegistry
 from .ports import ClockStore
 from .records import RecordRepository, RecordStore
 from .storage.base import OutboxStatus, OutboxStore, Repository, Store

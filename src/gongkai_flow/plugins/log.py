@@ -13,7 +13,7 @@ from ..events import TransitionApplied
 from ..signals import transition_applied
 
 if TYPE_CHECKING:
-    from . import PluginRegistry
+    from ..registry import PluginRegistry
 
 
 @final

@@ -1,7 +1,7 @@
 """Statutory clocks as data, and timers that follow them.
 
 A :class:`ClockRule` says how long something may take (so many working days, or calendar hours)
-and on what legal basis; :data:`RULES` holds the bureau's clocks (domain-rules §1). A
+and on what legal basis; :data:`RULES` holds the bureau's clocks (docs/legal-basis.md#clocks). A
 :class:`Timer` is one running clock for one subject (an item, an application, a 舆情 event): a
 plain frozen value, changed by the pure functions here — pause, resume, restart, extend, close —
 each of which keeps the working-day arithmetic honest:
@@ -72,7 +72,7 @@ class ClockRule:
     lead: int = 1
 
 
-#: The clocks of domain-rules §1 the engine runs.
+#: The clocks the engine runs; each one's source and confidence: docs/legal-basis.md#clocks.
 RULES: Final[dict[str, ClockRule]] = {
     r.id: r
     for r in (

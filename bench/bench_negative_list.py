@@ -25,7 +25,7 @@ this runs on are shared, and CPU time is what a busy neighbour disturbs least); 
 figures are printed beside it. The automata and the plugin take the best of ``--repeat``
 interleaved runs, the two slow baselines run once.
 
-Target (issue 4): the plugin reaches at least 50 % of the fastest bare automaton.
+Target: the plugin reaches at least 50 % of the fastest bare automaton.
 
 Run ``.venv/bin/python bench/bench_negative_list.py`` (20 MB, 2,000 terms, a term in 2 % of the
 sentences); ``--mb``, ``--terms`` and ``--density`` change that (``--density 0.25``: a term in

@@ -1,4 +1,4 @@
-"""The rules of the review chain (ARCHITECTURE.md §4): each refusal is typed, coded, in Chinese, and leaves no trace."""
+"""The rules of the review chain (docs/concepts.md): each refusal is typed, coded, in Chinese, and leaves no trace."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Statutory clocks as data, and timers that follow them.
 
 A :class:`ClockRule` says how long something may take (so many working days, or calendar hours)
-and on what legal basis; :data:`RULES` holds the bureau's clocks (``docs/legal-basis.md``). A
+and on what legal basis; :data:`RULES` holds the bureau's clocks (``docs/legal-basis.md#clocks``). A
 :class:`Timer` is one running clock for one subject (an item, an application, a 舆情 event): a
 plain frozen value, changed by the pure functions here — pause, resume, restart, extend, close —
 each of which keeps the working-day arithmetic honest:

@@ -35,7 +35,7 @@ def test_third_workday_after_national_day_eve_is_a_saturday(cal: WorkCalendar) -
     ],
 )
 def test_statutory_counts_pinned(cal: WorkCalendar, start: date, days: int, expected: date) -> None:
-    """Known deadlines from domain-rules §5, computed by hand from the State Council notices."""
+    """Known deadlines (docs/legal-basis.md#calendar), computed by hand from the State Council notices."""
     assert cal.add_workdays(start, days).date == expected
 
 

@@ -79,7 +79,7 @@ def test_every_detectable_category_has_a_rule() -> None:
 
 
 def test_personal_numbers_block_and_process_drafts_only_ask_for_review() -> None:
-    """Severities follow domain-rules §7: PII and 密级 block; 过程稿 and 内部管理 ask for review."""
+    """Severities follow docs/legal-basis.md#markers: PII and 密级 block; 过程稿 and 内部管理 ask for review."""
     by_id = {r.id: r for r in builtin_rules()}
     assert by_id["negative_list.pii.id_card"].severity is Severity.BLOCK
     assert by_id["negative_list.secrecy.marking"].severity is Severity.BLOCK

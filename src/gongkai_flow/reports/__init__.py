@@ -2,7 +2,7 @@
 
 * :mod:`.form` — the review form (审核表, 附件2) of one item, read from its audit trail;
 * :mod:`.ledger` — the ledger (台账) of the items of a period, as .xlsx;
-* :mod:`.annual` — the annual report's tables 二, 三 and 四 (条例第50条) with the §4.3 checks,
+* :mod:`.annual` — the annual report's tables 二, 三 and 四 (条例第50条) with their checks (docs/legal-basis.md),
   and the figures the bureau's plan asks for.
 
 The .docx and .xlsx outputs need the ``reports`` extra (python-docx, openpyxl); the data and the

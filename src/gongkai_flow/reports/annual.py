@@ -1,7 +1,7 @@
 """The annual report on government information disclosure (条例第50条): tables 二, 三 and 四.
 
 The format follows the report year: 国办公开办函〔2019〕60号 for 2019–2020, 〔2021〕30号 from 2021
-(``docs/reports.md`` and ``domain-rules.md`` §4). Every figure is computed from the engine's records:
+(``docs/reports.md``, ``docs/legal-basis.md#annual-report``). Every figure is computed from the engine's records:
 
 * 表二 第二十条第（一）项 “（行政）规范性文件” counts the items of kind 政策文件 (every published
   政策文件 is taken as a 规范性文件): published in the year (制发/新公开), formed in the year and
@@ -16,7 +16,7 @@ The format follows the report year: 国办公开办函〔2019〕60号 for 2019�
   at its end (结转下年度).
 * 表四 counts the case records (:class:`~gongkai_flow.records.CaseRecord`) filed in the year.
 
-:func:`check_report` enforces the checks of §4.3 and raises :class:`ReportCheckError` on a breach.
+:func:`check_report` enforces the checks of 表三 and 表四 (docs/legal-basis.md#table-3-checks, ``#table-4``).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ Number = int | float
 
 
 class ReportCheckError(WorkflowError):
-    """A table of the annual report breaks one of its arithmetic checks (勾稽关系, domain-rules §4.3)."""
+    """A table of the annual report breaks an arithmetic check (勾稽关系, docs/legal-basis.md#table-3-checks)."""
 
     code = "report.check_failed"
 
@@ -300,7 +300,7 @@ TABLE3_GROUPS: Final = (("自然人", 1), ("法人或其他组织", 5), ("总计
 
 _DENY_ROWS: Final = {reason: f"deny_{n}" for n, reason in enumerate(DenyReason, start=1)}
 
-#: The rows of 表三 as (key, label, level, heading?) — labels verbatim from the format (§4.3).
+#: The rows of 表三 as (key, label, level, heading?) — labels verbatim from the format (docs/legal-basis.md#table-3).
 _TABLE3_HEAD: Final = (
     ("new", "一、本年新收政府信息公开申请数量", 0, False),
     ("carried_in", "二、上年结转政府信息公开申请数量", 0, False),
@@ -354,7 +354,7 @@ _OUTCOMES: Final[dict[ReplyCategory, str]] = {
 
 
 def outcome_row(app: Application, fmt: ReportFormat) -> str:
-    """The 表三 row key a closed application counts in (domain-rules §2.3; A7 counts as 其他处理).
+    """The 表三 row key a closed application counts in (docs/legal-basis.md#table-3-mapping; A7 counts as 其他处理).
 
     In the 2019 format the three 其他处理 sub-rows are one row, ``other``.
     """
@@ -448,7 +448,7 @@ def _fail(table: str, message: str, **details: str | int) -> ReportCheckError:
 
 
 def check_table3(table: Table, fmt: ReportFormat) -> None:
-    """The §4.3 checks of 表三, column by column; :class:`ReportCheckError` on the first breach."""
+    """The checks of 表三 (docs/legal-basis.md#table-3-checks); :class:`ReportCheckError` on the first breach."""
     section = table.sections[0]
     values = {r.key: r.values for r in section.rows if r.values is not None}
     outcomes = outcome_keys(fmt)
@@ -479,7 +479,7 @@ def check_table4(table: Table) -> None:
 
 
 def check_report(report: AnnualReport) -> None:
-    """Enforce every arithmetic check of the report (§4.3); :class:`ReportCheckError` on a breach."""
+    """Enforce the checks of 表三 and 表四 (docs/legal-basis.md#table-3-checks); ReportCheckError on a breach."""
     check_table3(report.table3, report.format)
     check_table4(report.table4)
 

@@ -70,7 +70,7 @@ __all__ = [
     "transition_notice",
 ]
 
-#: The clock signals the plugin listens to when they exist (issue 5's deadlines), with the
+#: The clock signals the plugin listens to when they exist (the statutory deadlines), with the
 #: words that start the reminder's subject.
 DEADLINE_SIGNALS: Final = {
     "deadline-approaching": "【即将到期】",

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ..dispatch import Dispatcher, DispatchReport, RetryPolicy
 from ..engine import Workflow
-from ..plugins import PluginRegistry
+from ..registry import PluginRegistry
 from ..storage.sql import SqlOutbox
 from ._app import cli, console
 from .db import db_option, open_database

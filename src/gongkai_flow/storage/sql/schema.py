@@ -156,7 +156,7 @@ worklist_table = sa.Table(
 def audit_columns(subject_table: str) -> list[sa.Column[Any]]:
     """The columns of a hash-chained audit trail whose ``item_id`` points at ``subject_table``.
 
-    One definition for every trail (items here, applications in ``storage.timers``), so the
+    One definition for every trail (items and applications), so the
     entries map and verify the same way.
     """
     return [

@@ -34,9 +34,9 @@ from .dispatch import Dispatcher, DispatchReport, RetryPolicy
 from .engine import ActionOption, Outcome, Workflow
 from .events import Event
 from .model import Actor, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind, form_signatures
-from .registry import PluginRegistry
 from .ports import ClockStore
 from .records import RecordRepository, RecordStore
+from .registry import PluginRegistry
 from .storage.base import OutboxStatus, OutboxStore, Repository, Store
 from .storage.database import Database
 from .storage.memory import MemoryRepository

@@ -29,7 +29,7 @@ from ...timers import Notice, Timer, TimerStatus
 from ..errors import stale_application
 from ..hashchain import GENESIS, chain_entries, verify_chain
 from ..translate import storage_errors
-from .mapping import audit_entry_from_row, audit_values, event_payload, utcnow
+from .mapping import audit_entry_from_row, audit_values, outbox_rows, utcnow
 from .schema import application_audit_table, applications_table, outbox_table, timers_table
 
 _OPEN: Final = (TimerStatus.RUNNING.value, TimerStatus.PAUSED.value)
@@ -79,23 +79,6 @@ def timer_from_row(m: Any) -> Timer:
         closed_at=m["closed_at"],
         lead=m["lead"],
     )
-
-
-def outbox_rows(events: Sequence[Event], now: datetime) -> list[dict[str, Any]]:
-    """The ``gongkai_outbox`` rows of ``events``."""
-    return [
-        {
-            "event_id": event.event_id,
-            "event_type": event.type,
-            "item_id": event.item_id,
-            "payload": event_payload(event),
-            "created_at": now,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-        }
-        for event in events
-    ]
 
 
 _UPDATE_TIMER: Final = (

@@ -39,9 +39,9 @@ from .clocks import SqlClockStore
 from .mapping import (
     audit_record,
     audit_values,
-    event_payload,
     item_from_row,
     item_values,
+    outbox_rows,
     utcnow,
     worklist_values,
 )
@@ -246,22 +246,7 @@ class SqlRepository:
         if links:
             conn.execute(_INSERT_AUDIT, [audit_values(item.id, p, h0, h1, e) for p, h0, h1, e in links])
         if outcome.events:
-            conn.execute(
-                _INSERT_OUTBOX,
-                [
-                    {
-                        "event_id": event.event_id,
-                        "event_type": event.type,
-                        "item_id": event.item_id,
-                        "payload": event_payload(event),
-                        "created_at": now,
-                        "status": "pending",
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                    }
-                    for event in outcome.events
-                ],
-            )
+            conn.execute(_INSERT_OUTBOX, outbox_rows(outcome.events, now))
         head = links[-1][2] if links else values["audit_head"]
         self._remember(item.id, _Known(item.version, head, values["audit_count"], values["wl_extra"]))
 

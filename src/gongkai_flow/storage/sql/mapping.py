@@ -318,3 +318,20 @@ def event_payload(event: Event) -> str:
 def utcnow() -> datetime:
     """Now, in UTC (what every timestamp column stores)."""
     return datetime.now(UTC)
+
+
+def outbox_rows(events: Sequence[Event], now: datetime) -> list[dict[str, Any]]:
+    """The ``gongkai_outbox`` rows of ``events``."""
+    return [
+        {
+            "event_id": event.event_id,
+            "event_type": event.type,
+            "item_id": event.item_id,
+            "payload": event_payload(event),
+            "created_at": now,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        for event in events
+    ]

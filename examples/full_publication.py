@@ -29,7 +29,8 @@ publisher = Actor("chenjing", "陈静", "行政许可科", {Role.PUBLISHER})
 
 def main(database: str | None = None) -> dict[str, str]:
     """Run the publication; return the final state of each item by title (the test checks it)."""
-    plugins = ["title_rules"] if "title_rules" in available_plugins() else []
+    # negative_list guards what reaches the public; title_rules is the example third-party plugin.
+    plugins = ["negative_list", *(["title_rules"] if "title_rules" in available_plugins() else [])]
     flow = Flow(database=database, plugins=plugins) if database else Flow.temporary(plugins=plugins)
     try:
         return publish(flow)

@@ -28,7 +28,7 @@ from gongkai_flow import (
 )
 from gongkai_flow.demo import BUREAU
 from gongkai_flow.errors import GongkaiFlowError, WorkflowError
-from gongkai_flow.model import CONTENT_FIELDS, compute_content_hash
+from gongkai_flow.model import CONTENT_FIELDS, Attachment, compute_content_hash
 
 SECTIONS = ("就业失业科", "养老保险科", "行政许可科")
 NOW = datetime(2019, 6, 3, 9, 30, tzinfo=UTC)
@@ -475,6 +475,17 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "sections": st.lists(plain_text, min_size=1, max_size=3).map(tuple),
     "policy_id": st.none() | plain_text,
     "document_number": st.none() | plain_text,
+    "attachments": st.lists(
+        st.builds(
+            Attachment,
+            name=st.sampled_from(["名单.xlsx", "附件1.pdf", "说明.docx"]),
+            media_type=st.sampled_from(["application/pdf", "text/csv"]),
+            size=st.integers(0, 10**6),
+            sha256=st.text("0123456789abcdef", min_size=64, max_size=64),
+        ),
+        max_size=2,
+        unique_by=lambda a: a.name,
+    ).map(tuple),
 }
 
 

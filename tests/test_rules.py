@@ -737,7 +737,7 @@ def test_title_rules_blocks_policy_without_document_number(
     clock: Callable[[], datetime], bureau: dict[str, Actor]
 ) -> None:
     """With ``title_rules`` enabled, a 政策文件 without 文号 is refused at publish."""
-    flow = Flow(workflow=Workflow(clock=clock), plugins=["title_rules"])
+    flow = Flow(workflow=Workflow(clock=clock), plugins=["negative_list", "title_rules"])
     try:
         assert "title_rules" in flow.registry.plugins
         item = flow.draft(bureau["zhangmin"], **_fields())

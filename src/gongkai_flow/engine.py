@@ -45,6 +45,7 @@ from .model import (
     PUBLIC_PLATFORMS,
     Actor,
     AuditEntry,
+    BlobReader,
     DisclosureAttribute,
     DisclosureItem,
     Finding,
@@ -62,6 +63,9 @@ from .signals import transition_requested
 EDITABLE_FIELDS: Final = frozenset((*CONTENT_FIELDS, "formed_on"))
 
 # Trigger name of the shortcut "resubmit straight back to the reviewer who returned it".
+#: The override recorded on a publication made while the host had switched the content guard off.
+CONTENT_GUARD_OFF: Final = "content_guard.off"
+
 _RESUME_PREFIX: Final = "submit>"
 # Internal trigger for a partial countersignature (state unchanged).
 _COUNTERSIGN: Final = "countersign"
@@ -202,8 +206,14 @@ class Workflow:
         *,
         clock: Callable[[], datetime] = _utcnow,
         new_id: Callable[[], str] = _new_id,
+        require_content_guard: bool = True,
     ) -> None:
         self.chains = chains if chains is not None else ChainSet.standard()
+        #: Names of the plugins that check content before it reaches the public (``negative_list``
+        #: declares itself here). Publishing to a public platform needs one, unless the host sets
+        #: ``require_content_guard=False`` — each such publication is then audited as an override.
+        self.content_guards: set[str] = set()
+        self.require_content_guard = require_content_guard
         self.clock = clock
         self.new_id = new_id
         self._machines: dict[tuple[str, int], Machine] = {}
@@ -355,6 +365,7 @@ class Workflow:
         *,
         opinion: str | None = None,
         overrides: Mapping[str, str] | None = None,
+        blobs: BlobReader | None = None,
     ) -> Outcome:
         """Take ``action`` on ``item`` as ``actor``; return the outcome or raise a typed error.
 
@@ -380,8 +391,17 @@ class Workflow:
         trigger, signatures, returned = self._route(chain, step, item, actor, current_hash, opinion, now)
         kept = tuple(o for o in item.overrides if o.content_hash == current_hash) if item.overrides else ()
         honoured = {o.rule_id for o in kept} | set(requested) if kept or requested else set()
+        unguarded = action is Action.PUBLISH and bool(item.platforms & PUBLIC_PLATFORMS) and not self.content_guards
+        if unguarded and self.require_content_guard:
+            raise errors.ContentGuardMissingError(
+                f"《{item.title}》要发布到{'、'.join(sorted(p.label for p in item.platforms & PUBLIC_PLATFORMS))}，"
+                "但未启用发布前内容检查（负面清单）。请启用 negative_list 插件；确需关闭的，"
+                "由系统配置 require_content_guard=False 明确关闭（每次发布都会记入审核记录）。",
+                item_id=item.id,
+                action=action.value,
+            )
         findings = (
-            self._run_checks(item, action, actor, step.dest, opinion, honoured=honoured)
+            self._run_checks(item, action, actor, step.dest, opinion, honoured=honoured, blobs=blobs)
             if transition_requested.has_receivers_for(self)
             else ()
         )
@@ -395,6 +415,21 @@ class Workflow:
             "content_hash": current_hash,
         }
         new_overrides = self._record_overrides(item, actor, requested, findings, current_hash, now) if requested else ()
+        if unguarded:
+            # The host switched the content guard off: say so on the record of this publication.
+            new_overrides = (
+                *new_overrides,
+                Override(
+                    rule_id=CONTENT_GUARD_OFF,
+                    reason="系统配置关闭了发布前内容检查（require_content_guard=False）",
+                    actor_id=actor.id,
+                    actor_name=actor.name,
+                    stage=item.state,
+                    content_hash=current_hash,
+                    at=now,
+                    message="发布时未经负面清单等内容检查",
+                ),
+            )
         changes["overrides"] = (*kept, *new_overrides) if new_overrides else kept
         if action is Action.PUBLISH:
             changes["published_at"] = now
@@ -645,10 +680,13 @@ class Workflow:
         opinion: str | None,
         *,
         honoured: frozenset[str] | set[str] = frozenset(),
+        blobs: BlobReader | None = None,
     ) -> tuple[Finding, ...]:
         if not transition_requested.has_receivers_for(self):
             return ()
-        payload = TransitionRequested(item=item, action=action, actor=actor, target=target, opinion=opinion)
+        payload = TransitionRequested(
+            item=item, action=action, actor=actor, target=target, opinion=opinion, blobs=blobs
+        )
         findings: list[Finding] = []
         receiver: object = None
         try:

@@ -235,6 +235,12 @@ class TransitionBlockedError(WorkflowError):
         self.findings = tuple(findings)
 
 
+class ContentGuardMissingError(WorkflowError):
+    """Publishing to a public platform with no content check configured (fail closed)."""
+
+    code = "rule.no_content_guard"
+
+
 class CheckFailedError(WorkflowError):
     """A check-phase receiver raised: the transition fails closed."""
 

@@ -16,7 +16,7 @@ import attrs
 
 if TYPE_CHECKING:
     from .chain import Action
-    from .model import Actor, DisclosureItem
+    from .model import Actor, BlobReader, DisclosureItem
 
 
 @final
@@ -33,6 +33,9 @@ class TransitionRequested:
     actor: Actor
     target: str
     opinion: str | None = None
+    #: Where the item's attachments can be read (``None``: the caller gave no blob store, and a
+    #: check that must read an attachment fails closed).
+    blobs: BlobReader | None = None
 
 
 @attrs.frozen

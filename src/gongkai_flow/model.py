@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, Final, Literal, final
+from typing import Any, Final, Literal, Protocol, final
 
 import attrs
 
@@ -246,6 +246,54 @@ class Override:
     message: str = ""
 
 
+class BlobReader(Protocol):
+    """Reads attachment bytes by SHA-256 (what a content check needs of a blob store)."""
+
+    def get_blob(self, sha256: str) -> bytes | None:
+        """The bytes stored under ``sha256``, or ``None``."""
+
+
+_SHA256_HEX: Final = frozenset("0123456789abcdef")
+
+
+def _attachment_name(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip() or value != value.strip():
+        raise ValueError("附件名称不能为空，也不能以空白开头或结尾")
+    if any(c in value for c in "/\\\x00") or value in {".", ".."}:
+        raise ValueError(f"附件名称“{value}”不能包含路径分隔符")
+
+
+def _sha256_hex(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if len(value) != 64 or not set(value) <= _SHA256_HEX:
+        raise ValueError("附件摘要须为 64 位小写十六进制 SHA-256")
+
+
+@final
+@attrs.frozen
+class Attachment:
+    """A file attached to an item (附件): its name, media type, size and SHA-256.
+
+    The bytes live in a content-addressed blob store (``repo.blob_store()``), keyed by ``sha256``;
+    the item carries only this description, which is part of its content hash — so every
+    signature binds to the files too, and a replaced file voids the signatures like a changed body.
+    """
+
+    name: str = attrs.field(validator=_attachment_name)
+    media_type: str
+    size: int = attrs.field(validator=attrs.validators.ge(0))
+    sha256: str = attrs.field(validator=_sha256_hex)
+
+
+def _attachments(value: Iterable[Attachment]) -> tuple[Attachment, ...]:
+    found = tuple(value)
+    if not all(isinstance(a, Attachment) for a in found):
+        raise TypeError("附件须为 Attachment")
+    names = [a.name for a in found]
+    if len(set(names)) != len(names):
+        raise ValueError("同一信息的附件名称不能重复")
+    return found
+
+
 #: The fields whose values make up an item's content: a change to any voids earlier approvals.
 CONTENT_FIELDS: tuple[str, ...] = (
     "title",
@@ -262,7 +310,67 @@ CONTENT_FIELDS: tuple[str, ...] = (
     "sections",
     "policy_id",
     "document_number",
+    "attachments",
 )
+
+#: What of an item reaches the public — the portal renders it, the website push sends it, and the
+#: negative-list check scans it — with the label a clerk reads in a finding. Attachments reach the
+#: public with their names and their contents. Every other field is declared in
+#: :data:`INTERNAL_FIELDS`; a test keeps the two covering every field, so a new field cannot reach
+#: a page or a payload without being scanned.
+PUBLIC_FIELDS: Final[dict[str, str]] = {
+    "title": "信息名称",
+    "body": "正文",
+    "column": "发布栏目",
+    "document_number": "文号",
+    "source_name": "转载来源",
+    "attachments": "附件",
+}
+
+#: Fields that never reach the public (workflow state, internal review data, ids).
+INTERNAL_FIELDS: Final = frozenset(
+    {
+        "id",
+        "kind",
+        "drafter_id",
+        "sections",
+        "source",
+        "classified",
+        "attribute",
+        "withheld_category",
+        "withheld_reason",
+        "platforms",
+        "policy_id",
+        "formed_on",
+        "created_at",
+        "published_at",
+        "state",
+        "chain_id",
+        "chain_version",
+        "version",
+        "content_hash",
+        "signatures",
+        "returned",
+        "overrides",
+    }
+)
+
+
+def public_texts(item: DisclosureItem) -> list[tuple[str, str]]:
+    """The item's public text, field by field, as (field name, text): what must be scanned.
+
+    Attachment *names* are included (one entry each, field ``attachments``); their contents are
+    read from the blob store by whoever scans them.
+    """
+    out: list[tuple[str, str]] = []
+    for name in PUBLIC_FIELDS:
+        if name == "attachments":
+            out.extend(("attachments", a.name) for a in item.attachments)
+            continue
+        value = getattr(item, name)
+        if value:
+            out.append((name, str(value)))
+    return out
 
 
 @final
@@ -297,6 +405,8 @@ class DisclosureItem:
     policy_id: str | None = None
     document_number: str | None = None
     formed_on: date | None = None
+    #: 附件: described here, their bytes in the blob store; part of the content hash.
+    attachments: tuple[Attachment, ...] = attrs.field(converter=_attachments, default=())
     created_at: datetime | None = None
     published_at: datetime | None = None
     # Workflow state, kept by the engine.
@@ -346,6 +456,7 @@ def compute_content_hash(item: DisclosureItem) -> str:
             item.sections,
             item.policy_id,
             item.document_number,
+            item.attachments,
         )
     )
 
@@ -355,9 +466,9 @@ def _content_hash(values: tuple[Any, ...]) -> str:
     # Memoised on the field values themselves (equal values, equal hash): an item is hashed at
     # draft, submit and publish, and CPython caches each string's own hash, so a hit is cheap.
     (title, kind, body, source, source_name, classified, attribute, category, reason, platforms, *rest) = values
-    column, sections, policy_id, document_number = rest
+    column, sections, policy_id, document_number, attachments = rest
     data = body.encode("utf-8", "surrogatepass")  # a lone surrogate must hash, not crash
-    header = (
+    header: list[Any] = [
         title,
         kind.value,
         len(data),
@@ -372,7 +483,10 @@ def _content_hash(values: tuple[Any, ...]) -> str:
         sections,
         policy_id,
         document_number,
-    )
+    ]
+    if attachments:
+        # Appended only when present, so items without attachments keep the hashes they were signed with.
+        header.append([[a.name, a.media_type, a.size, a.sha256] for a in attachments])
     digest = hashlib.sha256(
         json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
     )

@@ -7,7 +7,9 @@ have:
 * :class:`TimerStore` — durable timers of the statutory clocks (:mod:`gongkai_flow.deadlines`);
 * :class:`ClockStore` — timers plus 依申请公开 applications (:mod:`gongkai_flow.requests`);
 * :class:`RecordRepository` — the annual report's records (:mod:`gongkai_flow.records`);
-* :class:`ItemLinks` — the item queries the clocks need (:mod:`gongkai_flow.clocks`).
+* :class:`ItemLinks` — the item queries the clocks need (:mod:`gongkai_flow.clocks`);
+* :class:`BlobStore` — the bytes of attachments, by SHA-256 (the façade's attachments; an OA host
+  may plug in its own file service).
 
 Every store works inside its caller's unit of work and never commits.
 """
@@ -20,11 +22,11 @@ from typing import Protocol, runtime_checkable
 
 from .applications import Application
 from .events import Event
-from .model import AuditEntry, AuditReport, DisclosureItem
+from .model import AuditEntry, AuditReport, BlobReader, DisclosureItem
 from .record_types import Record
 from .timers import Timer
 
-__all__ = ["ClockStore", "ItemLinks", "RecordRepository", "TimerStore"]
+__all__ = ["BlobStore", "ClockStore", "ItemLinks", "RecordRepository", "TimerStore"]
 
 
 @runtime_checkable
@@ -103,3 +105,11 @@ class ItemLinks(Protocol):
 
     def clock_store(self) -> ClockStore:
         """The timers and applications in the same unit of work."""
+
+
+@runtime_checkable
+class BlobStore(BlobReader, Protocol):
+    """Attachment bytes, content-addressed by their SHA-256 (lowercase hex)."""
+
+    def put_blob(self, data: bytes) -> str:
+        """Store ``data`` (idempotent: the same bytes are stored once); return its SHA-256."""

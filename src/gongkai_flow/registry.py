@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, Protocol, final, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Protocol, final, runtime_checkable
 
 from blinker import NamedSignal
 
@@ -28,6 +28,14 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "gongkai_flow.plugins"
 
 Receiver = Callable[..., Any]
+
+#: The extra that installs what each built-in plugin needs (named in the error when it is missing).
+PLUGIN_EXTRAS: Final[dict[str, str]] = {
+    "negative_list": "negative-list",
+    "website": "website",
+    "new_media": "new-media",
+    "notify": "notify",
+}
 
 
 @runtime_checkable
@@ -68,8 +76,19 @@ class PluginRegistry:
 
     def __init__(self, workflow: Workflow) -> None:
         self.workflow = workflow
+        self._guards: set[str] = set()
         self.plugins: dict[str, Plugin] = {}
         self._connections: list[tuple[NamedSignal, Receiver]] = []
+
+    def declare_content_guard(self, name: str) -> None:
+        """Say that plugin ``name`` checks content before it reaches the public.
+
+        Publishing to a public platform is refused while no plugin has declared this (see
+        :attr:`Workflow.content_guards <gongkai_flow.engine.Workflow.content_guards>`); closing the
+        registry withdraws the declaration.
+        """
+        self.workflow.content_guards.add(name)
+        self._guards.add(name)
 
     def connect(self, signal: NamedSignal | str, receiver: Receiver) -> Receiver:
         """Connect ``receiver`` to ``signal`` for this workflow (strongly); return it."""
@@ -105,6 +124,10 @@ class PluginRegistry:
                 raise PluginNotFoundError(f"未安装名为“{name}”的插件（已安装：{have}）。", plugin=name)
             try:
                 obj = ep.load()
+            except ModuleNotFoundError as exc:
+                extra = PLUGIN_EXTRAS.get(name)
+                hint = f"请安装：pip install 'gongkai_flow[{extra}]'" if extra else "请安装该插件所需的依赖包"
+                raise PluginError(f"插件“{name}”缺少依赖包 {exc.name}，无法加载。{hint}。", plugin=name) from exc
             except Exception as exc:
                 raise PluginError(f"插件“{name}”加载失败：{exc}", plugin=name) from exc
             plugin = obj() if isinstance(obj, type) else obj
@@ -115,4 +138,6 @@ class PluginRegistry:
         for signal, receiver in self._connections:
             signal.disconnect(receiver, sender=self.workflow)
         self._connections.clear()
+        self.workflow.content_guards.difference_update(self._guards)
+        self._guards.clear()
         self.plugins.clear()

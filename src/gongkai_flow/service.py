@@ -14,6 +14,8 @@ the outbox right after the commit.
 
 from __future__ import annotations
 
+import hashlib
+import mimetypes
 import os
 import shutil
 import tempfile
@@ -22,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
-from typing import Any, final
+from typing import Any, Final, final
 
 from sqlalchemy.engine import URL, Engine
 
@@ -33,8 +35,8 @@ from .clocks import Clocks, Requests
 from .dispatch import Dispatcher, DispatchReport, RetryPolicy
 from .engine import ActionOption, Outcome, Workflow
 from .events import Event
-from .model import Actor, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind, form_signatures
-from .ports import ClockStore
+from .model import Actor, Attachment, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind, form_signatures
+from .ports import BlobStore, ClockStore
 from .records import RecordRepository, RecordStore
 from .registry import PluginRegistry
 from .storage.base import OutboxStatus, OutboxStore, Repository, Store
@@ -43,7 +45,10 @@ from .storage.memory import MemoryRepository
 from .storage.stores import MemoryStore, SqlStore
 from .storage.worklist import WORK_ACTIONS
 
-__all__ = ["WORK_ACTIONS", "Flow"]
+__all__ = ["DEFAULT_MAX_ATTACHMENT_SIZE", "WORK_ACTIONS", "Flow", "guess_media_type", "read_attachment"]
+
+#: The largest attachment :meth:`Flow.attach` takes by default (bytes): 50 MiB.
+DEFAULT_MAX_ATTACHMENT_SIZE: Final = 50 * 1024 * 1024
 
 DatabaseTarget = str | os.PathLike[str] | URL | Engine | Database
 
@@ -72,7 +77,7 @@ class Flow:
         repository: MemoryRepository | None = None,
         database: DatabaseTarget | None = None,
         workflow: Workflow | None = None,
-        plugins: Sequence[str] = (),
+        plugins: Sequence[str] | None = None,
         plugin_config: Mapping[str, Mapping[str, Any]] | None = None,
         clock: Callable[[], datetime] | None = None,
         dispatch: bool = True,
@@ -82,6 +87,8 @@ class Flow:
         busy_timeout: float = 10.0,
         calendar: WorkCalendar | None = None,
         requests: Mapping[str, Any] | None = None,
+        blob_store: BlobStore | None = None,
+        max_attachment_size: int = DEFAULT_MAX_ATTACHMENT_SIZE,
     ) -> None:
         if repository is not None and database is not None:
             raise ValueError("Flow takes a repository or a database, not both")
@@ -109,12 +116,15 @@ class Flow:
         self.dispatcher = Dispatcher(workflow, self.outbox, policy=retry)
         self.registry = PluginRegistry(workflow)
         try:
-            self.registry.load(plugins, plugin_config)
+            self.registry.load(default_plugins() if plugins is None else plugins, plugin_config)
         except BaseException:
             self.close()
             raise
         self.auto_dispatch = dispatch
         self.last_findings: tuple[Any, ...] = ()
+        #: Where attachment bytes go: the host's own file service, or (``None``) the store's table.
+        self.blob_store = blob_store
+        self.max_attachment_size = max_attachment_size
         #: The statutory clocks and 依申请公开 (``docs/clocks.md``), on the same units of work.
         self.clocks = Clocks(self.unit, workflow, calendar, after_enqueue=self._after_enqueue)
         self.requests = Requests(self.clocks, workflow, draft=self.draft, **(requests or {}))
@@ -200,6 +210,73 @@ class Flow:
 
         return self._act(build)
 
+    # -- attachments -------------------------------------------------------------------------
+
+    def attach(
+        self, item_id: str, actor: Actor, name: str, data: bytes, *, media_type: str | None = None
+    ) -> DisclosureItem:
+        """承办人 attaches a file (or replaces the one of the same name) while the item is with them.
+
+        The bytes go to the blob store in the same unit of work as the item's new version; the
+        item's content hash covers the attachment, so earlier approvals are void as for any edit.
+        """
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise errors.InvalidFieldError("附件内容须为文件的字节。", item_id=item_id, field="attachments")
+        raw = bytes(data)
+        if len(raw) > self.max_attachment_size:
+            raise errors.InvalidFieldError(
+                f"附件“{name}”有 {len(raw):,} 字节，超过上限 {self.max_attachment_size:,} 字节。",
+                item_id=item_id,
+                field="attachments",
+            )
+
+        def build(repo: Repository) -> Outcome:
+            item = repo.get(item_id)
+            try:
+                attachment = Attachment(
+                    name=name,
+                    media_type=media_type or guess_media_type(name),
+                    size=len(raw),
+                    sha256=hashlib.sha256(raw).hexdigest(),
+                )
+            except (TypeError, ValueError) as exc:
+                raise errors.InvalidFieldError(f"附件有误：{exc}", item_id=item_id, field="attachments") from None
+            kept = tuple(a for a in item.attachments if a.name != name)
+            # Check the edit first, so a refused one stores no bytes either.
+            outcome = self.workflow.edit(item, actor, attachments=(*kept, attachment))
+            self._blobs(repo).put_blob(raw)
+            return outcome
+
+        return self._act(build)
+
+    def detach(self, item_id: str, actor: Actor, name: str) -> DisclosureItem:
+        """承办人 removes an attachment while the item is with them (its bytes stay, for the audit)."""
+
+        def build(repo: Repository) -> Outcome:
+            item = repo.get(item_id)
+            kept = tuple(a for a in item.attachments if a.name != name)
+            if len(kept) == len(item.attachments):
+                raise errors.InvalidFieldError(
+                    f"《{item.title}》没有名为“{name}”的附件。", item_id=item_id, field="attachments"
+                )
+            return self.workflow.edit(item, actor, attachments=kept)
+
+        return self._act(build)
+
+    def attachment_data(self, item_id: str, name: str) -> bytes:
+        """The bytes of one attachment, checked against its SHA-256; ``InvalidFieldError`` if missing or altered."""
+        with self.unit(write=False) as repo:
+            item = repo.get(item_id)
+            found = [a for a in item.attachments if a.name == name]
+            if not found:
+                raise errors.InvalidFieldError(
+                    f"《{item.title}》没有名为“{name}”的附件。", item_id=item_id, field="attachments"
+                )
+            return read_attachment(self._blobs(repo), found[0], item_id=item_id)
+
+    def _blobs(self, repo: Repository) -> BlobStore:
+        return self.blob_store if self.blob_store is not None else repo.blob_store()
+
     def fire(
         self,
         item_id: str,
@@ -215,7 +292,9 @@ class Flow:
         :meth:`Workflow.fire <gongkai_flow.engine.Workflow.fire>`.
         """
         return self._act(
-            lambda repo: self.workflow.fire(repo.get(item_id), action, actor, opinion=opinion, overrides=overrides)
+            lambda repo: self.workflow.fire(
+                repo.get(item_id), action, actor, opinion=opinion, overrides=overrides, blobs=self._blobs(repo)
+            )
         )
 
     def submit(self, item_id: str, actor: Actor) -> DisclosureItem:
@@ -380,9 +459,59 @@ class _PerCallRepository:
         with self._flow.unit(write=False) as repo:
             return repo.done(actor, limit=limit)
 
+    def blob_store(self) -> BlobStore:
+        return _Detached(self._flow)
+
     def clock_store(self) -> ClockStore:
         # A clock store lives inside one transaction; a per-call repository has none to lend.
         raise errors.WorkflowError("逐次提交的存储不能提供法定时限存储，请在 flow.unit() 中使用。")
 
     def record_store(self) -> RecordRepository:
         raise errors.WorkflowError("逐次提交的存储不能提供记录存储，请在 flow.unit() 中使用。")
+
+
+@final
+class _Detached:
+    """Blob access for a per-call repository: each call its own unit of work."""
+
+    def __init__(self, flow: Flow) -> None:
+        self._flow = flow
+
+    def put_blob(self, data: bytes) -> str:
+        with self._flow.unit() as repo:
+            return self._flow._blobs(repo).put_blob(data)
+
+    def get_blob(self, sha256: str) -> bytes | None:
+        with self._flow.unit(write=False) as repo:
+            return self._flow._blobs(repo).get_blob(sha256)
+
+
+def guess_media_type(name: str) -> str:
+    """The media type a file name suggests (``application/octet-stream`` when unknown)."""
+    return mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
+
+
+def read_attachment(blobs: BlobStore, attachment: Attachment, *, item_id: str | None = None) -> bytes:
+    """An attachment's bytes, refused if missing or not matching their SHA-256 (fail closed)."""
+    data = blobs.get_blob(attachment.sha256)
+    if data is None or hashlib.sha256(data).hexdigest() != attachment.sha256:
+        raise errors.InvalidFieldError(
+            f"附件“{attachment.name}”的内容缺失或已被改动（SHA-256 不符），不能使用。",
+            item_id=item_id,
+            field="attachments",
+        )
+    return data
+
+
+def default_plugins() -> tuple[str, ...]:
+    """The plugins a :class:`Flow` enables when given none: the content guard, when it is installed.
+
+    ``negative_list`` keeps non-disclosable content off public platforms; without it (the
+    ``negative-list`` extra not installed) publishing to a public platform is refused, so the
+    default never publishes unchecked. Pass ``plugins=[]`` to enable nothing.
+    """
+    try:
+        import ahocorasick_rs  # noqa: F401  (the negative list's automaton: is the extra installed?)
+    except ImportError:
+        return ()
+    return ("negative_list",)

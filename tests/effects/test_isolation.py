@@ -28,7 +28,9 @@ def test_mail_server_down_blocks_neither_the_website_push_nor_the_chain(cms: Loo
             "smtp": {"host": "127.0.0.1", "port": port, "timeout": 2},
         },
     }
-    with Flow(database=db_path, plugins=["website", "notify"], plugin_config=config, retry=FAST) as flow:
+    with Flow(
+        database=db_path, plugins=["negative_list", "website", "notify"], plugin_config=config, retry=FAST
+    ) as flow:
         item = publish(flow, "邮件服务器宕机时发布的通知")
         assert flow.get(item.id).state == "published"
         [push] = cms.recorder.requests

@@ -26,7 +26,9 @@ def media_flow(db_path: Path, url: str) -> Flow:
         "page_url": "https://hrss.example/gk/{slug}.html",
     }
     retry = RetryPolicy(base_delay=timedelta(0))
-    return Flow(database=db_path, plugins=["new_media"], plugin_config={"new_media": config}, retry=retry)
+    return Flow(
+        database=db_path, plugins=["negative_list", "new_media"], plugin_config={"new_media": config}, retry=retry
+    )
 
 
 def test_article_respects_the_length_limits(cms: LoopbackServer, db_path: Path) -> None:

@@ -89,7 +89,7 @@ def draft(flow: Flow, title: str = "关于调整最低工资标准的通知") ->
 def test_the_next_reviewer_is_mailed_what_who_by_when_and_where(mail: MailServer, db_path: Path) -> None:
     """After 张敏 submits, 李华 (attribute reviewer) gets one mail naming the item, the asker, a due date and a link."""
     config = notify_config(db_path, smtp={"host": "127.0.0.1", "port": mail.port})
-    with Flow(database=db_path, plugins=["notify"], plugin_config={"notify": config}) as flow:
+    with Flow(database=db_path, plugins=["negative_list", "notify"], plugin_config={"notify": config}) as flow:
         item_id = draft(flow)
         flow.submit(item_id, P["zhangmin"])
     [(rcpts, message)] = mail.mailbox.messages
@@ -108,7 +108,7 @@ def test_the_next_reviewer_is_mailed_what_who_by_when_and_where(mail: MailServer
 def test_a_return_tells_the_drafter_with_the_opinion(mail: MailServer, db_path: Path) -> None:
     """When 李华 returns the item, 张敏 is told, with 李华's opinion."""
     config = notify_config(db_path, smtp={"host": "127.0.0.1", "port": mail.port})
-    with Flow(database=db_path, plugins=["notify"], plugin_config={"notify": config}) as flow:
+    with Flow(database=db_path, plugins=["negative_list", "notify"], plugin_config={"notify": config}) as flow:
         item_id = draft(flow)
         flow.submit(item_id, P["zhangmin"])
         flow.return_item(item_id, P["lihua"], "请补充公开属性的依据")
@@ -121,7 +121,7 @@ def test_a_return_tells_the_drafter_with_the_opinion(mail: MailServer, db_path: 
 def test_publication_tells_nobody_and_the_publisher_is_told_when_it_is_theirs(mail: MailServer, db_path: Path) -> None:
     """The leader's signature tells 陈静 to publish; publishing itself leaves nobody to tell."""
     config = notify_config(db_path, smtp={"host": "127.0.0.1", "port": mail.port})
-    with Flow(database=db_path, plugins=["notify"], plugin_config={"notify": config}) as flow:
+    with Flow(database=db_path, plugins=["negative_list", "notify"], plugin_config={"notify": config}) as flow:
         publish(flow, "关于公布2019年社保缴费基数的通知")
     recipients = [rcpts for rcpts, _ in mail.mailbox.messages]
     assert recipients == [
@@ -187,7 +187,7 @@ def test_starttls_and_login_are_used_when_configured(tls_context: ssl.SSLContext
         smtp = {"host": "127.0.0.1", "port": server.port, "starttls": True, "verify": False}
         smtp |= {"username": "gongkai", "password": "pw", "sender": "gongkai@rizhao.example"}
         config = notify_config(db_path, smtp=smtp)
-        with Flow(database=db_path, plugins=["notify"], plugin_config={"notify": config}) as flow:
+        with Flow(database=db_path, plugins=["negative_list", "notify"], plugin_config={"notify": config}) as flow:
             flow.submit(draft(flow), P["zhangmin"])
     finally:
         server.controller.stop()
@@ -199,7 +199,7 @@ def test_starttls_and_login_are_used_when_configured(tls_context: ssl.SSLContext
 def test_the_oa_message_centre_gets_a_json_message(cms: LoopbackServer, db_path: Path) -> None:
     """The webhook channel POSTs recipients, title, content, due date and link, keyed by the event id."""
     config = notify_config(db_path, webhook={"url": cms.url, "token": "oa-token", "token_header": "X-OA-Token"})
-    with Flow(database=db_path, plugins=["notify"], plugin_config={"notify": config}) as flow:
+    with Flow(database=db_path, plugins=["negative_list", "notify"], plugin_config={"notify": config}) as flow:
         item_id = draft(flow)
         flow.submit(item_id, P["zhangmin"])
     [request] = cms.recorder.requests
@@ -215,7 +215,7 @@ def test_the_file_sink_writes_each_message_once(tmp_path: Path, db_path: Path) -
     """The file channel appends one JSON line per message, and writing the same message again adds nothing."""
     sink = tmp_path / "notices.jsonl"
     config = notify_config(db_path, file=str(sink))
-    with Flow(database=db_path, plugins=["notify"], plugin_config={"notify": config}) as flow:
+    with Flow(database=db_path, plugins=["negative_list", "notify"], plugin_config={"notify": config}) as flow:
         flow.submit(draft(flow), P["zhangmin"])
     [line] = sink.read_text(encoding="utf-8").splitlines()
     data = json.loads(line)
@@ -228,7 +228,7 @@ def test_the_file_sink_writes_each_message_once(tmp_path: Path, db_path: Path) -
 def test_notify_without_a_channel_is_refused(db_path: Path) -> None:
     """Enabling notify with no smtp, webhook or file channel fails at set-up with a Chinese message."""
     with pytest.raises(PluginError, match="至少要配置一种通知方式"):
-        Flow(plugins=["notify"], plugin_config={"notify": {"database": str(db_path)}})
+        Flow(plugins=["negative_list", "notify"], plugin_config={"notify": {"database": str(db_path)}})
 
 
 def reminder(item_id: str, *, responsible: str = "") -> DeadlineApproaching:
@@ -256,7 +256,7 @@ def test_deadline_reminders_go_to_whoever_can_act(db_path: Path, tmp_path: Path)
     """A deadline-approaching notice becomes a 【即将到期】 reminder naming the clock and date, to the reviewer."""
     sink = tmp_path / "notices.jsonl"
     config = notify_config(db_path, file=str(sink))
-    with Flow(database=db_path, plugins=["notify"], plugin_config={"notify": config}) as flow:
+    with Flow(database=db_path, plugins=["negative_list", "notify"], plugin_config={"notify": config}) as flow:
         item_id = draft(flow)
         flow.submit(item_id, P["zhangmin"])
         assert deliver(flow.workflow, reminder(item_id)) == ()

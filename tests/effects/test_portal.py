@@ -167,7 +167,7 @@ def test_website_plugin_rebuilds_the_portal_after_each_publication(db_path: Path
     """With the ``portal`` option the site is rebuilt from the outbox: published, then marked 已废止."""
     out = tmp_path / "portal"
     config = {"website": {"portal": str(out), "database": str(db_path)}}
-    with Flow(database=db_path, plugins=["website"], plugin_config=config) as flow:
+    with Flow(database=db_path, plugins=["negative_list", "website"], plugin_config=config) as flow:
         item = publish(flow, "自动更新门户的通知")
         page = out / "items" / f"{item.id}.html"
         assert "自动更新门户的通知" in page.read_text(encoding="utf-8")

@@ -26,7 +26,7 @@ WORKER = Path(__file__).with_name("effects_worker.py")
 
 def website_flow(db_path: Path, url: str, **options: object) -> Flow:
     config = {"url": url, "database": str(db_path), "timeout": 0.3, **options}
-    return Flow(database=db_path, plugins=["website"], plugin_config={"website": config}, retry=FAST)
+    return Flow(database=db_path, plugins=["negative_list", "website"], plugin_config={"website": config}, retry=FAST)
 
 
 def test_publication_is_pushed_with_documented_body_and_headers(cms: LoopbackServer, db_path: Path) -> None:
@@ -148,7 +148,7 @@ def test_nothing_is_lost_when_the_dispatcher_is_killed_and_restarted(flaky_cms: 
 def test_a_website_push_without_an_address_is_refused_at_setup() -> None:
     """Enabling the push with a url that is not http(s) fails when the plugin is set up, in Chinese."""
     with pytest.raises(PluginError, match="url"):
-        Flow(plugins=["website"], plugin_config={"website": {"url": "ftp://cms"}})
+        Flow(plugins=["negative_list", "website"], plugin_config={"website": {"url": "ftp://cms"}})
 
 
 def test_gongkai_dispatch_pushes_with_configuration_from_the_environment(

@@ -101,7 +101,7 @@ def sqlite_path(tmp_path: Path) -> Path:
 
 
 def _make_backend(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    workflow = Workflow()
+    workflow = Workflow(require_content_guard=False)
     if name == "memory":
         yield Backend(name, workflow, None)
     elif name == "sqlite":

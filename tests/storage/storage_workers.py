@@ -27,7 +27,7 @@ def reviewer(n: int) -> Actor:
 def race(url: str, n: int, item_ids: list[str], barrier: Barrier, out: Any) -> None:
     """Read each item, wait for all racers, then approve it from what was read; report the outcome."""
     database = Database(url, create=False)
-    workflow = Workflow()
+    workflow = Workflow(require_content_guard=False)
     actor = reviewer(n)
     try:
         for item_id in item_ids:
@@ -71,7 +71,7 @@ def dispatch(
     With ``start``, wait for the other workers first, so that they really run at the same time.
     """
     database = Database(url, create=False)
-    workflow = Workflow()
+    workflow = Workflow(require_content_guard=False)
     registry = PluginRegistry(workflow)
     registry.connect("transition-applied", _recorder(Path(path), delay=delay, kill_on=kill_on))
     if start is not None:
@@ -86,7 +86,7 @@ def dispatch(
 def dispatch_later(url: str, path: str, lease_seconds: float) -> None:
     """A dispatch pass whose clock is past any lease a dead worker left (SQLite), recording deliveries."""
     database = Database(url, create=False)
-    workflow = Workflow()
+    workflow = Workflow(require_content_guard=False)
     registry = PluginRegistry(workflow)
     registry.connect("transition-applied", _recorder(Path(path), delay=0, kill_on=None))
     later = datetime.now(UTC) + timedelta(seconds=lease_seconds + 1)

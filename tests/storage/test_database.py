@@ -285,7 +285,7 @@ def test_a_deferred_sqlite_transaction_that_lost_a_race_gets_stale_item(
     from gongkai_flow.storage.sql import SqlRepository
 
     database = Database(sqlite_path)
-    workflow = Workflow()
+    workflow = Workflow(require_content_guard=False)
     with database.transaction() as conn:
         item = workflow.draft(people["zhangmin"], **policy_fields())
         SqlRepository(conn, workflow=workflow).save(item)

@@ -71,7 +71,7 @@ def print_trail(flow: Flow, item_id: str) -> None:
 )
 def demo(plugins: Sequence[str], portal_dir: Path, notices: Path) -> None:
     """演示：一份政策文件及其解读走完整个审核发布流程，打印签字记录，生成门户网站并发出待办通知。"""
-    flow = Flow.temporary(plugins=list(plugins))
+    flow = Flow.temporary(plugins=["negative_list", *(p for p in plugins if p != "negative_list")])
     notices.unlink(missing_ok=True)
     effects = {
         "website": {"repository": flow.repository, "portal": str(portal_dir)},

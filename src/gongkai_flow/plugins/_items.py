@@ -21,7 +21,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Final, final
 
-from ..model import Actor, AuditEntry, DisclosureItem
+from ..model import Actor, Attachment, AuditEntry, DisclosureItem
+from ..service import read_attachment
 from ..storage.base import Repository
 from ..storage.database import Database
 from ..storage.sql import SqlRepository
@@ -118,6 +119,12 @@ class ItemSource:
                 yield SqlRepository(conn)
         finally:
             database.close()
+
+    def files(self, item: DisclosureItem) -> list[tuple[Attachment, bytes]]:
+        """The item's attachments with their bytes, each checked against its SHA-256 (fail closed)."""
+        with self.open() as repo:
+            blobs = repo.blob_store()
+            return [(a, read_attachment(blobs, a, item_id=item.id)) for a in item.attachments]
 
     def load(self, item_id: str) -> tuple[DisclosureItem, list[AuditEntry]] | None:
         """The item and its audit trail, or ``None`` when there is no such item."""

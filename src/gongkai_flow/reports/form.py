@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING, Final, final
 import attrs
 
 from ..deadlines import BUREAU_TZ
-from ..model import AuditEntry, DisclosureAttribute, DisclosureItem, InfoSource, Platform, Role, form_signatures
+from ..model import (
+    Attachment,
+    AuditEntry,
+    DisclosureAttribute,
+    DisclosureItem,
+    InfoSource,
+    Platform,
+    Role,
+    form_signatures,
+)
 
 if TYPE_CHECKING:
     from ..service import Flow
@@ -121,6 +130,11 @@ class ReviewForm:
     upload_date: date | None
     overrides: tuple[FormOverride, ...]
     state: str
+    attachments: tuple[Attachment, ...] = ()
+
+    def attachment_lines(self) -> tuple[str, ...]:
+        """One line per attachment: name, size and the start of its SHA-256 (what the signatures cover)."""
+        return tuple(f"{a.name}（{a.size:,} 字节，SHA-256 {a.sha256[:16]}…）" for a in self.attachments)
 
     def signature(self, role: Role) -> tuple[FormSignature, ...]:
         """The signature lines of ``role`` (several 业务科室负责人 for a joint review)."""
@@ -209,6 +223,7 @@ def build_form(item: DisclosureItem, trail: Sequence[AuditEntry], *, agency: str
         upload_date=_local(item.published_at).date() if item.published_at is not None else None,
         overrides=overrides,
         state=item.state,
+        attachments=item.attachments,
     )
 
 
@@ -260,6 +275,10 @@ def form_html(form: ReviewForm) -> str:
             "<h2>负面清单检查放行记录</h2><table><tr><th>规则</th><th>检查发现</th><th>放行理由</th>"
             f"<th>放行人</th><th>时间</th><th>对当前内容有效</th></tr>{rows}</table>"
         )
+    if form.attachments:
+        overrides = (
+            "<h2>附件</h2><ol>" + "".join(f"<li>{e(line)}</li>" for line in form.attachment_lines()) + "</ol>"
+        ) + overrides
     notes = "".join(f'<p class="note">{e(n)}</p>' for n in FORM_NOTES)
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
@@ -324,6 +343,10 @@ def form_docx(form: ReviewForm, path: str | Path) -> Path:
     last[0].text = "上传日期："
     last[1].merge(last[5]).text = _day(form.upload_date)
 
+    if form.attachments:
+        doc.add_paragraph("附件")
+        for number, text in enumerate(form.attachment_lines(), 1):
+            doc.add_paragraph(f"{number}. {text}")
     if form.overrides:
         doc.add_paragraph("负面清单检查放行记录")
         table = doc.add_table(rows=1, cols=6)

@@ -40,6 +40,7 @@ LEDGER_COLUMNS: Final = (
     "法律法规核查意见",
     "上传日期",
     "负面清单放行",
+    "附件",
 )
 
 
@@ -75,6 +76,7 @@ def ledger_row(n: int, item: DisclosureItem, form: ReviewForm, state_label: str)
         form.legal_opinion,
         form.upload_date,
         len(form.overrides),
+        "；".join(a.name for a in item.attachments),
     )
 
 

@@ -23,7 +23,7 @@ import attrs
 from ..engine import Outcome
 from ..events import Event
 from ..model import Actor, AuditEntry, AuditRecord, AuditReport, DisclosureItem
-from ..ports import ClockStore, RecordRepository
+from ..ports import BlobStore, ClockStore, RecordRepository
 
 DeliveryStatus = Literal["delivered", "failed", "dead"]
 
@@ -77,6 +77,9 @@ class Repository(Protocol):
 
     def record_store(self) -> RecordRepository:
         """The annual report's records in this unit of work."""
+
+    def blob_store(self) -> BlobStore:
+        """The attachments' bytes in this unit of work."""
 
 
 #: The name the repository protocol had while worklists and audit checks were optional.

@@ -7,6 +7,7 @@ delivery state. It is thread-safe, and forgets everything when the process ends.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Iterator
@@ -88,6 +89,7 @@ class MemoryRepository:
         self._workflow = workflow
         self._clocks = MemoryClockStore(self.enqueue, keep_finished=keep_audit, lock=self._lock)
         self._records = MemoryRecordRepository()
+        self._blobs = MemoryBlobStore()
 
     def unit(self) -> AbstractContextManager[MemoryRepository]:
         """The repository itself, its lock held for the block: one unit of work at a time."""
@@ -96,6 +98,10 @@ class MemoryRepository:
     def clock_store(self) -> MemoryClockStore:
         """The timers and applications kept beside these items (their events share this outbox)."""
         return self._clocks
+
+    def blob_store(self) -> MemoryBlobStore:
+        """The attachments' bytes kept beside these items."""
+        return self._blobs
 
     def record_store(self) -> MemoryRecordRepository:
         """The report records kept beside these items."""
@@ -369,3 +375,21 @@ class MemoryRecordRepository:
         """Every record (of stored ``kind``), the earliest first."""
         found = [r for r in self._records.values() if kind is None or KINDS[type(r)] == kind]
         return sorted(found, key=lambda r: (r.day, r.id))
+
+
+@final
+class MemoryBlobStore:
+    """Attachment bytes in a dictionary keyed by SHA-256 (the :class:`~gongkai_flow.ports.BlobStore` protocol)."""
+
+    def __init__(self) -> None:
+        self._blobs: dict[str, bytes] = {}
+
+    def put_blob(self, data: bytes) -> str:
+        """Store ``data`` once; return its SHA-256."""
+        digest = hashlib.sha256(data).hexdigest()
+        self._blobs.setdefault(digest, bytes(data))
+        return digest
+
+    def get_blob(self, sha256: str) -> bytes | None:
+        """The stored bytes, or ``None``."""
+        return self._blobs.get(sha256)

@@ -83,6 +83,7 @@ class NegativeListPlugin:
             return check_transition(scanner, event)
 
         registry.connect(transition_requested, check)
+        registry.declare_content_guard(self.name)
 
 
 #: The object the entry point ``negative_list`` names.

@@ -95,7 +95,10 @@ class WebsitePlugin:
                 if not may_push(item, event, Platform.WEBSITE):
                     return
                 url = str(page_url).format(id=event.item_id, slug=page_slug(event.item_id)) if page_url else None
-                body = website_body(event, item, entries, publisher=publisher, org_code=org_code, page_url=url)
+                files = source.files(item) if source is not None and item is not None else []
+                body = website_body(
+                    event, item, entries, publisher=publisher, org_code=org_code, page_url=url, files=files
+                )
                 with httpx.Client(timeout=endpoint.timeout) as client:
                     post_json(client, endpoint, event.event_id, body)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import urllib.parse
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ import jinja2
 from ...deadlines import BUREAU_TZ
 from ...errors import GongkaiFlowError
 from ...model import AuditEntry, DisclosureAttribute, DisclosureItem, ItemKind, Platform
+from ...service import read_attachment
 from ...storage.base import Repository
 from .._items import (
     DEFAULT_ORG_CODE,
@@ -114,10 +116,37 @@ class Page:
     policy_id: str | None
     interpretations: tuple[Link, ...] = ()
     policy: Link | None = None
+    source_name: str | None = None
+    attachments: tuple[FileLink, ...] = ()
 
     def link(self) -> Link:
         """A link to this page."""
         return Link(self.href, self.title, self.state, self.status_label, self.inactive)
+
+
+@final
+@attrs.frozen
+class FileLink:
+    """An attachment as the page lists it: its name, where the copied file is, its size and type."""
+
+    name: str
+    href: str
+    size_text: str
+    media_type: str
+    sha256: str
+
+
+def file_href(sha256: str, name: str) -> str:
+    """Where an attachment is copied in the site: one folder per content, the file under its own name."""
+    return f"files/{sha256}/{urllib.parse.quote(name)}"
+
+
+def _size_text(size: int) -> str:
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 @final
@@ -185,6 +214,11 @@ def make_page(
         document_number=item.document_number,
         paragraphs=paragraphs,
         policy_id=item.policy_id,
+        source_name=item.source_name,
+        attachments=tuple(
+            FileLink(a.name, file_href(a.sha256, a.name), _size_text(a.size), a.media_type, a.sha256)
+            for a in item.attachments
+        ),
     )
 
 
@@ -241,11 +275,19 @@ def build_portal(
 ) -> PortalReport:
     """Render every public item of ``repository`` into the folder ``out`` (emptied first)."""
     target = Path(out)
+    public_items = [item for item in repository.items(states=VISIBLE_STATES) if is_public(item)]
     pages = [
-        make_page(item, repository.audit(item.id), publisher=publisher, org_code=org_code)
-        for item in repository.items(states=VISIBLE_STATES)
-        if is_public(item)
+        make_page(item, repository.audit(item.id), publisher=publisher, org_code=org_code) for item in public_items
     ]
+    # Read every attachment before writing anything: a missing or altered file stops the build.
+    blobs = repository.blob_store()
+    files: dict[str, tuple[str, bytes]] = {}
+    for item in public_items:
+        for a in item.attachments:
+            try:
+                files[file_href(a.sha256, a.name)] = (a.name, read_attachment(blobs, a, item_id=item.id))
+            except GongkaiFlowError as exc:
+                raise PortalError(f"《{item.title}》的{exc.message}门户网站未生成。") from exc
     pages = link_pages(pages)
     pages.sort(key=lambda p: (p.published or datetime.min.replace(tzinfo=UTC), p.id), reverse=True)
     by_column: dict[str, list[Page]] = {}
@@ -265,6 +307,10 @@ def build_portal(
     (target / "index.html").write_text(env.get_template("index.html").render(site=site, root=""), encoding="utf-8")
     style = env.loader.get_source(env, "style.css")[0] if env.loader is not None else ""
     (target / "style.css").write_text(style, encoding="utf-8")
+    for href, (_, data) in files.items():
+        path = target / Path(*[urllib.parse.unquote(part) for part in href.split("/")])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
     written: dict[str, Path] = {}
     item_template = env.get_template("item.html")
     for page in pages:

@@ -9,7 +9,8 @@ the failed delivery and retries it later with backoff. The CMS must treat a repe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
+from collections.abc import Mapping, Sequence
 from typing import Any, Final, final
 
 import attrs
@@ -17,7 +18,7 @@ import httpx
 
 from ...errors import GongkaiFlowError, PluginError
 from ...events import Event, ItemPublished
-from ...model import AuditEntry, DisclosureAttribute, DisclosureItem, Platform
+from ...model import Attachment, AuditEntry, DisclosureAttribute, DisclosureItem, Platform
 from .._items import DEFAULT_ORG_CODE, DEFAULT_PUBLISHER, STATUS_LABELS, index_number, published_at, status_change
 
 #: The schema name sent in every body; a new incompatible shape gets a new name.
@@ -95,6 +96,7 @@ def website_body(
     publisher: str = DEFAULT_PUBLISHER,
     org_code: str = DEFAULT_ORG_CODE,
     page_url: str | None = None,
+    files: Sequence[tuple[Attachment, bytes]] = (),
 ) -> dict[str, Any]:
     """The JSON body pushed to the CMS for ``event`` (schema ``gongkai.website.v1``).
 
@@ -131,6 +133,17 @@ def website_body(
             column=item.column,
             body=item.body,
             document_number=item.document_number,
+            source_name=item.source_name,
+            attachments=[
+                {
+                    "name": a.name,
+                    "media_type": a.media_type,
+                    "size": a.size,
+                    "sha256": a.sha256,
+                    "content_base64": base64.b64encode(data).decode("ascii"),
+                }
+                for a, data in files
+            ],
             policy_id=item.policy_id,
             index_number=index_number(item, org_code),
             publisher=publisher,

@@ -35,6 +35,7 @@ from ..hashchain import GENESIS, AuditProblem, AuditRecord, AuditReport, chain_e
 from ..memory import stale_message, standard_workflow
 from ..translate import storage_errors, translated
 from ..worklist import work_rows
+from .blobs import SqlBlobStore
 from .clocks import SqlClockStore
 from .mapping import (
     audit_record,
@@ -306,6 +307,10 @@ class SqlRepository:
     def clock_store(self) -> SqlClockStore:
         """The timers and 依申请公开 applications on this repository's connection (same transaction)."""
         return SqlClockStore(self._conn())
+
+    def blob_store(self) -> SqlBlobStore:
+        """The attachments' bytes on this repository's connection (same transaction)."""
+        return SqlBlobStore(self._conn())
 
     def record_store(self) -> SqlRecordRepository:
         """The annual report's records on this repository's connection (same transaction)."""

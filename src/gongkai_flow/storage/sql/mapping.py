@@ -17,6 +17,7 @@ from sqlalchemy.engine import Row
 
 from ...events import Event
 from ...model import (
+    Attachment,
     AuditEntry,
     AuditRecord,
     DisclosureAttribute,
@@ -91,6 +92,16 @@ def override_from_doc(doc: Mapping[str, Any]) -> Override:
     return Override(**{**doc, "at": datetime.fromisoformat(doc["at"])})
 
 
+def attachment_doc(a: Attachment) -> dict[str, Any]:
+    """An attachment's description as JSON."""
+    return {"name": a.name, "media_type": a.media_type, "size": a.size, "sha256": a.sha256}
+
+
+def attachment_from_doc(doc: Mapping[str, Any]) -> Attachment:
+    """The attachment a stored description names."""
+    return Attachment(name=doc["name"], media_type=doc["media_type"], size=doc["size"], sha256=doc["sha256"])
+
+
 def item_values(item: DisclosureItem, columns: frozenset[str] | None = None) -> dict[str, Any]:
     """The item's own columns (not the audit head or the worklist); only ``columns`` if given."""
     if columns is not None:
@@ -115,6 +126,7 @@ def item_values(item: DisclosureItem, columns: frozenset[str] | None = None) -> 
         "policy_id": item.policy_id,
         "document_number": item.document_number,
         "formed_on": item.formed_on,
+        "attachments": [attachment_doc(a) for a in item.attachments],
         "created_at": item.created_at,
         "published_at": item.published_at,
         "state": item.state,
@@ -157,6 +169,7 @@ _COLUMN_VALUE: Final[dict[str, Any]] = {
     "signatures": lambda i: [_signature_doc(s) for s in i.signatures],
     "returned": _returned_doc,
     "overrides": lambda i: [override_doc(o) for o in i.overrides],
+    "attachments": lambda i: [attachment_doc(a) for a in i.attachments],
     **{
         name: (lambda n: lambda i: getattr(i, n))(name)
         for name in (
@@ -230,6 +243,7 @@ def item_from_row(row: Row[Any] | Mapping[Any, Any]) -> DisclosureItem:
         policy_id=m["policy_id"],
         document_number=m["document_number"],
         formed_on=m["formed_on"],
+        attachments=tuple(attachment_from_doc(d) for d in (m["attachments"] or ())),
         created_at=m["created_at"],
         published_at=m["published_at"],
         state=m["state"],

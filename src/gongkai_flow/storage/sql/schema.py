@@ -86,6 +86,8 @@ items_table = sa.Table(
     sa.Column("policy_id", sa.String(_ID)),
     sa.Column("document_number", sa.String(_NAME)),
     sa.Column("formed_on", sa.Date),
+    # 附件: [{name, media_type, size, sha256}, …]; the bytes are rows of gongkai_blobs.
+    sa.Column("attachments", JSONDoc, nullable=False, server_default=sa.text("'[]'")),
     sa.Column("created_at", UTCDateTime),
     sa.Column("published_at", UTCDateTime),
     # The workflow.
@@ -303,11 +305,22 @@ records_table = sa.Table(
 )
 
 
+blobs_table = sa.Table(
+    "gongkai_blobs",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
 #: gongkai_flow's own tables of revision 0002 (items, audit, outbox, actors).
 TABLES: Final = (items_table, worklist_table, audit_table, outbox_table, deliveries_table, actors_table)
 #: The clock and 依申请公开 tables (revision 0003).
 CLOCK_TABLES: Final = (timers_table, applications_table, application_audit_table)
 #: The report records' table (revision 0004).
 RECORDS_TABLES: Final = (records_table,)
+#: The attachments' content-addressed bytes (revision 0005).
+BLOB_TABLES: Final = (blobs_table,)
 #: Written inline (not as a parameter) so that the partial index on pending events always applies.
 PENDING: Final = outbox_table.c.status == sa.literal_column("'pending'")

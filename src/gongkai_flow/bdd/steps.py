@@ -22,6 +22,7 @@ from ..model import Actor, DisclosureAttribute, DisclosureItem, InfoSource, Item
 from ..plugins.website.portal import build_portal
 from ..requests import ApplicantType, Channel, DenyReason, ReplyCategory
 from .catalogue import CATALOGUE
+from .checks import describe, matches, numbered
 from .errors import ScenarioError
 from .world import (
     BEIJING,
@@ -366,9 +367,10 @@ def _form_opinion(gongkai_world: World, role: str, opinion: str) -> None:
     world.check_pending()
     wanted = world.role(role)
     item = world.item()
-    opinions = [s.opinion or "" for s in item.signatures if s.role is wanted]
+    opinions = [s.opinion or "（未写意见）" for s in item.signatures if s.role is wanted]
     if opinion not in opinions:
-        raise ScenarioError(f"审核表上{role}的意见是{opinions or '空的（尚未签字）'}，没有“{opinion}”。")
+        shown = "；".join(f"“{o}”" for o in opinions) if opinions else "空的（尚未签字）"
+        raise ScenarioError(f"审核表上{role}的意见是{shown}，没有“{opinion}”。")
 
 
 @define("审核表上共有{n:d}个签字")
@@ -383,29 +385,35 @@ def _signature_count(gongkai_world: World, n: int) -> None:
 # -- 负面清单 ----------------------------------------------------------------------------------------------
 
 
-def _finding_text(world: World) -> list[str]:
-    return [
-        " ".join(
-            filter(None, (f.message, f.rule_id, f.severity.label, f.category.label if f.category else None, f.excerpt))
-        )
-        for f in world.findings
-    ]
+@define("{who:Name}对“{title}”进行负面清单检查")
+def _check_now(gongkai_world: World, who: str, title: str) -> None:
+    world = gongkai_world
+    world.check_pending()
+    world.person(who)
+    world.flow  # the checker is set up with the flow  # noqa: B018
+    world.negative_list.check_now(world.item(title))
 
 
 @define("负面清单提示“{text}”")
 def _finding(gongkai_world: World, text: str) -> None:
-    texts = _finding_text(gongkai_world)
-    if not any(text in t for t in texts):
-        shown = "\n".join(f"  · {t}" for t in texts) or "  （没有发现）"
-        raise ScenarioError(f"负面清单的发现中没有“{text}”。发现如下：\n{shown}")
+    item = gongkai_world.item()
+    findings = gongkai_world.findings_of(item)
+    if not any(matches(f, text) for f in findings):
+        shown = numbered([describe(f) for f in findings], "（没有发现问题）")
+        raise ScenarioError(
+            f"负面清单对“{item.title}”的检查结果中没有“{text}”（只比对系统的提示、类别和规则，不比对正文）。"
+            f"检查结果如下：\n{shown}"
+        )
 
 
 @define("负面清单没有发现问题")
 def _no_finding(gongkai_world: World) -> None:
     gongkai_world.check_pending()
-    if gongkai_world.findings:
-        shown = "\n".join(f"  · {t}" for t in _finding_text(gongkai_world))
-        raise ScenarioError(f"负面清单有发现：\n{shown}")
+    item = gongkai_world.item()
+    findings = gongkai_world.findings_of(item)
+    if findings:
+        shown = numbered([describe(f) for f in findings])
+        raise ScenarioError(f"负面清单对“{item.title}”有{len(findings)}项发现：\n{shown}")
 
 
 @define("{who:Name}审核同意并放行负面清单发现，理由为“{reason}”")
@@ -413,9 +421,10 @@ def _override(gongkai_world: World, who: str, reason: str) -> None:
     world = gongkai_world
     world.check_pending()
     actor, item = world.person(who), world.item()
-    rules = {f.rule_id for f in world.findings if f.blocking} or {f.rule_id for f in world.findings}
+    findings = world.findings_of(item)
+    rules = {f.rule_id for f in findings if f.blocking} or {f.rule_id for f in findings}
     if not rules:
-        raise ScenarioError("负面清单没有需要放行的发现。")
+        raise ScenarioError(f"负面清单对“{item.title}”没有发现问题，没有需要放行的发现。")
     world.attempt(
         lambda: world.flow.fire(
             item.id, Action.APPROVE, actor, opinion="同意", overrides=dict.fromkeys(sorted(rules), reason)

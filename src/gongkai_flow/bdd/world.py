@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 from ..chain import default_chain, news_chain, request_chain
 from ..deadlines import Timer
-from ..errors import GongkaiFlowError, TransitionBlockedError
-from ..model import Actor, DisclosureItem, Finding, Role
+from ..errors import GongkaiFlowError
+from ..model import Actor, DisclosureItem, Finding, Role, compute_content_hash
 from ..service import Flow
+from .checks import CheckRecord, RecordedNegativeList
 from .errors import ScenarioError
 
 #: The bureau's time zone: dates and times in scenarios are Beijing time.
@@ -113,7 +114,8 @@ class World:
         self.current: str | None = None
         self.application: str | None = None
         self.pending: GongkaiFlowError | None = None
-        self.findings: tuple[Finding, ...] = ()
+        self.checks: dict[str, CheckRecord] = {}
+        self.negative_list = RecordedNegativeList(self._record_check)
         self.portal: dict[str, Path] | None = None
         self.index: Path | None = None
         self.failed = False
@@ -122,8 +124,25 @@ class World:
     def flow(self) -> Flow:
         """The scenario's flow (memory storage, the negative list, the scenario's clock)."""
         if self._flow is None:
-            self._flow = Flow(clock=lambda: self.now, plugins=["negative_list"], requests=REQUEST_SETTINGS)
+            flow = Flow(clock=lambda: self.now, requests=REQUEST_SETTINGS)
+            flow.registry.register(self.negative_list)
+            self._flow = flow
         return self._flow
+
+    def _record_check(self, item: DisclosureItem, record: CheckRecord) -> None:
+        self.checks[item.id] = record
+
+    def findings_of(self, item: DisclosureItem) -> tuple[Finding, ...]:
+        """What the last negative-list check of ``item`` found — only if it checked the current content."""
+        record = self.checks.get(item.id)
+        advice = f"请先写“当〈姓名〉提交审核”（提交时系统会检查），或“当〈姓名〉对“{item.title}”进行负面清单检查”。"
+        if record is None:
+            raise ScenarioError(f"“{item.title}”还没有进行过负面清单检查，无法判断检查结果。{advice}")
+        if record.content_hash != compute_content_hash(item):
+            raise ScenarioError(
+                f"“{item.title}”在上次负面清单检查（{record.occasion}时）之后修改过，当前内容还没有检查。{advice}"
+            )
+        return record.findings
 
     def close(self) -> None:
         """Disconnect the flow's plugins."""
@@ -196,13 +215,7 @@ class World:
         self.check_pending()
         try:
             result = action()
-        except TransitionBlockedError as exc:
-            self.findings = tuple(exc.findings)
+        except GongkaiFlowError as exc:  # TransitionBlockedError included: its findings are in self.checks
             self.pending = exc
             return None
-        except GongkaiFlowError as exc:
-            self.pending = exc
-            return None
-        if isinstance(result, DisclosureItem):
-            self.findings = tuple(self.flow.last_findings) or self.findings
         return result

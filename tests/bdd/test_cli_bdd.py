@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.effects.browser import dump_dom
+
+from effects.browser import dump_dom  # tests/ is on sys.path (rootdir-relative packages)
 
 PEOPLE = """
   背景：

@@ -64,6 +64,7 @@ PORTAL = "门户网站"
 CLOCK = "日期与时限"
 OPINION = "舆情回应"
 REQUEST = "依申请公开"
+NOTIFY = "通知与提醒"
 
 #: Every step of the library, in the order ``gongkai steps`` prints them.
 CATALOGUE: Final[tuple[StepEntry, ...]] = (
@@ -100,6 +101,35 @@ CATALOGUE: Final[tuple[StepEntry, ...]] = (
         "当前环节的审核人签署同意并填写意见。",
         "当李华审核同意，意见为“不涉密，同意主动公开”",
     ),
+    _e("{who:Name}重新提交审核", REVIEW, "退回修改后重新提交（与“提交审核”相同）。", "当张敏重新提交审核"),
+    _e("{who:Name}审核通过", REVIEW, "与“审核同意”相同：当前环节的审核人签署同意。", "当王芳审核通过"),
+    _e(
+        "{who:Name}审核通过，意见为“{opinion}”",
+        REVIEW,
+        "与“审核同意，意见为”相同。",
+        "当王芳审核通过，意见为“符合法律法规规定”",
+    ),
+    _e("{who:Name}签发", REVIEW, "业务分管领导审签同意（与“审核同意”相同，审核表上的写法）。", "当刘洋签发"),
+    _e(
+        "{who:Name}签发，意见为“{opinion}”",
+        REVIEW,
+        "业务分管领导审签同意并写意见。",
+        "当刘洋签发，意见为“同意发布”",
+    ),
+    _e("{who:Name}审签", REVIEW, "与“签发”相同。", "当刘洋审签"),
+    _e(
+        "{who:Name}审签，意见为“{opinion}”",
+        REVIEW,
+        "与“签发，意见为”相同。",
+        "当刘洋审签，意见为“同意”",
+    ),
+    _e(
+        "{who:Name}退回修改，意见为“{opinion}”",
+        REVIEW,
+        "与“退回，意见为”相同：退回承办人修改。",
+        "当王芳退回修改，意见为“请补充政策依据”",
+    ),
+    _e("{who:Name}退回修改", REVIEW, "退回修改但不写意见（系统会拒绝：退回必须写明意见）。", "当王芳退回修改"),
     _e(
         "{who:Name}退回，意见为“{opinion}”",
         REVIEW,
@@ -215,6 +245,12 @@ CATALOGUE: Final[tuple[StepEntry, ...]] = (
         "保密及公开属性审核人审核同意，并写明理由放行负面清单的阻断发现。",
         "当李华审核同意并放行负面清单发现，理由为“当事人书面同意公开”",
     ),
+    _e(
+        "审核表上记录了{who:Name}放行负面清单发现，理由为“{reason}”",
+        NEGATIVE,
+        "审核表（附件2）的“负面清单放行记录”中有此人以这一理由放行的记录，且仍然有效（放行后内容未修改）。",
+        "那么审核表上记录了李华放行负面清单发现，理由为“当事人书面同意公开其身份信息”",
+    ),
     _e("生成门户网站", PORTAL, "把已发布的信息生成门户网站（临时目录）。", "当生成门户网站"),
     _e(
         "门户网站上“{title}”的页面显示“{text}”",
@@ -272,6 +308,18 @@ CATALOGUE: Final[tuple[StepEntry, ...]] = (
         OPINION,
         "登记特别重大、重大突发事件（5小时内发布权威信息，24小时内举行新闻发布会）。",
         "当登记重大舆情“YQ-2025-01”",
+    ),
+    _e(
+        "登记重大舆情“{event}”，由{who:Name}负责",
+        OPINION,
+        "登记重大舆情并指定负责人（时限提醒发给此人）。",
+        "当登记重大舆情“YQ-2025-01”，由张敏负责",
+    ),
+    _e(
+        "登记一般舆情“{event}”，由{who:Name}负责",
+        OPINION,
+        "登记其他政务舆情并指定负责人（时限提醒发给此人）。",
+        "当登记一般舆情“YQ-2025-02”，由张敏负责",
     ),
     _e("登记一般舆情“{event}”", OPINION, "登记其他政务舆情（48小时内回应）。", "当登记一般舆情“YQ-2025-02”"),
     _e("记录舆情“{event}”已回应", OPINION, "记录已作出回应，结束该舆情的时限。", "当记录舆情“YQ-2025-02”已回应"),
@@ -374,7 +422,61 @@ CATALOGUE: Final[tuple[StepEntry, ...]] = (
         "那么补正告知期限是2025年10月17日",
     ),
     _e("答复书中写明“{text}”", REQUEST, "检查答复书的文字。", "那么答复书中写明“行政复议”"),
+    _e(
+        "系统在{day:Date}检查时限",
+        NOTIFY,
+        "把时钟拨到这一天上午9时，系统检查全部时限并发出即将到期、今日到期、已超期的提醒（每条只发一次）。",
+        "当系统在2025年10月9日检查时限",
+    ),
+    _e(
+        "系统在{moment:DateTime}检查时限",
+        NOTIFY,
+        "把时钟拨到这一时刻，系统检查全部时限并发出提醒（舆情按小时计算时使用）。",
+        "当系统在2025年9月30日16时检查时限",
+    ),
+    _e(
+        "系统向{who:Name}发送待办",
+        NOTIFY,
+        "上一步之后，系统给此人发了关于当前信息的待办通知（轮到此人办理）。",
+        "那么系统向李华发送待办",
+    ),
+    _e(
+        "系统没有向{who:Name}发送待办",
+        NOTIFY,
+        "上一步之后，系统没有给此人发关于当前信息的待办通知。",
+        "那么系统没有向张敏发送待办",
+    ),
+    _e(
+        "系统向{who:Name}发送逾期提醒",
+        NOTIFY,
+        "上一步（通常是“系统在…检查时限”）之后，系统给此人发了【已逾期】提醒。",
+        "那么系统向张敏发送逾期提醒",
+    ),
+    _e(
+        "系统向{who:Name}发送即将到期提醒",
+        NOTIFY,
+        "上一步之后，系统给此人发了【即将到期】提醒。",
+        "那么系统向张敏发送即将到期提醒",
+    ),
+    _e(
+        "系统向{who:Name}发送今日到期提醒",
+        NOTIFY,
+        "上一步之后，系统给此人发了【今日到期】提醒。",
+        "那么系统向张敏发送今日到期提醒",
+    ),
+    _e(
+        "系统没有发送提醒",
+        NOTIFY,
+        "上一步之后，系统没有发出任何时限提醒。",
+        "那么系统没有发送提醒",
+    ),
 )
+
+#: Things staff ask for that the library cannot do yet: a word in the step → what to tell them.
+MISSING: Final[dict[str, str]] = {
+    "附件": "附件功能尚未提供：目前的信息只有正文，不能上传或检查附件。",
+    "短信": "短信通知尚未提供：通知只能通过邮件、办公系统消息中心或文件发送。",
+}
 
 #: The Gherkin keywords that may start a step in a ``# language: zh-CN`` file.
 KEYWORDS: Final[tuple[str, ...]] = ("假如", "假设", "假定", "当", "那么", "而且", "并且", "同时", "但是")
@@ -439,8 +541,10 @@ def not_found_message(
     """The Chinese message for a step that matches no step of the library."""
     where = f"（{filename} 第{line}行）" if filename and line else ""
     suggestions = "\n".join(format_entry(e) for e in closest_steps(text, names=names))
+    missing = [note for word, note in MISSING.items() if word in text]
+    capability = f"本库还不能做这件事：{missing[0]}\n" if missing else ""
     return (
-        f"找不到与这一步对应的写法{where}：\n  “{text}”\n"
+        f"找不到与这一步对应的写法{where}：\n  “{text}”\n{capability}"
         f"最接近的写法有：\n{suggestions}\n"
         "请照例子改写这一步（注意引号用中文“”，不要多写或少写字）；运行 gongkai steps 查看全部写法。"
     )

@@ -8,6 +8,7 @@ naming the closest known names instead of a ``KeyError``.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
@@ -19,6 +20,7 @@ from ..chain import default_chain, news_chain, request_chain
 from ..deadlines import Timer
 from ..errors import GongkaiFlowError
 from ..model import Actor, DisclosureItem, Finding, Role, compute_content_hash
+from ..plugins.notify import NotifyPlugin
 from ..service import Flow
 from .checks import CheckRecord, RecordedNegativeList
 from .errors import ScenarioError
@@ -39,7 +41,9 @@ def _closest(word: str, known: Iterable[str]) -> str:
     names = list(known)
     near = difflib.get_close_matches(word, names, n=3, cutoff=0.3)
     hint = f"是不是“{'”或“'.join(near)}”？" if near else ""
-    return f"{hint}可用的有：{'、'.join(names)}。"
+    # Names that contain 、 themselves (the categories of 附件1) are told apart with ；.
+    sep = "；" if any("、" in n for n in names) else "、"
+    return f"{hint}可用的有：{sep.join(names)}。"
 
 
 def lookup(kind: str, word: str, table: dict[str, T], advice: str = "") -> T:
@@ -116,6 +120,10 @@ class World:
         self.pending: GongkaiFlowError | None = None
         self.checks: dict[str, CheckRecord] = {}
         self.negative_list = RecordedNegativeList(self._record_check)
+        #: The people as the notify plugin sees them (the same list, filled by the people table).
+        self.directory: list[Actor] = []
+        self.notices_file = tmp / "notices.jsonl"
+        self.notice_mark = 0
         self.portal: dict[str, Path] | None = None
         self.index: Path | None = None
         self.failed = False
@@ -126,8 +134,22 @@ class World:
         if self._flow is None:
             flow = Flow(clock=lambda: self.now, requests=REQUEST_SETTINGS)
             flow.registry.register(self.negative_list)
+            notify = {"repository": flow.repository, "actors": self.directory, "file": str(self.notices_file)}
+            flow.registry.register(NotifyPlugin(), notify)
             self._flow = flow
         return self._flow
+
+    def notices(self) -> list[dict[str, Any]]:
+        """The notices (待办 and reminders) the system sent since the last action, as the file sink wrote them."""
+        if not self.notices_file.exists():
+            return []
+        lines = [ln for ln in self.notices_file.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        return [json.loads(ln) for ln in lines[self.notice_mark :]]
+
+    def mark_notices(self) -> None:
+        """Start a new step: notices sent so far belong to earlier steps."""
+        if self.notices_file.exists():
+            self.notice_mark = sum(1 for ln in self.notices_file.read_text(encoding="utf-8").splitlines() if ln.strip())
 
     def _record_check(self, item: DisclosureItem, record: CheckRecord) -> None:
         self.checks[item.id] = record
@@ -156,6 +178,13 @@ class World:
         if not self.people:
             raise ScenarioError(
                 f"场景中还没有登记人员，找不到“{name}”。请先写“假如本局人员如下：”并列出姓名、科室、角色。"
+            )
+        glued = [known for known in self.people if name.startswith(known) and name != known]
+        if glued:
+            known = max(glued, key=len)
+            raise ScenarioError(
+                f"没有名为“{name}”的人员。是不是“{known}”？“{name[len(known) :]}”和后面的文字"
+                "可能是一种还没有的写法，请运行 gongkai steps 查看可用的写法。"
             )
         return lookup("人员", name, self.people, "请先在“本局人员如下”表格中登记此人，或检查姓名是否写错。")
 
@@ -213,6 +242,7 @@ class World:
     def attempt(self, action: Callable[[], T]) -> T | None:
         """Run an action; a refusal is kept for the next “系统拒绝” step instead of failing the step."""
         self.check_pending()
+        self.mark_notices()
         try:
             result = action()
         except GongkaiFlowError as exc:  # TransitionBlockedError included: its findings are in self.checks

@@ -79,7 +79,7 @@ def test_closest_steps_finds_the_intended_step() -> None:
 
 def test_people_in_a_step_stand_for_any_name() -> None:
     """With the scenario's people known, a misspelt approval ranks 审核同意 first."""
-    best = closest_steps("李华审核通过", names=["李华", "张敏"])[0]
+    best = closest_steps("李华审合同意", names=["李华", "张敏"])[0]
     assert best.pattern == "{who:Name}审核同意"
 
 

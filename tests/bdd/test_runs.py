@@ -52,7 +52,7 @@ def test_plugin_is_inert_without_the_configuration_line(tmp_path: Path) -> None:
     """Without ``gongkai_bdd = true`` a folder's .feature files are not collected."""
     (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     (tmp_path / "a.feature").write_text(
-        "# language: zh-CN\n功能: 甲\n  场景: 乙\n    当李华审核通过\n", encoding="utf-8"
+        "# language: zh-CN\n功能: 甲\n  场景: 乙\n    当李华审合同意\n", encoding="utf-8"
     )
     result = run_pytest(tmp_path)
     assert result.returncode == 5, result.stdout  # no tests collected
@@ -69,7 +69,7 @@ def mistakes(tmp_path_factory: pytest.TempPathFactory) -> str:
         + PEOPLE
         + """
   场景: 写错的步骤
-    当李华审核通过
+    当李华审合同意
 
   场景: 没有登记的人
     当王五起草一条信息：
@@ -112,7 +112,7 @@ def test_unknown_step_lists_the_closest_steps(mistakes: str) -> None:
     """A step that matches nothing is reported in Chinese with the closest wordings and their examples."""
     assert "找不到与这一步对应的写法（" in mistakes
     assert "错误.feature 第11行）" in mistakes
-    assert "“李华审核通过”\n最接近的写法有：\n  〈姓名〉审核同意" in mistakes
+    assert "“李华审合同意”\n最接近的写法有：\n  〈姓名〉审核同意" in mistakes
     assert "例：当赵强审核同意" in mistakes
     assert "gongkai steps" in mistakes
 

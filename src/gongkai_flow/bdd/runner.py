@@ -7,18 +7,22 @@ definitions, which are fixtures, in every directory.
 
 from __future__ import annotations
 
+import os
 import types
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_bdd.feature
 from pytest_bdd import exceptions, scenario
-from pytest_bdd.feature import get_features
-from pytest_bdd.parser import Feature, Scenario, Step
+from pytest_bdd.gherkin_parser import GherkinDocument
+from pytest_bdd.parser import Feature, FeatureParser, Scenario, Step
 
 from . import steps
 from .catalogue import not_found_message
 from .errors import ScenarioError, StepNotFoundError
+from .text import FeatureSyntaxError, normalise, parse_document
 from .world import World
 
 
@@ -32,17 +36,45 @@ class UnknownStepError(StepNotFoundError, exceptions.StepDefinitionNotFoundError
     """pytest-bdd's "step definition not found", with the Chinese message and the closest steps."""
 
 
+def read_feature(path: Path) -> str:
+    """The text of a ``.feature`` file: UTF-8 (with or without a byte-order mark), else GB 18030."""
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FeatureSyntaxError(f"{path.name}：文件既不是 UTF-8 也不是 GBK 编码，请用记事本“另存为”UTF-8 编码。")
+
+
+class _ForgivingParser(FeatureParser):
+    """pytest-bdd's feature parser, reading the file through :func:`~gongkai_flow.bdd.text.normalise`."""
+
+    def _parse_feature_file(self) -> GherkinDocument:
+        text = normalise(read_feature(Path(self.abs_filename)))
+        return GherkinDocument.from_dict(parse_document(text, Path(self.abs_filename).name))
+
+
 class FeatureFile(pytest.Module):
     """A ``.feature`` file collected as a module whose tests are its scenarios."""
 
     def _getobj(self) -> types.ModuleType:
         module = types.ModuleType(self.path.stem)
         module.__file__ = str(self.path)
-        for feature in get_features([str(self.path)]):
-            for n, name in enumerate(feature.scenarios, start=1):
-                test = scenario(str(self.path), name, features_base_dir=str(self.path.parent))(_noop)
-                setattr(module, f"test_{n:02d}_{name}", test)
+        base = str(self.path.parent)
+        feature = _ForgivingParser(base, self.path.name).parse()
+        # pytest-bdd's scenario() looks the file up in its cache: give it the forgiving parse.
+        pytest_bdd.feature.features[os.path.abspath(self.path)] = feature
+        for n, name in enumerate(feature.scenarios, start=1):
+            test = scenario(str(self.path), name, features_base_dir=base)(_noop)
+            setattr(module, f"test_{n:02d}_{name}", test)
         return module
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]  # as Collector
+        """A file that cannot be read is reported in one Chinese line."""
+        if isinstance(excinfo.value, ScenarioError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
 
 
 def _noop() -> None:

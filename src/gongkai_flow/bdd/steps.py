@@ -20,8 +20,10 @@ from pytest_bdd import parsers, step
 from ..chain import Action
 from ..model import Actor, DisclosureAttribute, DisclosureItem, InfoSource, ItemKind, NegativeListCategory, Platform
 from ..plugins.website.portal import build_portal
+from ..reports.form import review_form
 from ..requests import ApplicantType, Channel, DenyReason, ReplyCategory
 from .catalogue import CATALOGUE
+from .checks import CATEGORY_ALIASES, category_names, describe, matches, numbered
 from .errors import ScenarioError
 from .world import (
     BEIJING,
@@ -49,8 +51,11 @@ def _typed(pattern: str, convert: Callable[[str], Any]) -> Callable[[str], Any]:
     return converter
 
 
-#: A person's name: letters only (no digits, quotes or punctuation), so it never swallows a sentence.
-_name = _typed(r"[\u4e00-\u9fffA-Za-z·]{1,10}?", str)
+#: Words that start an action, never a name: ``张敏重新提交审核`` is 张敏 doing 重新提交审核.
+ACTION_STARTS = ("重新", "再次", "审核", "审签", "签发", "提交", "退回", "对“")
+#: A person's name: letters only (no digits, quotes or punctuation), so it never swallows a sentence,
+#: and no action word inside it.
+_name = _typed(rf"(?:(?!{'|'.join(ACTION_STARTS)})[\u4e00-\u9fffA-Za-z·]){{1,10}}?", str)
 #: A field or role name: no spaces, digits, quotes or punctuation.
 _word = _typed(r"[^\s，,。“”「」：:\d]+?", str)
 _date = _typed(r"\d{4}年\d{1,2}月\d{1,2}日", parse_day)
@@ -101,9 +106,9 @@ def _people(gongkai_world: World, datatable: list[list[str]]) -> None:
     for n, row in enumerate(_rows(datatable, "“本局人员如下”", ("姓名", "科室", "角色")), start=1):
         roles = [gongkai_world.role(label) for label in _split(row["角色"])]
         name = row["姓名"]
-        gongkai_world.people[name] = Actor(
-            f"p{n:03d}", name, row["科室"], set(roles), in_charge_of=set(_split(row.get("分管科室", "")))
-        )
+        actor = Actor(f"p{n:03d}", name, row["科室"], set(roles), in_charge_of=set(_split(row.get("分管科室", ""))))
+        gongkai_world.people[name] = actor
+        gongkai_world.directory[:] = [a for a in gongkai_world.directory if a.name != name] + [actor]
 
 
 # -- 起草与审核 --------------------------------------------------------------------------------------------
@@ -117,9 +122,13 @@ _YES_NO = {"是": True, "否": False}
 
 
 def _category(label: str) -> NegativeListCategory:
-    found = [c for text, c in _CATEGORIES.items() if label in text]
+    """A category of 附件1 by its label, a part of it, its name in 附件1 or a short name (内部事务信息)."""
+    label = label.strip()
+    if label in CATEGORY_ALIASES:
+        return CATEGORY_ALIASES[label]
+    found = {c for c in NegativeListCategory if any(label in name for name in category_names(c))}
     if len(found) == 1:
-        return found[0]
+        return found.pop()
     return lookup("负面清单类别", label, _CATEGORIES)
 
 
@@ -215,6 +224,18 @@ def _return_bare(gongkai_world: World, who: str) -> None:
     _fire(gongkai_world, who, Action.RETURN)
 
 
+# The words of the review form and of the bureau for the same actions.
+define("{who:Name}重新提交审核")(_submit)
+define("{who:Name}审核通过")(_approve)
+define("{who:Name}审核通过，意见为“{opinion}”")(_approve_with)
+define("{who:Name}签发")(_approve)
+define("{who:Name}签发，意见为“{opinion}”")(_approve_with)
+define("{who:Name}审签")(_approve)
+define("{who:Name}审签，意见为“{opinion}”")(_approve_with)
+define("{who:Name}退回修改，意见为“{opinion}”")(_return)
+define("{who:Name}退回修改")(_return_bare)
+
+
 @define("{who:Name}报保密部门确定，意见为“{opinion}”")
 def _refer(gongkai_world: World, who: str, opinion: str) -> None:
     _fire(gongkai_world, who, Action.REFER, opinion)
@@ -251,6 +272,7 @@ _FORWARD = {
 
 def _drive(world: World, title: str, target: str) -> DisclosureItem:
     world.check_pending()
+    world.mark_notices()
     item = world.item(title)
     for _ in range(20):
         if item.state == target:
@@ -366,9 +388,10 @@ def _form_opinion(gongkai_world: World, role: str, opinion: str) -> None:
     world.check_pending()
     wanted = world.role(role)
     item = world.item()
-    opinions = [s.opinion or "" for s in item.signatures if s.role is wanted]
+    opinions = [s.opinion or "（未写意见）" for s in item.signatures if s.role is wanted]
     if opinion not in opinions:
-        raise ScenarioError(f"审核表上{role}的意见是{opinions or '空的（尚未签字）'}，没有“{opinion}”。")
+        shown = "；".join(f"“{o}”" for o in opinions) if opinions else "空的（尚未签字）"
+        raise ScenarioError(f"审核表上{role}的意见是{shown}，没有“{opinion}”。")
 
 
 @define("审核表上共有{n:d}个签字")
@@ -383,29 +406,35 @@ def _signature_count(gongkai_world: World, n: int) -> None:
 # -- 负面清单 ----------------------------------------------------------------------------------------------
 
 
-def _finding_text(world: World) -> list[str]:
-    return [
-        " ".join(
-            filter(None, (f.message, f.rule_id, f.severity.label, f.category.label if f.category else None, f.excerpt))
-        )
-        for f in world.findings
-    ]
+@define("{who:Name}对“{title}”进行负面清单检查")
+def _check_now(gongkai_world: World, who: str, title: str) -> None:
+    world = gongkai_world
+    world.check_pending()
+    world.person(who)
+    world.flow  # the checker is set up with the flow  # noqa: B018
+    world.negative_list.check_now(world.item(title))
 
 
 @define("负面清单提示“{text}”")
 def _finding(gongkai_world: World, text: str) -> None:
-    texts = _finding_text(gongkai_world)
-    if not any(text in t for t in texts):
-        shown = "\n".join(f"  · {t}" for t in texts) or "  （没有发现）"
-        raise ScenarioError(f"负面清单的发现中没有“{text}”。发现如下：\n{shown}")
+    item = gongkai_world.item()
+    findings = gongkai_world.findings_of(item)
+    if not any(matches(f, text) for f in findings):
+        shown = numbered([describe(f) for f in findings], "（没有发现问题）")
+        raise ScenarioError(
+            f"负面清单对“{item.title}”的检查结果中没有“{text}”（只比对系统的提示、类别和规则，不比对正文）。"
+            f"检查结果如下：\n{shown}"
+        )
 
 
 @define("负面清单没有发现问题")
 def _no_finding(gongkai_world: World) -> None:
     gongkai_world.check_pending()
-    if gongkai_world.findings:
-        shown = "\n".join(f"  · {t}" for t in _finding_text(gongkai_world))
-        raise ScenarioError(f"负面清单有发现：\n{shown}")
+    item = gongkai_world.item()
+    findings = gongkai_world.findings_of(item)
+    if findings:
+        shown = numbered([describe(f) for f in findings])
+        raise ScenarioError(f"负面清单对“{item.title}”有{len(findings)}项发现：\n{shown}")
 
 
 @define("{who:Name}审核同意并放行负面清单发现，理由为“{reason}”")
@@ -413,14 +442,30 @@ def _override(gongkai_world: World, who: str, reason: str) -> None:
     world = gongkai_world
     world.check_pending()
     actor, item = world.person(who), world.item()
-    rules = {f.rule_id for f in world.findings if f.blocking} or {f.rule_id for f in world.findings}
+    findings = world.findings_of(item)
+    rules = {f.rule_id for f in findings if f.blocking} or {f.rule_id for f in findings}
     if not rules:
-        raise ScenarioError("负面清单没有需要放行的发现。")
+        raise ScenarioError(f"负面清单对“{item.title}”没有发现问题，没有需要放行的发现。")
     world.attempt(
         lambda: world.flow.fire(
             item.id, Action.APPROVE, actor, opinion="同意", overrides=dict.fromkeys(sorted(rules), reason)
         )
     )
+
+
+@define("审核表上记录了{who:Name}放行负面清单发现，理由为“{reason}”")
+def _override_on_form(gongkai_world: World, who: str, reason: str) -> None:
+    world = gongkai_world
+    world.check_pending()
+    world.person(who)
+    item = world.item()
+    form = review_form(world.flow, item.id)
+    shown = numbered(
+        [f"{o.actor_name}：“{o.reason}”{'' if o.current else '（放行后内容已修改，已作废）'}" for o in form.overrides],
+        "（没有放行记录）",
+    )
+    if not any(o.actor_name == who and o.reason == reason and o.current for o in form.overrides):
+        raise ScenarioError(f"“{item.title}”的审核表上没有{who}以“{reason}”放行的有效记录。放行记录如下：\n{shown}")
 
 
 # -- 门户网站 ----------------------------------------------------------------------------------------------
@@ -597,6 +642,18 @@ def _other(gongkai_world: World, event: str) -> None:
     gongkai_world.attempt(lambda: gongkai_world.flow.clocks.register_opinion(event, "other"))
 
 
+@define("登记重大舆情“{event}”，由{who:Name}负责")
+def _major_by(gongkai_world: World, event: str, who: str) -> None:
+    actor = gongkai_world.person(who)
+    gongkai_world.attempt(lambda: gongkai_world.flow.clocks.register_opinion(event, "major", responsible=actor.id))
+
+
+@define("登记一般舆情“{event}”，由{who:Name}负责")
+def _other_by(gongkai_world: World, event: str, who: str) -> None:
+    actor = gongkai_world.person(who)
+    gongkai_world.attempt(lambda: gongkai_world.flow.clocks.register_opinion(event, "other", responsible=actor.id))
+
+
 @define("记录舆情“{event}”已回应")
 def _respond(gongkai_world: World, event: str) -> None:
     gongkai_world.attempt(lambda: gongkai_world.flow.clocks.record_response(event))
@@ -740,7 +797,8 @@ def _reply(gongkai_world: World, who: str, category: str) -> None:
 
 @define("{who:Name}答复不予公开，理由为“{reason}”")
 def _deny(gongkai_world: World, who: str, reason: str) -> None:
-    deny = lookup("不予公开理由", reason, _DENY)
+    found = [d for label, d in _DENY.items() if reason.strip() and reason.strip() in label]
+    deny = found[0] if len(found) == 1 else lookup("不予公开理由", reason, _DENY)
     _act(gongkai_world, who, Action.REPLY, category=ReplyCategory.DENY, deny_reason=deny)
 
 
@@ -786,4 +844,94 @@ def _reply_text(gongkai_world: World, text: str) -> None:
         raise ScenarioError(f"答复书是“{app.reply_text}”，其中没有“{text}”。")
 
 
-__all__ = ["ROLES", "TYPES", "define", "gongkai_world"]
+# -- 通知与提醒 --------------------------------------------------------------------------------------------
+
+
+def _tick(world: World, moment: datetime) -> None:
+    world.check_pending()
+    world.mark_notices()
+    world.now = moment
+    world.flow.tick(moment)
+
+
+@define("系统在{day:Date}检查时限")
+def _tick_day(gongkai_world: World, day: date) -> None:
+    _tick(gongkai_world, datetime(day.year, day.month, day.day, 9, 0, tzinfo=BEIJING))
+
+
+@define("系统在{moment:DateTime}检查时限")
+def _tick_moment(gongkai_world: World, moment: datetime) -> None:
+    _tick(gongkai_world, moment)
+
+
+def _notice_lines(notices: list[dict[str, Any]]) -> str:
+    return numbered(
+        [f"{n['title']} → {'、'.join(r['name'] for r in n['recipients'])}" for n in notices],
+        "（上一步之后没有发出通知）",
+    )
+
+
+def _to(notice: dict[str, Any], name: str) -> bool:
+    return any(r["name"] == name for r in notice["recipients"])
+
+
+def _tasks(world: World, who: str) -> tuple[DisclosureItem, list[dict[str, Any]]]:
+    world.check_pending()
+    world.person(who)
+    item = world.item()
+    return item, [n for n in world.notices() if n["kind"] == "task" and n["item_id"] == item.id]
+
+
+@define("系统向{who:Name}发送待办")
+def _task_sent(gongkai_world: World, who: str) -> None:
+    item, tasks = _tasks(gongkai_world, who)
+    if not any(_to(n, who) for n in tasks):
+        raise ScenarioError(
+            f"上一步之后，系统没有向{who}发送“{item.title}”的待办。发出的通知如下：\n"
+            + _notice_lines(gongkai_world.notices())
+        )
+
+
+@define("系统没有向{who:Name}发送待办")
+def _task_not_sent(gongkai_world: World, who: str) -> None:
+    item, tasks = _tasks(gongkai_world, who)
+    sent = [n for n in tasks if _to(n, who)]
+    if sent:
+        raise ScenarioError(f"上一步之后，系统向{who}发送了“{item.title}”的待办：\n{_notice_lines(sent)}")
+
+
+_REMINDERS = {"逾期": "deadline-missed", "即将到期": "deadline-approaching", "今日到期": "deadline-due"}
+
+
+def _reminder(world: World, who: str, kind: str) -> None:
+    world.check_pending()
+    world.person(who)
+    notices = world.notices()
+    if not any(n["kind"] == _REMINDERS[kind] and _to(n, who) for n in notices):
+        raise ScenarioError(f"上一步之后，系统没有向{who}发送{kind}提醒。发出的通知如下：\n{_notice_lines(notices)}")
+
+
+@define("系统向{who:Name}发送逾期提醒")
+def _missed_sent(gongkai_world: World, who: str) -> None:
+    _reminder(gongkai_world, who, "逾期")
+
+
+@define("系统向{who:Name}发送即将到期提醒")
+def _approaching_sent(gongkai_world: World, who: str) -> None:
+    _reminder(gongkai_world, who, "即将到期")
+
+
+@define("系统向{who:Name}发送今日到期提醒")
+def _due_sent(gongkai_world: World, who: str) -> None:
+    _reminder(gongkai_world, who, "今日到期")
+
+
+@define("系统没有发送提醒")
+def _no_reminder(gongkai_world: World) -> None:
+    gongkai_world.check_pending()
+    sent = [n for n in gongkai_world.notices() if n["kind"] != "task"]
+    if sent:
+        raise ScenarioError(f"上一步之后，系统发送了{len(sent)}条提醒：\n{_notice_lines(sent)}")
+
+
+__all__ = ["ACTION_STARTS", "ROLES", "TYPES", "define", "gongkai_world"]

@@ -8,6 +8,7 @@ naming the closest known names instead of a ``KeyError``.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
@@ -17,9 +18,11 @@ from zoneinfo import ZoneInfo
 
 from ..chain import default_chain, news_chain, request_chain
 from ..deadlines import Timer
-from ..errors import GongkaiFlowError, TransitionBlockedError
-from ..model import Actor, DisclosureItem, Finding, Role
+from ..errors import GongkaiFlowError
+from ..model import Actor, DisclosureItem, Finding, Role, compute_content_hash
+from ..plugins.notify import NotifyPlugin
 from ..service import Flow
+from .checks import CheckRecord, RecordedNegativeList
 from .errors import ScenarioError
 
 #: The bureau's time zone: dates and times in scenarios are Beijing time.
@@ -38,7 +41,9 @@ def _closest(word: str, known: Iterable[str]) -> str:
     names = list(known)
     near = difflib.get_close_matches(word, names, n=3, cutoff=0.3)
     hint = f"是不是“{'”或“'.join(near)}”？" if near else ""
-    return f"{hint}可用的有：{'、'.join(names)}。"
+    # Names that contain 、 themselves (the categories of 附件1) are told apart with ；.
+    sep = "；" if any("、" in n for n in names) else "、"
+    return f"{hint}可用的有：{sep.join(names)}。"
 
 
 def lookup(kind: str, word: str, table: dict[str, T], advice: str = "") -> T:
@@ -113,7 +118,12 @@ class World:
         self.current: str | None = None
         self.application: str | None = None
         self.pending: GongkaiFlowError | None = None
-        self.findings: tuple[Finding, ...] = ()
+        self.checks: dict[str, CheckRecord] = {}
+        self.negative_list = RecordedNegativeList(self._record_check)
+        #: The people as the notify plugin sees them (the same list, filled by the people table).
+        self.directory: list[Actor] = []
+        self.notices_file = tmp / "notices.jsonl"
+        self.notice_mark = 0
         self.portal: dict[str, Path] | None = None
         self.index: Path | None = None
         self.failed = False
@@ -122,8 +132,39 @@ class World:
     def flow(self) -> Flow:
         """The scenario's flow (memory storage, the negative list, the scenario's clock)."""
         if self._flow is None:
-            self._flow = Flow(clock=lambda: self.now, plugins=["negative_list"], requests=REQUEST_SETTINGS)
+            flow = Flow(clock=lambda: self.now, requests=REQUEST_SETTINGS)
+            flow.registry.register(self.negative_list)
+            notify = {"repository": flow.repository, "actors": self.directory, "file": str(self.notices_file)}
+            flow.registry.register(NotifyPlugin(), notify)
+            self._flow = flow
         return self._flow
+
+    def notices(self) -> list[dict[str, Any]]:
+        """The notices (待办 and reminders) the system sent since the last action, as the file sink wrote them."""
+        if not self.notices_file.exists():
+            return []
+        lines = [ln for ln in self.notices_file.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        return [json.loads(ln) for ln in lines[self.notice_mark :]]
+
+    def mark_notices(self) -> None:
+        """Start a new step: notices sent so far belong to earlier steps."""
+        if self.notices_file.exists():
+            self.notice_mark = sum(1 for ln in self.notices_file.read_text(encoding="utf-8").splitlines() if ln.strip())
+
+    def _record_check(self, item: DisclosureItem, record: CheckRecord) -> None:
+        self.checks[item.id] = record
+
+    def findings_of(self, item: DisclosureItem) -> tuple[Finding, ...]:
+        """What the last negative-list check of ``item`` found — only if it checked the current content."""
+        record = self.checks.get(item.id)
+        advice = f"请先写“当〈姓名〉提交审核”（提交时系统会检查），或“当〈姓名〉对“{item.title}”进行负面清单检查”。"
+        if record is None:
+            raise ScenarioError(f"“{item.title}”还没有进行过负面清单检查，无法判断检查结果。{advice}")
+        if record.content_hash != compute_content_hash(item):
+            raise ScenarioError(
+                f"“{item.title}”在上次负面清单检查（{record.occasion}时）之后修改过，当前内容还没有检查。{advice}"
+            )
+        return record.findings
 
     def close(self) -> None:
         """Disconnect the flow's plugins."""
@@ -137,6 +178,13 @@ class World:
         if not self.people:
             raise ScenarioError(
                 f"场景中还没有登记人员，找不到“{name}”。请先写“假如本局人员如下：”并列出姓名、科室、角色。"
+            )
+        glued = [known for known in self.people if name.startswith(known) and name != known]
+        if glued:
+            known = max(glued, key=len)
+            raise ScenarioError(
+                f"没有名为“{name}”的人员。是不是“{known}”？“{name[len(known) :]}”和后面的文字"
+                "可能是一种还没有的写法，请运行 gongkai steps 查看可用的写法。"
             )
         return lookup("人员", name, self.people, "请先在“本局人员如下”表格中登记此人，或检查姓名是否写错。")
 
@@ -194,15 +242,10 @@ class World:
     def attempt(self, action: Callable[[], T]) -> T | None:
         """Run an action; a refusal is kept for the next “系统拒绝” step instead of failing the step."""
         self.check_pending()
+        self.mark_notices()
         try:
             result = action()
-        except TransitionBlockedError as exc:
-            self.findings = tuple(exc.findings)
+        except GongkaiFlowError as exc:  # TransitionBlockedError included: its findings are in self.checks
             self.pending = exc
             return None
-        except GongkaiFlowError as exc:
-            self.pending = exc
-            return None
-        if isinstance(result, DisclosureItem):
-            self.findings = tuple(self.flow.last_findings) or self.findings
         return result

@@ -6,6 +6,7 @@ Exit status: 0 success, 1 a refused or invalid action (one Chinese line with the
 """
 
 from . import audit as _audit  # noqa: F401  (registers commands)
+from . import bdd as _bdd  # noqa: F401  (registers commands)
 from . import chain as _chain  # noqa: F401  (registers commands)
 from . import check as _check  # noqa: F401  (registers commands)
 from . import db as _db  # noqa: F401  (registers commands)

@@ -106,6 +106,7 @@ class RecordedNegativeList:
             return found
 
         registry.connect(transition_requested, check)
+        registry.declare_content_guard(self.name)
 
     def check_now(self, item: DisclosureItem) -> CheckRecord:
         """Check ``item`` as it stands (before any submission), record and return the result."""

@@ -132,7 +132,8 @@ class World:
     def flow(self) -> Flow:
         """The scenario's flow (memory storage, the negative list, the scenario's clock)."""
         if self._flow is None:
-            flow = Flow(clock=lambda: self.now, requests=REQUEST_SETTINGS)
+            # No default plugins: the scenario's own negative list (which records each check) is the guard.
+            flow = Flow(clock=lambda: self.now, requests=REQUEST_SETTINGS, plugins=[])
             flow.registry.register(self.negative_list)
             notify = {"repository": flow.repository, "actors": self.directory, "file": str(self.notices_file)}
             flow.registry.register(NotifyPlugin(), notify)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, final
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     from .storage.base import Repository
 
 log = logging.getLogger(__name__)
+
+#: Seconds between two purges of the 无接收方 events past their retention, in :meth:`Dispatcher.run_loop`.
+_PURGE_EVERY = 3600.0
 
 
 @final
@@ -57,6 +61,8 @@ class DispatchReport:
 
     delivered: int
     failures: tuple[DeliveryFailure, ...] = ()
+    #: Events set aside as 无接收方 in this run: no enabled receiver handles their type.
+    unhandled: int = 0
 
     @property
     def dead(self) -> tuple[DeliveryFailure, ...]:
@@ -64,7 +70,9 @@ class DispatchReport:
         return tuple(f for f in self.failures if not f.will_retry)
 
     def __add__(self, other: DispatchReport) -> DispatchReport:
-        return DispatchReport(self.delivered + other.delivered, self.failures + other.failures)
+        return DispatchReport(
+            self.delivered + other.delivered, self.failures + other.failures, self.unhandled + other.unhandled
+        )
 
 
 @final
@@ -149,11 +157,24 @@ class Dispatcher:
         *,
         policy: RetryPolicy | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        unhandled_retention: timedelta = timedelta(days=90),
     ) -> None:
         self.workflow = workflow
         self.outbox = outbox
         self.policy = policy if policy is not None else RetryPolicy()
         self.clock = clock
+        #: How long an event no receiver handled (无接收方) is kept for a receiver added later.
+        self.unhandled_retention = unhandled_retention
+
+    def wanted(self) -> frozenset[str]:
+        """The event types at least one enabled receiver of this workflow handles."""
+        return frozenset(
+            cls.type for cls, signal in EFFECT_SIGNALS.items() if any(True for _ in signal.receivers_for(self.workflow))
+        )
+
+    def has_receivers(self) -> bool:
+        """Whether any effect receiver is connected at all (if not, every event is set aside)."""
+        return bool(self.wanted())
 
     def run_once(self, *, limit: int | None = None) -> DispatchReport:
         """Walk the outbox once, oldest first, handling every event that is due; return what happened.
@@ -163,18 +184,28 @@ class Dispatcher:
         handled = 0
         failures: list[DeliveryFailure] = []
         cursor = 0
-        wanted = {
-            cls.type for cls, signal in EFFECT_SIGNALS.items() if any(True for _ in signal.receivers_for(self.workflow))
-        }
-        handled += self.outbox.settle_unwanted(self.clock(), wanted=wanted)
+        # Events nobody here handles are set aside (无接收方), never marked done: a receiver
+        # enabled later can still have them (``replay_unhandled``).
+        unhandled = self.outbox.settle_unwanted(self.clock(), wanted=self.wanted())
         while limit is None or handled < limit:
             with self.outbox.claim(self.clock(), after=cursor) as claim:
                 if claim is None:
                     break
                 cursor = claim.seq
                 failures.extend(self._handle(claim))
-            handled += 1
-        return DispatchReport(handled, tuple(failures))
+            if claim.unhandled:
+                unhandled += 1
+            else:
+                handled += 1
+        return DispatchReport(handled, tuple(failures), unhandled)
+
+    def replay_unhandled(self) -> int:
+        """Make the 无接收方 events that an enabled receiver now handles due again; return how many."""
+        return self.outbox.replay_unhandled(self.clock(), wanted=self.wanted())
+
+    def purge_unhandled(self, *, everything: bool = False) -> int:
+        """Delete the 无接收方 events older than the retention (``everything``: all of them)."""
+        return self.outbox.purge_unhandled(None if everything else self.clock() - self.unhandled_retention)
 
     def run_loop(
         self,
@@ -184,11 +215,21 @@ class Dispatcher:
         max_rounds: int | None = None,
         on_round: Callable[[DispatchReport], None] | None = None,
     ) -> DispatchReport:
-        """Call :meth:`run_once` until ``stop`` is set (or ``max_rounds`` ran), sleeping when idle."""
+        """Call :meth:`run_once` until ``stop`` is set (or ``max_rounds`` ran), sleeping when idle.
+
+        Logs a warning when no effect receiver is enabled at all (every event would be set aside as
+        无接收方), and purges the 无接收方 events older than ``unhandled_retention`` once an hour.
+        """
         stop = stop if stop is not None else threading.Event()
+        if not self.has_receivers():
+            log.warning("no effect receiver is enabled: events are kept as unhandled, not delivered")
         total = DispatchReport(0)
         rounds = 0
+        purged_at: float | None = None
         while not stop.is_set() and (max_rounds is None or rounds < max_rounds):
+            if purged_at is None or time.monotonic() - purged_at > _PURGE_EVERY:
+                self.purge_unhandled()  # what outlived the retention
+                purged_at = time.monotonic()
             report = self.run_once()
             rounds += 1
             total = total + report
@@ -219,6 +260,9 @@ class Dispatcher:
             yield DeliveryFailure(claim.event_id, "?", "<outbox>", error, attempts, not claim.give_up)
             return
         receivers = named_receivers(self.workflow, type(event))
+        if not receivers:  # nobody here handles it: kept for a receiver added later, not done
+            claim.unhandled = True
+            return
         for name, receiver in receivers:
             prior = claim.deliveries.get(name)
             if prior is not None and (

@@ -11,7 +11,7 @@ import socket
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, final
+from typing import Any, Final, final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
@@ -19,6 +19,16 @@ from sqlalchemy.engine import Connection, Engine, Row
 from ...events import Event, event_from_dict
 from ..base import Claim, DeadLetter, DeliveryState, OutboxStatus
 from .schema import PENDING, deliveries_table, outbox_table
+
+#: The status of an event no enabled receiver handled (无接收方): kept, not done.
+UNHANDLED: Final = "unhandled"
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    if isinstance(value, str):  # SQLite returns an aggregate of a typed column as text
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
+
 
 # --- the outbox -----------------------------------------------------------------------------------
 
@@ -168,7 +178,9 @@ class SqlOutbox:
         if claim.event is None:
             errors.insert(0, claim.event_error or "")
         update: dict[str, Any] = {"lease_owner": None, "lease_until": None, "last_error": errors[0] if errors else None}
-        if finished:
+        if claim.unhandled:
+            update.update(status=UNHANDLED, done_at=now)
+        elif finished:
             update.update(status="done", done_at=now)
         elif claim.give_up:
             update.update(status="dead", done_at=now, attempts=claim.attempts + 1)
@@ -177,7 +189,10 @@ class SqlOutbox:
         conn.execute(outbox_table.update().where(o.seq == claim.seq).values(**update))
 
     def settle_unwanted(self, now: datetime, *, wanted: Collection[str]) -> int:
-        """Mark done every due pending event whose type is not in ``wanted`` (no receiver); return how many."""
+        """Set aside as 无接收方 every due pending event whose type is not in ``wanted``; return how many.
+
+        ``done_at`` records when, for the retention (:meth:`purge_unhandled`).
+        """
         o = outbox_table.c
         unwanted = sa.select(o.seq).where(
             PENDING,
@@ -194,7 +209,33 @@ class SqlOutbox:
         if self.row_locks:  # never wait for, nor touch, an event another worker holds
             unwanted = unwanted.with_for_update(skip_locked=True)
         with self._writer.begin() as conn:
-            result = conn.execute(outbox_table.update().where(o.seq.in_(unwanted)).values(status="done", done_at=now))
+            result = conn.execute(
+                outbox_table.update().where(o.seq.in_(unwanted)).values(status=UNHANDLED, done_at=now)
+            )
+        return int(result.rowcount)
+
+    def replay_unhandled(self, now: datetime, *, wanted: Collection[str]) -> int:
+        """Make the 无接收方 events whose type is in ``wanted`` due again; return how many."""
+        o = outbox_table.c
+        with self._writer.begin() as conn:
+            result = conn.execute(
+                outbox_table.update()
+                .where(o.status == UNHANDLED, o.event_type.in_(sorted(wanted)))
+                .values(status="pending", done_at=None, next_attempt_at=now, lease_owner=None, lease_until=None)
+            )
+        return int(result.rowcount)
+
+    def purge_unhandled(self, before: datetime | None = None) -> int:
+        """Delete the 无接收方 events set aside before ``before`` (all when ``None``); return how many."""
+        o = outbox_table.c
+        condition = o.status == UNHANDLED
+        if before is not None:
+            condition = sa.and_(condition, o.done_at < before)
+        with self._writer.begin() as conn:
+            conn.execute(
+                deliveries_table.delete().where(deliveries_table.c.outbox_seq.in_(sa.select(o.seq).where(condition)))
+            )
+            result = conn.execute(outbox_table.delete().where(condition))
         return int(result.rowcount)
 
     def status(self, now: datetime) -> OutboxStatus:
@@ -210,6 +251,8 @@ class SqlOutbox:
                     sa.func.count().filter(sa.and_(pending, o.attempts > 0)),
                     sa.func.count().filter(o.status == "done"),
                     sa.func.min(o.created_at).filter(pending),
+                    sa.func.count().filter(o.status == UNHANDLED),
+                    sa.func.min(o.created_at).filter(o.status == UNHANDLED),
                 )
             ).one()
             letters = [
@@ -229,10 +272,16 @@ class SqlOutbox:
                     .order_by(o.seq)
                 )
             )
-        oldest = row[4]
-        if isinstance(oldest, str):  # SQLite returns an aggregate of a typed column as text
-            oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
-        return OutboxStatus(row[0], row[1], row[2], row[3], tuple(letters), oldest)
+        return OutboxStatus(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            tuple(letters),
+            _moment(row[4]),
+            unhandled=row[5],
+            oldest_unhandled_at=_moment(row[6]),
+        )
 
     def retry_dead(self, now: datetime, *, event_id: str | None = None) -> int:
         """Give dead-lettered deliveries (of one event, or all) a fresh set of tries; return how many."""

@@ -30,6 +30,7 @@ import attrs
 from .events import Event
 from .signals import EFFECT_SIGNALS
 from .storage.base import Claim, DeliveryState, OutboxStatus, OutboxStore
+from .storage.errors import ConnectionLostError, DatabaseLockedError, DatabaseUnavailableError, StorageError
 
 if TYPE_CHECKING:
     from .engine import Workflow
@@ -93,6 +94,21 @@ class RetryPolicy:
         if attempts >= 40:  # 2**40 overflows any sane delay; the cap applies long before
             return self.max_delay
         return min(self.base_delay * (1 << (attempts - 1)), self.max_delay)
+
+
+@final
+@attrs.frozen
+class DispatcherHealth:
+    """Whether a dispatch loop reaches its database: for monitoring a worker from inside its process.
+
+    ``failures`` counts the rounds in a row that failed on a storage error; ``last_error`` is
+    the last one's Chinese message; ``last_success_at`` when a round last completed.
+    """
+
+    ok: bool
+    last_success_at: datetime | None
+    failures: int
+    last_error: str | None
 
 
 def receiver_name(receiver: object) -> str:
@@ -165,6 +181,8 @@ class Dispatcher:
         self.clock = clock
         #: How long an event no receiver handled (无接收方) is kept for a receiver added later.
         self.unhandled_retention = unhandled_retention
+        #: How :meth:`run_loop` is going: whether its last round reached the database.
+        self.health = DispatcherHealth(True, None, 0, None)
 
     def wanted(self) -> frozenset[str]:
         """The event types at least one enabled receiver of this workflow handles."""
@@ -214,11 +232,20 @@ class Dispatcher:
         stop: threading.Event | None = None,
         max_rounds: int | None = None,
         on_round: Callable[[DispatchReport], None] | None = None,
+        max_backoff: float = 60.0,
+        on_outage: Callable[[StorageError, float], None] | None = None,
     ) -> DispatchReport:
         """Call :meth:`run_once` until ``stop`` is set (or ``max_rounds`` ran), sleeping when idle.
 
         Logs a warning when no effect receiver is enabled at all (every event would be set aside as
         无接收方), and purges the 无接收方 events older than ``unhandled_retention`` once an hour.
+
+        A database outage does not end the loop: a transient storage error (database unavailable,
+        connection lost, locked) is logged, reported to ``on_outage(error, wait)``, and the loop
+        waits — ``interval`` doubling up to ``max_backoff`` seconds — and tries again until the
+        database is back. Nothing is lost meanwhile: an event whose claim was cut is still pending
+        and is delivered again (receivers are idempotent by ``event.event_id``). Other errors
+        (a wrong schema, a bug) end the loop. :attr:`health` tells a monitor how it is going.
         """
         stop = stop if stop is not None else threading.Event()
         if not self.has_receivers():
@@ -226,11 +253,27 @@ class Dispatcher:
         total = DispatchReport(0)
         rounds = 0
         purged_at: float | None = None
+        outages = 0
         while not stop.is_set() and (max_rounds is None or rounds < max_rounds):
-            if purged_at is None or time.monotonic() - purged_at > _PURGE_EVERY:
-                self.purge_unhandled()  # what outlived the retention
-                purged_at = time.monotonic()
-            report = self.run_once()
+            try:
+                if purged_at is None or time.monotonic() - purged_at > _PURGE_EVERY:
+                    self.purge_unhandled()  # what outlived the retention
+                    purged_at = time.monotonic()
+                report = self.run_once()
+            except (DatabaseUnavailableError, ConnectionLostError, DatabaseLockedError) as exc:
+                outages += 1
+                wait = min(max(interval, 0.01) * (1 << min(outages - 1, 20)), max_backoff)
+                self.health = DispatcherHealth(False, self.health.last_success_at, outages, exc.message)
+                log.warning("database unavailable (%s), retrying in %.1f s: %s", exc.code, wait, exc.message)
+                if on_outage is not None:
+                    on_outage(exc, wait)
+                rounds += 1
+                stop.wait(wait)
+                continue
+            if outages:
+                log.warning("database reachable again after %d failed round(s)", outages)
+                outages = 0
+            self.health = DispatcherHealth(True, self.clock(), 0, None)
             rounds += 1
             total = total + report
             if on_round is not None:

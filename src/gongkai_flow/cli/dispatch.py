@@ -125,7 +125,10 @@ def dispatch_cmd(
                 total = dispatcher.run_loop(
                     interval=interval,
                     stop=stop,
-                    on_round=lambda r: out.print(_summary(r)) if r.delivered or r.failures else None,
+                    on_round=lambda r: out.print(_summary(r)) if r.delivered or r.failures or r.unhandled else None,
+                    on_outage=lambda exc, wait: out.print(
+                        f"数据库暂时无法访问［{exc.code}］：{exc}（{wait:g} 秒后重试）"
+                    ),
                 )
             except KeyboardInterrupt:
                 total = None

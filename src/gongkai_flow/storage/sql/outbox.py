@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 
 from ...events import Event, event_from_dict
 from ..base import Claim, DeadLetter, DeliveryState, OutboxStatus
+from ..translate import storage_errors, translated
 from .schema import PENDING, deliveries_table, outbox_table
 
 #: The status of an event no enabled receiver handled (无接收方): kept, not done.
@@ -57,13 +58,19 @@ class SqlOutbox:
 
     @contextmanager
     def claim(self, now: datetime, *, after: int = 0) -> Iterator[Claim | None]:
-        """Claim the oldest event due at ``now`` after sequence ``after`` (see ``OutboxStore``)."""
-        if self.row_locks:
-            with self._claim_locked(now, after) as claim:
-                yield claim
-        else:
-            with self._claim_leased(now, after) as claim:
-                yield claim
+        """Claim the oldest event due at ``now`` after sequence ``after`` (see ``OutboxStore``).
+
+        A driver error (the database down, the connection cut) leaves as a typed
+        :class:`~gongkai_flow.storage.errors.StorageError`; the claim's transaction is rolled back,
+        so the event stays pending and is delivered again later.
+        """
+        with storage_errors("发件箱数据库"):
+            if self.row_locks:
+                with self._claim_locked(now, after) as claim:
+                    yield claim
+            else:
+                with self._claim_leased(now, after) as claim:
+                    yield claim
 
     def _due(self, now: datetime, after: int) -> sa.Select[Any]:
         o = outbox_table.c
@@ -188,6 +195,7 @@ class SqlOutbox:
             update.update(attempts=claim.attempts + 1, next_attempt_at=claim.retry_at or now)
         conn.execute(outbox_table.update().where(o.seq == claim.seq).values(**update))
 
+    @translated("发件箱数据库")
     def settle_unwanted(self, now: datetime, *, wanted: Collection[str]) -> int:
         """Set aside as 无接收方 every due pending event whose type is not in ``wanted``; return how many.
 
@@ -214,6 +222,7 @@ class SqlOutbox:
             )
         return int(result.rowcount)
 
+    @translated("发件箱数据库")
     def replay_unhandled(self, now: datetime, *, wanted: Collection[str]) -> int:
         """Make the 无接收方 events whose type is in ``wanted`` due again; return how many."""
         o = outbox_table.c
@@ -225,6 +234,7 @@ class SqlOutbox:
             )
         return int(result.rowcount)
 
+    @translated("发件箱数据库")
     def purge_unhandled(self, before: datetime | None = None) -> int:
         """Delete the 无接收方 events set aside before ``before`` (all when ``None``); return how many."""
         o = outbox_table.c
@@ -238,6 +248,7 @@ class SqlOutbox:
             result = conn.execute(outbox_table.delete().where(condition))
         return int(result.rowcount)
 
+    @translated("发件箱数据库")
     def status(self, now: datetime) -> OutboxStatus:
         """Counts of pending, due, retrying and done events, and the dead letters."""
         o = outbox_table.c
@@ -283,6 +294,7 @@ class SqlOutbox:
             oldest_unhandled_at=_moment(row[6]),
         )
 
+    @translated("发件箱数据库")
     def retry_dead(self, now: datetime, *, event_id: str | None = None) -> int:
         """Give dead-lettered deliveries (of one event, or all) a fresh set of tries; return how many."""
         o = outbox_table.c
@@ -312,6 +324,7 @@ class SqlOutbox:
                 conn.execute(outbox_table.update().where(o.seq.in_(list(dead_events))).values(attempts=0))
         return len(dead_rows) + len(dead_events)
 
+    @translated("发件箱数据库")
     def purge_done(self, before: datetime) -> int:
         """Delete events delivered (without dead letters) before ``before``; return how many."""
         o = outbox_table.c

@@ -87,3 +87,17 @@ def test_a_loop_without_receivers_says_so(backend: Backend, caplog: pytest.LogCa
     with caplog.at_level(logging.WARNING, logger="gongkai_flow.dispatch"):
         dispatcher.run_loop(max_rounds=1, interval=0)
     assert "no effect receiver is enabled" in caplog.text
+
+
+def test_the_benchmark_memory_mode_counts_the_unhandled_without_keeping_them(people: dict[str, Actor]) -> None:
+    from gongkai_flow import Flow
+    from gongkai_flow.storage.memory import MemoryRepository
+
+    memory = MemoryRepository(keep_audit=False)
+    with Flow(repository=memory, dispatch=False) as flow:
+        item = flow.draft(people["zhangmin"], **policy_fields())
+        flow.submit(item.id, people["zhangmin"])
+        report = flow.dispatch()
+    assert (report.delivered, report.unhandled) == (0, 3)
+    assert memory.status(soon()).unhandled == 3
+    assert memory.replay_unhandled(soon(), wanted={"item-drafted"}) == 0  # nothing kept to replay

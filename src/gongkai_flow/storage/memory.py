@@ -60,9 +60,10 @@ class MemoryRepository:
     """Keeps items, audit trails, worklists and the outbox in dictionaries; thread-safe, not durable.
 
     ``keep_audit=False`` keeps no audit trail (so no hash chain and no 已办) and forgets
-    delivered events as they go, for benchmarks that push many items through and must not grow
-    with their number. ``workflow`` decides the worklists (default: the standard chains); the
-    :class:`~gongkai_flow.service.Flow` façade hands its own workflow to a repository given none.
+    delivered events as they go (and the 无接收方 ones, which it only counts), for benchmarks
+    that push many items through and must not grow with their number. ``workflow`` decides the
+    worklists (default: the standard chains); the :class:`~gongkai_flow.service.Flow` façade
+    hands its own workflow to a repository given none.
     """
 
     def __init__(self, *, keep_audit: bool = True, workflow: Workflow | None = None) -> None:
@@ -72,6 +73,7 @@ class MemoryRepository:
         self._work: dict[str, _Work] = {}
         self._outbox: OrderedDict[int, _Pending] = OrderedDict()
         self._unhandled: dict[int, _Pending] = {}  # 无接收方: set aside, kept for a later receiver
+        self._unhandled_forgotten = 0  # 无接收方 counted but not kept (keep_audit=False)
         self._by_event: dict[str, int] = {}
         self._dead: dict[tuple[str, str], DeadLetter] = {}
         self._finished_with_dead: dict[str, _Pending] = {}
@@ -321,6 +323,10 @@ class MemoryRepository:
 
     def _set_aside(self, pending: _Pending, now: datetime) -> None:
         del self._outbox[pending.seq]
+        if not self.keep_audit:  # the benchmark mode keeps nothing it has finished with; it only counts
+            self._by_event.pop(pending.event.event_id, None)
+            self._unhandled_forgotten += 1
+            return
         pending.next_attempt_at = now  # when it was set aside, for the retention
         self._unhandled[pending.seq] = pending
 
@@ -360,7 +366,7 @@ class MemoryRepository:
                 done=self._done_count,
                 dead_letters=tuple(self._dead.values()),
                 oldest_pending_at=min((p.event.at for p in pending), default=None),
-                unhandled=len(self._unhandled),
+                unhandled=len(self._unhandled) + self._unhandled_forgotten,
                 oldest_unhandled_at=min((p.event.at for p in self._unhandled.values()), default=None),
             )
 

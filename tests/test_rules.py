@@ -825,7 +825,8 @@ def test_failing_effect_receiver_does_not_stop_others(clock: Callable[[], dateti
         flow.publish(item.id, bureau["chenjing"])
         report = flow.dispatch()
         assert isinstance(report, DispatchReport)
-        assert report.delivered == 2  # transition-applied and item-published
+        assert report.delivered == 1  # item-published
+        assert report.unhandled == 1  # transition-applied: no receiver here, kept as 无接收方
         assert [type(e) for e in delivered] == [ItemPublished]
         assert len(report.failures) == 1
         failure = report.failures[0]

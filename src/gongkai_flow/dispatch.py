@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, final
@@ -29,12 +30,16 @@ import attrs
 from .events import Event
 from .signals import EFFECT_SIGNALS
 from .storage.base import Claim, DeliveryState, OutboxStatus, OutboxStore
+from .storage.errors import ConnectionLostError, DatabaseLockedError, DatabaseUnavailableError, StorageError
 
 if TYPE_CHECKING:
     from .engine import Workflow
     from .storage.base import Repository
 
 log = logging.getLogger(__name__)
+
+#: Seconds between two purges of the 无接收方 events past their retention, in :meth:`Dispatcher.run_loop`.
+_PURGE_EVERY = 3600.0
 
 
 @final
@@ -57,6 +62,8 @@ class DispatchReport:
 
     delivered: int
     failures: tuple[DeliveryFailure, ...] = ()
+    #: Events set aside as 无接收方 in this run: no enabled receiver handles their type.
+    unhandled: int = 0
 
     @property
     def dead(self) -> tuple[DeliveryFailure, ...]:
@@ -64,7 +71,9 @@ class DispatchReport:
         return tuple(f for f in self.failures if not f.will_retry)
 
     def __add__(self, other: DispatchReport) -> DispatchReport:
-        return DispatchReport(self.delivered + other.delivered, self.failures + other.failures)
+        return DispatchReport(
+            self.delivered + other.delivered, self.failures + other.failures, self.unhandled + other.unhandled
+        )
 
 
 @final
@@ -85,6 +94,21 @@ class RetryPolicy:
         if attempts >= 40:  # 2**40 overflows any sane delay; the cap applies long before
             return self.max_delay
         return min(self.base_delay * (1 << (attempts - 1)), self.max_delay)
+
+
+@final
+@attrs.frozen
+class DispatcherHealth:
+    """Whether a dispatch loop reaches its database: for monitoring a worker from inside its process.
+
+    ``failures`` counts the rounds in a row that failed on a storage error; ``last_error`` is
+    the last one's Chinese message; ``last_success_at`` when a round last completed.
+    """
+
+    ok: bool
+    last_success_at: datetime | None
+    failures: int
+    last_error: str | None
 
 
 def receiver_name(receiver: object) -> str:
@@ -149,11 +173,26 @@ class Dispatcher:
         *,
         policy: RetryPolicy | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        unhandled_retention: timedelta = timedelta(days=90),
     ) -> None:
         self.workflow = workflow
         self.outbox = outbox
         self.policy = policy if policy is not None else RetryPolicy()
         self.clock = clock
+        #: How long an event no receiver handled (无接收方) is kept for a receiver added later.
+        self.unhandled_retention = unhandled_retention
+        #: How :meth:`run_loop` is going: whether its last round reached the database.
+        self.health = DispatcherHealth(True, None, 0, None)
+
+    def wanted(self) -> frozenset[str]:
+        """The event types at least one enabled receiver of this workflow handles."""
+        return frozenset(
+            cls.type for cls, signal in EFFECT_SIGNALS.items() if any(True for _ in signal.receivers_for(self.workflow))
+        )
+
+    def has_receivers(self) -> bool:
+        """Whether any effect receiver is connected at all (if not, every event is set aside)."""
+        return bool(self.wanted())
 
     def run_once(self, *, limit: int | None = None) -> DispatchReport:
         """Walk the outbox once, oldest first, handling every event that is due; return what happened.
@@ -163,18 +202,28 @@ class Dispatcher:
         handled = 0
         failures: list[DeliveryFailure] = []
         cursor = 0
-        wanted = {
-            cls.type for cls, signal in EFFECT_SIGNALS.items() if any(True for _ in signal.receivers_for(self.workflow))
-        }
-        handled += self.outbox.settle_unwanted(self.clock(), wanted=wanted)
+        # Events nobody here handles are set aside (无接收方), never marked done: a receiver
+        # enabled later can still have them (``replay_unhandled``).
+        unhandled = self.outbox.settle_unwanted(self.clock(), wanted=self.wanted())
         while limit is None or handled < limit:
             with self.outbox.claim(self.clock(), after=cursor) as claim:
                 if claim is None:
                     break
                 cursor = claim.seq
                 failures.extend(self._handle(claim))
-            handled += 1
-        return DispatchReport(handled, tuple(failures))
+            if claim.unhandled:
+                unhandled += 1
+            else:
+                handled += 1
+        return DispatchReport(handled, tuple(failures), unhandled)
+
+    def replay_unhandled(self) -> int:
+        """Make the 无接收方 events that an enabled receiver now handles due again; return how many."""
+        return self.outbox.replay_unhandled(self.clock(), wanted=self.wanted())
+
+    def purge_unhandled(self, *, everything: bool = False) -> int:
+        """Delete the 无接收方 events older than the retention (``everything``: all of them)."""
+        return self.outbox.purge_unhandled(None if everything else self.clock() - self.unhandled_retention)
 
     def run_loop(
         self,
@@ -183,13 +232,48 @@ class Dispatcher:
         stop: threading.Event | None = None,
         max_rounds: int | None = None,
         on_round: Callable[[DispatchReport], None] | None = None,
+        max_backoff: float = 60.0,
+        on_outage: Callable[[StorageError, float], None] | None = None,
     ) -> DispatchReport:
-        """Call :meth:`run_once` until ``stop`` is set (or ``max_rounds`` ran), sleeping when idle."""
+        """Call :meth:`run_once` until ``stop`` is set (or ``max_rounds`` ran), sleeping when idle.
+
+        Logs a warning when no effect receiver is enabled at all (every event would be set aside as
+        无接收方), and purges the 无接收方 events older than ``unhandled_retention`` once an hour.
+
+        A database outage does not end the loop: a transient storage error (database unavailable,
+        connection lost, locked) is logged, reported to ``on_outage(error, wait)``, and the loop
+        waits — ``interval`` doubling up to ``max_backoff`` seconds — and tries again until the
+        database is back. Nothing is lost meanwhile: an event whose claim was cut is still pending
+        and is delivered again (receivers are idempotent by ``event.event_id``). Other errors
+        (a wrong schema, a bug) end the loop. :attr:`health` tells a monitor how it is going.
+        """
         stop = stop if stop is not None else threading.Event()
+        if not self.has_receivers():
+            log.warning("no effect receiver is enabled: events are kept as unhandled, not delivered")
         total = DispatchReport(0)
         rounds = 0
+        purged_at: float | None = None
+        outages = 0
         while not stop.is_set() and (max_rounds is None or rounds < max_rounds):
-            report = self.run_once()
+            try:
+                if purged_at is None or time.monotonic() - purged_at > _PURGE_EVERY:
+                    self.purge_unhandled()  # what outlived the retention
+                    purged_at = time.monotonic()
+                report = self.run_once()
+            except (DatabaseUnavailableError, ConnectionLostError, DatabaseLockedError) as exc:
+                outages += 1
+                wait = min(max(interval, 0.01) * (1 << min(outages - 1, 20)), max_backoff)
+                self.health = DispatcherHealth(False, self.health.last_success_at, outages, exc.message)
+                log.warning("database unavailable (%s), retrying in %.1f s: %s", exc.code, wait, exc.message)
+                if on_outage is not None:
+                    on_outage(exc, wait)
+                rounds += 1
+                stop.wait(wait)
+                continue
+            if outages:
+                log.warning("database reachable again after %d failed round(s)", outages)
+                outages = 0
+            self.health = DispatcherHealth(True, self.clock(), 0, None)
             rounds += 1
             total = total + report
             if on_round is not None:
@@ -219,6 +303,9 @@ class Dispatcher:
             yield DeliveryFailure(claim.event_id, "?", "<outbox>", error, attempts, not claim.give_up)
             return
         receivers = named_receivers(self.workflow, type(event))
+        if not receivers:  # nobody here handles it: kept for a receiver added later, not done
+            claim.unhandled = True
+            return
         for name, receiver in receivers:
             prior = claim.deliveries.get(name)
             if prior is not None and (

@@ -149,6 +149,12 @@ def _new_id() -> str:
     return os.urandom(16).hex()
 
 
+def _check_version(item: DisclosureItem, expected_version: int | None) -> None:
+    """Refuse an action on a form that showed another version of the item than the one read."""
+    if expected_version is not None and item.version != expected_version:
+        raise errors.stale_item(item.title, item.id, expected_version=expected_version, current_version=item.version)
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -227,12 +233,30 @@ class Workflow:
             machine = self._machines[key] = _compile(chain)
         return machine
 
-    def advance(self, chain: ChainDefinition, state: str, trigger: str) -> str:
+    def advance(
+        self,
+        chain: ChainDefinition,
+        state: str,
+        trigger: str,
+        *,
+        version: int | None = None,
+        expected_version: int | None = None,
+        subject: str = "该事项",
+    ) -> str:
         """Fire ``trigger`` from ``state`` on the chain's shared machine; return the new state.
 
         The building block every subject type uses (items here, applications in
         :mod:`gongkai_flow.requests`): the caller has already authorized the move.
+        ``expected_version`` is the version of the subject the user saw: when it is given and is
+        not ``version`` (the stored one), the move is refused with ``StaleItemError`` before
+        anything happens; ``subject`` names it in the message (「申请“…”」).
         """
+        if expected_version is not None and version != expected_version:
+            raise errors.StaleItemError(
+                f"{subject}已被他人处理，您看到的是第{expected_version}版，当前为第{version}版，请刷新后重试。",
+                expected_version=expected_version,
+                current_version=version,
+            )
         token = _Token(state)
         try:
             self._machine(chain).events[trigger].trigger(token)
@@ -311,8 +335,14 @@ class Workflow:
         entry = self._audit(item, actor, Role.DRAFTER, "draft", "起草", chain.initial, chain.initial, now, event_id)
         return Outcome(item=item, previous_version=None, events=(event,), audit=(entry,))
 
-    def edit(self, item: DisclosureItem, actor: Actor, **changes: Any) -> Outcome:
-        """The drafter changes content while the item is with them; approvals then need the new hash."""
+    def edit(
+        self, item: DisclosureItem, actor: Actor, *, expected_version: int | None = None, **changes: Any
+    ) -> Outcome:
+        """The drafter changes content while the item is with them; approvals then need the new hash.
+
+        ``expected_version``: the version the drafter's form showed; see :meth:`fire`.
+        """
+        _check_version(item, expected_version)
         chain = self.chain_of(item)
         if item.state != chain.initial:
             raise errors.NotEditableError(
@@ -366,14 +396,22 @@ class Workflow:
         opinion: str | None = None,
         overrides: Mapping[str, str] | None = None,
         blobs: BlobReader | None = None,
+        expected_version: int | None = None,
     ) -> Outcome:
         """Take ``action`` on ``item`` as ``actor``; return the outcome or raise a typed error.
 
         Refusals raise before anything is built, so a refused action leaves no trace.
+        ``expected_version`` is the version the user's form showed (carried in the form): when
+        given and ``item`` is at another version, someone acted meanwhile and the action is
+        refused with ``StaleItemError`` first — before any role or state check, so a double
+        submit is answered 「已被他人处理」 rather than with a confusing refusal. The outcome
+        then records ``expected_version`` as the version read, so a save racing another
+        transaction is refused by storage too.
         ``overrides`` (rule id → reason) lets an attribute reviewer pass the blocking findings of
         those rules; each one used is recorded on the audit entry and on the item, bound to the
         content hash, and later stages (publication) honour it while the content is unchanged.
         """
+        _check_version(item, expected_version)
         chain = self.chain_of(item)
         step = self._step(chain, item, action)
         self._authorize(chain, step, item, actor)

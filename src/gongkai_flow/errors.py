@@ -9,10 +9,12 @@ is that message. Codes never change once released: hosts and the CLI match on th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+from .timers import BUREAU_TZ
 
 if TYPE_CHECKING:
-    from .model import Finding
+    from .model import AuditEntry, Finding
 
 
 class GongkaiFlowError(Exception):
@@ -247,8 +249,23 @@ class CheckFailedError(WorkflowError):
     code = "check.failed"
 
 
-class StaleItemError(WorkflowError):
-    """Someone else changed the item first (optimistic concurrency)."""
+class StorageError(WorkflowError):
+    """The database could not do what was asked; nothing was changed.
+
+    The storage layer's errors (:mod:`gongkai_flow.storage.errors`) all derive from it; it lives
+    here so that :class:`StaleItemError`, which the engine raises too, can be one of them.
+    """
+
+    code = "storage.error"
+
+
+class StaleItemError(StorageError):
+    """Someone else changed the item first (optimistic concurrency): reload and try again.
+
+    Raised when the version the user saw (``expected_version``) is not the stored one, and when
+    a save loses a race to another transaction. ``details`` carry ``item_id`` and, when known,
+    ``expected_version`` and ``current_version``.
+    """
 
     code = "storage.stale_item"
 
@@ -263,6 +280,59 @@ class ActorDirectoryError(DefinitionError):
     """An actor directory file (TOML) is malformed."""
 
     code = "directory.invalid"
+
+
+#: What the latest action did, as the sentence 「已被某人于某时……」 ends it.
+_DONE_PHRASES: Final = {
+    "draft": "起草",
+    "edit": "修改",
+    "submit": "提交审核",
+    "withdraw": "撤回",
+    "approve": "审核通过",
+    "return": "退回",
+    "refer": "报保密部门确定",
+    "resume": "恢复审核",
+    "classify": "确定涉密",
+    "publish": "发布",
+    "file": "登记存档",
+    "abolish": "废止",
+    "expire": "标注失效",
+    "retract": "撤下",
+}
+
+
+def book_title(title: str) -> str:
+    """``title`` in 书名号, nested ones turned to 〈〉: 《关于印发〈办法〉的通知》."""
+    return "《" + title.replace("《", "〈").replace("》", "〉") + "》"
+
+
+def stale_item(
+    title: str,
+    item_id: str,
+    *,
+    expected_version: int | None,
+    current_version: int | None,
+    latest: AuditEntry | None = None,
+) -> StaleItemError:
+    """The error of a form that is out of date: who acted meanwhile, what they did, which versions.
+
+    ``latest`` is the newest audit entry (the action that made the current version); without it
+    the message says only that someone else handled the item.
+    """
+    name = book_title(title)
+    if current_version is None:
+        message = f"{name}已不存在或尚未保存，请刷新后重试。"
+    else:
+        if latest is not None:
+            when = latest.at.astimezone(BUREAU_TZ)
+            done = _DONE_PHRASES.get(latest.action, f"执行“{latest.decision}”")
+            who = f"{latest.actor_name}（{latest.section}）" if latest.section else latest.actor_name
+            by = f"已被{who}于{when.year}年{when.month}月{when.day}日 {when:%H:%M} {done}"
+        else:
+            by = "已被他人处理"
+        seen = f"您看到的是第{expected_version}版，" if expected_version is not None else "您看到的是旧版本，"
+        message = f"{name}{by}，{seen}当前为第{current_version}版，请刷新后重试。"
+    return StaleItemError(message, item_id=item_id, expected_version=expected_version, current_version=current_version)
 
 
 def actor_not_found(actor_id: str) -> ActorNotFoundError:

@@ -161,10 +161,10 @@ class Flow:
         if self.auto_dispatch:
             self.dispatch()
 
-    def _act(self, build: Callable[[Repository], Outcome]) -> DisclosureItem:
+    def _act(self, build: Callable[[Repository], Outcome], *, expected_version: int | None = None) -> DisclosureItem:
         with self.unit() as repo:
             outcome = build(repo)
-            repo.save(outcome)
+            repo.save(outcome, expected_version=expected_version)
             self.clocks.after_save(repo, outcome)
         self.last_findings = outcome.findings
         if self.auto_dispatch:
@@ -199,21 +199,33 @@ class Flow:
 
         return self._act(build)
 
-    def edit(self, item_id: str, actor: Actor, **changes: Any) -> DisclosureItem:
-        """The drafter changes an item that is with them; a new policy link must name a 政策文件 too."""
+    def edit(
+        self, item_id: str, actor: Actor, *, expected_version: int | None = None, **changes: Any
+    ) -> DisclosureItem:
+        """The drafter changes an item that is with them; a new policy link must name a 政策文件 too.
+
+        ``expected_version``: the version the drafter's form showed; see :meth:`fire`.
+        """
 
         def build(repo: Repository) -> Outcome:
-            item = repo.get(item_id)
+            item = _current(repo, item_id, expected_version)
             if "policy_id" in changes:
                 _check_policy_link(repo, changes["policy_id"], item_id=item_id)
-            return self.workflow.edit(item, actor, **changes)
+            return self.workflow.edit(item, actor, expected_version=expected_version, **changes)
 
-        return self._act(build)
+        return self._act(build, expected_version=expected_version)
 
     # -- attachments -------------------------------------------------------------------------
 
     def attach(
-        self, item_id: str, actor: Actor, name: str, data: bytes, *, media_type: str | None = None
+        self,
+        item_id: str,
+        actor: Actor,
+        name: str,
+        data: bytes,
+        *,
+        media_type: str | None = None,
+        expected_version: int | None = None,
     ) -> DisclosureItem:
         """承办人 attaches a file (or replaces the one of the same name) while the item is with them.
 
@@ -231,7 +243,7 @@ class Flow:
             )
 
         def build(repo: Repository) -> Outcome:
-            item = repo.get(item_id)
+            item = _current(repo, item_id, expected_version)
             try:
                 attachment = Attachment(
                     name=name,
@@ -243,25 +255,27 @@ class Flow:
                 raise errors.InvalidFieldError(f"附件有误：{exc}", item_id=item_id, field="attachments") from None
             kept = tuple(a for a in item.attachments if a.name != name)
             # Check the edit first, so a refused one stores no bytes either.
-            outcome = self.workflow.edit(item, actor, attachments=(*kept, attachment))
+            outcome = self.workflow.edit(
+                item, actor, expected_version=expected_version, attachments=(*kept, attachment)
+            )
             self._blobs(repo).put_blob(raw)
             return outcome
 
-        return self._act(build)
+        return self._act(build, expected_version=expected_version)
 
-    def detach(self, item_id: str, actor: Actor, name: str) -> DisclosureItem:
+    def detach(self, item_id: str, actor: Actor, name: str, *, expected_version: int | None = None) -> DisclosureItem:
         """承办人 removes an attachment while the item is with them (its bytes stay, for the audit)."""
 
         def build(repo: Repository) -> Outcome:
-            item = repo.get(item_id)
+            item = _current(repo, item_id, expected_version)
             kept = tuple(a for a in item.attachments if a.name != name)
             if len(kept) == len(item.attachments):
                 raise errors.InvalidFieldError(
                     f"《{item.title}》没有名为“{name}”的附件。", item_id=item_id, field="attachments"
                 )
-            return self.workflow.edit(item, actor, attachments=kept)
+            return self.workflow.edit(item, actor, expected_version=expected_version, attachments=kept)
 
-        return self._act(build)
+        return self._act(build, expected_version=expected_version)
 
     def attachment_data(self, item_id: str, name: str) -> bytes:
         """The bytes of one attachment, checked against its SHA-256; ``InvalidFieldError`` if missing or altered."""
@@ -285,33 +299,52 @@ class Flow:
         *,
         opinion: str | None = None,
         overrides: Mapping[str, str] | None = None,
+        expected_version: int | None = None,
     ) -> DisclosureItem:
         """Take ``action`` on the item as ``actor``.
 
         ``overrides`` (rule id → reason) lets an attribute reviewer pass blocking findings; see
         :meth:`Workflow.fire <gongkai_flow.engine.Workflow.fire>`.
+
+        ``expected_version`` is the item's version as the user's form showed it (carry
+        ``item.version`` in the form). When someone acted since, the action is refused with
+        :class:`~gongkai_flow.errors.StaleItemError` (code ``storage.stale_item``) whose message
+        says who did what, when — 「《…》已被李华（局办公室）于2019年9月20日 10:05 审核通过，您看到的是
+        第3版，当前为第4版，请刷新后重试。」 — and nothing is stored. Without it only a save that
+        races another transaction is refused.
         """
         return self._act(
             lambda repo: self.workflow.fire(
-                repo.get(item_id), action, actor, opinion=opinion, overrides=overrides, blobs=self._blobs(repo)
-            )
+                _current(repo, item_id, expected_version),
+                action,
+                actor,
+                opinion=opinion,
+                overrides=overrides,
+                blobs=self._blobs(repo),
+                expected_version=expected_version,
+            ),
+            expected_version=expected_version,
         )
 
-    def submit(self, item_id: str, actor: Actor) -> DisclosureItem:
-        """承办人 submits (or resubmits) the item."""
-        return self.fire(item_id, Action.SUBMIT, actor)
+    def submit(self, item_id: str, actor: Actor, *, expected_version: int | None = None) -> DisclosureItem:
+        """承办人 submits (or resubmits) the item; ``expected_version`` as in :meth:`fire`."""
+        return self.fire(item_id, Action.SUBMIT, actor, expected_version=expected_version)
 
-    def approve(self, item_id: str, actor: Actor, opinion: str | None = None) -> DisclosureItem:
-        """The current stage's reviewer signs 同意."""
-        return self.fire(item_id, Action.APPROVE, actor, opinion=opinion)
+    def approve(
+        self, item_id: str, actor: Actor, opinion: str | None = None, *, expected_version: int | None = None
+    ) -> DisclosureItem:
+        """The current stage's reviewer signs 同意; ``expected_version`` as in :meth:`fire`."""
+        return self.fire(item_id, Action.APPROVE, actor, opinion=opinion, expected_version=expected_version)
 
-    def return_item(self, item_id: str, actor: Actor, opinion: str) -> DisclosureItem:
-        """The current stage's reviewer returns the item with an opinion."""
-        return self.fire(item_id, Action.RETURN, actor, opinion=opinion)
+    def return_item(
+        self, item_id: str, actor: Actor, opinion: str, *, expected_version: int | None = None
+    ) -> DisclosureItem:
+        """The current stage's reviewer returns the item with an opinion; ``expected_version`` as in :meth:`fire`."""
+        return self.fire(item_id, Action.RETURN, actor, opinion=opinion, expected_version=expected_version)
 
-    def publish(self, item_id: str, actor: Actor) -> DisclosureItem:
-        """信息发布人员 publishes the item."""
-        return self.fire(item_id, Action.PUBLISH, actor)
+    def publish(self, item_id: str, actor: Actor, *, expected_version: int | None = None) -> DisclosureItem:
+        """信息发布人员 publishes the item; ``expected_version`` as in :meth:`fire`."""
+        return self.fire(item_id, Action.PUBLISH, actor, expected_version=expected_version)
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -392,6 +425,21 @@ class Flow:
         self.close()
 
 
+def _current(repo: Repository, item_id: str, expected_version: int | None) -> DisclosureItem:
+    """The stored item; if it is not at ``expected_version``, the error naming who acted meanwhile."""
+    item = repo.get(item_id)
+    if expected_version is not None and item.version != expected_version:
+        trail = repo.audit(item_id)
+        raise errors.stale_item(
+            item.title,
+            item.id,
+            expected_version=expected_version,
+            current_version=item.version,
+            latest=trail[-1] if trail else None,
+        )
+    return item
+
+
 def _check_policy_link(repo: Repository, policy_id: str | None, *, item_id: str | None = None) -> None:
     """An interpretation's ``policy_id`` must name a stored 政策文件."""
     if policy_id is None:
@@ -418,9 +466,9 @@ class _PerCallRepository:
         with self._flow.unit(write=False) as repo:
             return repo.find(item_id)
 
-    def save(self, outcome: Outcome) -> None:
+    def save(self, outcome: Outcome, *, expected_version: int | None = None) -> None:
         with self._flow.unit() as repo:
-            repo.save(outcome)
+            repo.save(outcome, expected_version=expected_version)
 
     def audit(self, item_id: str) -> list[AuditEntry]:
         with self._flow.unit(write=False) as repo:

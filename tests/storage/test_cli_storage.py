@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -136,11 +137,44 @@ def test_dispatch_once_and_status(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert "待投递 33 个" in out
     code, out, _ = gongkai(capsys, "dispatch", "--once", "--db", path, "--plugin", "log")
     assert code == 0
-    assert "处理事件 33 个" in out
+    assert "处理事件 15 个" in out
+    assert "无接收方 18 个" in out
     code, out, _ = gongkai(capsys, "dispatch", "--status", "--db", path)
     assert "待投递 0 个" in out
-    assert "已完成 33 个" in out
+    assert "已完成 15 个" in out
     assert "死信 0 个" in out
+    assert "无接收方 18 个" in out
+
+
+def test_events_without_a_receiver_are_kept_replayed_and_purged(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """No plugin: a warning and every event kept as 无接收方; a plugin enabled later gets them by --replay."""
+    path = str(tmp_path / "out.db")
+    with Flow(database=path, dispatch=False) as flow:
+        run_demo(flow)
+    code, out, _ = gongkai(capsys, "dispatch", "--once", "--db", path)
+    assert code == 0
+    assert "警告：没有启用任何投递插件" in out
+    assert "处理事件 0 个" in out
+    assert "无接收方 33 个" in out
+    code, out, _ = gongkai(capsys, "dispatch", "--status", "--format", "json", "--db", path)
+    health = json.loads(out)
+    assert health["schema"] == "gongkai-dispatch-status/1"
+    assert (health["pending"], health["done"], health["unhandled"], health["healthy"]) == (0, 0, 33, False)
+    assert health["oldest_unhandled_at"] is not None
+    code, out, _ = gongkai(capsys, "dispatch", "--replay", "--plugin", "log", "--db", path)
+    assert code == 0
+    assert "已把 15 个“无接收方”的事件重新放回队列" in out
+    assert "处理事件 15 个" in out
+    assert "警告" not in out
+    code, out, _ = gongkai(capsys, "dispatch", "--status", "--format", "json", "--db", path)
+    assert (json.loads(out)["done"], json.loads(out)["unhandled"]) == (15, 18)
+    code, out, _ = gongkai(capsys, "dispatch", "--purge-unhandled", "--status", "--db", path)
+    assert "已删除 18 个“无接收方”的事件" in out
+    assert "无接收方 0 个" in out
+    code, out, _ = gongkai(capsys, "dispatch", "--status", "--format", "json", "--db", path)
+    assert json.loads(out)["healthy"] is True
 
 
 def test_audit_verify_passes_then_fails_after_tampering(capsys: pytest.CaptureFixture[str], db: str) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from types import FrameType
+from typing import Any
 
 import click
 from rich.table import Table
@@ -14,15 +16,22 @@ from rich.table import Table
 from ..dispatch import Dispatcher, DispatchReport, RetryPolicy
 from ..engine import Workflow
 from ..registry import PluginRegistry
+from ..storage.base import OutboxStatus
 from ..storage.sql import SqlOutbox
 from ._app import cli, console
 from .db import db_option, open_database
+
+#: Identifies the layout of ``--status --format json``; bumped on an incompatible change.
+STATUS_SCHEMA = "gongkai-dispatch-status/1"
 
 
 def _summary(report: DispatchReport) -> str:
     dead = len(report.dead)
     retry = len(report.failures) - dead
-    return f"处理事件 {report.delivered} 个；投递失败 {retry} 次（稍后重试）；放弃 {dead} 个（已转入死信）。"
+    text = f"处理事件 {report.delivered} 个；投递失败 {retry} 次（稍后重试）；放弃 {dead} 个（已转入死信）。"
+    if report.unhandled:
+        text += f"无接收方 {report.unhandled} 个（已保留，可用 --replay 交给新启用的插件）。"
+    return text
 
 
 @cli.command("dispatch")
@@ -36,6 +45,25 @@ def _summary(report: DispatchReport) -> str:
 @click.option("--retry-dead", is_flag=True, help="把死信重新放回队列（可配合 --event 只处理一个事件）。")
 @click.option("--event", "event_id", default=None, help="与 --retry-dead 一起使用：只重试这个事件。")
 @click.option("--purge-days", type=int, default=None, help="删除投递完成超过这么多天的事件记录。")
+@click.option(
+    "--replay", is_flag=True, help="把“无接收方”的事件交给本次 --plugin 启用的插件（事件类型由插件处理的才交）。"
+)
+@click.option("--purge-unhandled", is_flag=True, help="删除全部“无接收方”的事件（不再投递）。")
+@click.option(
+    "--unhandled-days",
+    type=click.IntRange(min=1),
+    default=90,
+    show_default=True,
+    help="“无接收方”的事件保留多少天；--loop 定期删除更早的。",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="--status 的输出格式；json 供监控使用。",
+)
 def dispatch_cmd(
     db: str,
     mode: str,
@@ -45,8 +73,16 @@ def dispatch_cmd(
     retry_dead: bool,
     event_id: str | None,
     purge_days: int | None,
+    replay: bool,
+    purge_unhandled: bool,
+    unhandled_days: int,
+    fmt: str,
 ) -> None:
-    """投递发件箱（outbox）中已提交的事件给各插件；失败的按退避重试，多次失败转入死信。"""
+    """投递发件箱（outbox）中已提交的事件给各插件；失败的按退避重试，多次失败转入死信。
+
+    没有任何已启用插件处理的事件记为“无接收方”，不算完成：保留 --unhandled-days 天，
+    可用 --replay --plugin 名称 交给后来启用的插件，或用 --purge-unhandled 删除。
+    """
     database = open_database(db)
     workflow = Workflow()
     registry = PluginRegistry(workflow)
@@ -54,15 +90,29 @@ def dispatch_cmd(
     try:
         registry.load(plugins)
         outbox = SqlOutbox(database.engine)
-        dispatcher = Dispatcher(workflow, outbox, policy=RetryPolicy(max_attempts=max_attempts))
+        dispatcher = Dispatcher(
+            workflow,
+            outbox,
+            policy=RetryPolicy(max_attempts=max_attempts),
+            unhandled_retention=timedelta(days=unhandled_days),
+        )
+        if mode != "status" and not dispatcher.has_receivers() and not purge_unhandled:
+            out.print("警告：没有启用任何投递插件（--plugin），事件不会投递，只记为“无接收方”保留。")
         if retry_dead:
             count = dispatcher.retry_dead(event_id=event_id)
             out.print(f"已把 {count} 个死信重新放回队列。")
         if purge_days is not None:
             purged = outbox.purge_done(datetime.now(UTC) - timedelta(days=purge_days))
             out.print(f"已删除 {purged} 个投递完成超过 {purge_days} 天的事件。")
+        if purge_unhandled:
+            out.print(f"已删除 {dispatcher.purge_unhandled(everything=True)} 个“无接收方”的事件。")
+        if replay:
+            out.print(f"已把 {dispatcher.replay_unhandled()} 个“无接收方”的事件重新放回队列。")
         if mode == "status":
-            _print_status(dispatcher)
+            if fmt == "json":
+                click.echo(json.dumps(_status_json(dispatcher.status()), ensure_ascii=False, indent=2))
+            else:
+                _print_status(dispatcher)
         elif mode == "loop":
             stop = threading.Event()
 
@@ -75,7 +125,10 @@ def dispatch_cmd(
                 total = dispatcher.run_loop(
                     interval=interval,
                     stop=stop,
-                    on_round=lambda r: out.print(_summary(r)) if r.delivered or r.failures else None,
+                    on_round=lambda r: out.print(_summary(r)) if r.delivered or r.failures or r.unhandled else None,
+                    on_outage=lambda exc, wait: out.print(
+                        f"数据库暂时无法访问［{exc.code}］：{exc}（{wait:g} 秒后重试）"
+                    ),
                 )
             except KeyboardInterrupt:
                 total = None
@@ -89,13 +142,45 @@ def dispatch_cmd(
         database.close()
 
 
+def _status_json(status: OutboxStatus) -> dict[str, Any]:
+    """The outbox's health for monitoring: counts, the oldest waiting events, and the dead letters."""
+
+    def moment(value: datetime | None) -> str | None:
+        return value.astimezone(UTC).isoformat() if value is not None else None
+
+    return {
+        "schema": STATUS_SCHEMA,
+        "healthy": not status.dead_letters and status.unhandled == 0,
+        "pending": status.pending,
+        "due": status.due,
+        "retrying": status.retrying,
+        "done": status.done,
+        "unhandled": status.unhandled,
+        "dead": len(status.dead_letters),
+        "oldest_pending_at": moment(status.oldest_pending_at),
+        "oldest_unhandled_at": moment(status.oldest_unhandled_at),
+        "dead_letters": [
+            {
+                "event_id": d.event_id,
+                "event_type": d.event_type,
+                "item_id": d.item_id,
+                "receiver": d.receiver,
+                "attempts": d.attempts,
+                "last_error": d.last_error,
+            }
+            for d in status.dead_letters
+        ],
+    }
+
+
 def _print_status(dispatcher: Dispatcher) -> None:
     status = dispatcher.status()
     out = console()
     oldest = status.oldest_pending_at.astimezone().strftime("%Y-%m-%d %H:%M:%S") if status.oldest_pending_at else "无"
     out.print(
         f"待投递 {status.pending} 个（其中已到期 {status.due} 个，重试中 {status.retrying} 个）；"
-        f"已完成 {status.done} 个；死信 {len(status.dead_letters)} 个。最早的待投递事件：{oldest}"
+        f"已完成 {status.done} 个；死信 {len(status.dead_letters)} 个；无接收方 {status.unhandled} 个。"
+        f"最早的待投递事件：{oldest}"
     )
     if status.dead_letters:
         table = Table(title="死信（已放弃投递，可用 --retry-dead 重试）")

@@ -42,8 +42,12 @@ class Repository(Protocol):
     def find(self, item_id: str) -> DisclosureItem | None:
         """The item, or ``None``."""
 
-    def save(self, outcome: Outcome) -> None:
-        """Store the outcome atomically: item (version-checked), audit entries, outbox events."""
+    def save(self, outcome: Outcome, *, expected_version: int | None = None) -> None:
+        """Store the outcome atomically: item (version-checked), audit entries, outbox events.
+
+        ``StaleItemError`` when the item changed since it was read, or when ``expected_version``
+        (the version the user's form showed) is not the version read.
+        """
 
     def audit(self, item_id: str) -> list[AuditEntry]:
         """The item's audit trail, oldest first."""
@@ -136,6 +140,8 @@ class Claim:
     event_error: str | None = None
     retry_at: datetime | None = None
     give_up: bool = False
+    #: Set by the dispatcher when no enabled receiver handles the event: kept as 无接收方, not done.
+    unhandled: bool = False
 
     def settle(self, receivers: Iterable[str]) -> tuple[bool, datetime | None]:
         """Whether the event is finished for ``receivers``, and when to come back if not."""
@@ -165,7 +171,12 @@ class DeadLetter:
 @final
 @attrs.frozen
 class OutboxStatus:
-    """Counts of the outbox and the dead letters, for ``gongkai dispatch --status``."""
+    """Counts of the outbox and the dead letters, for ``gongkai dispatch --status``.
+
+    ``unhandled`` counts the events set aside as 无接收方: no enabled receiver handled them, so
+    they were not delivered and are kept (for the retention) until a receiver added later takes
+    them (``gongkai dispatch --replay``) or an operator purges them.
+    """
 
     pending: int
     due: int
@@ -173,6 +184,8 @@ class OutboxStatus:
     done: int
     dead_letters: tuple[DeadLetter, ...] = ()
     oldest_pending_at: datetime | None = None
+    unhandled: int = 0
+    oldest_unhandled_at: datetime | None = None
 
 
 @runtime_checkable
@@ -189,11 +202,19 @@ class OutboxStore(Protocol):
         """
 
     def settle_unwanted(self, now: datetime, *, wanted: Collection[str]) -> int:
-        """Mark done every due pending event whose type is not in ``wanted`` (no receiver); return how many.
+        """Set aside as 无接收方 every due pending event whose type is not in ``wanted``; return how many.
 
-        What the dispatcher would do to them one by one, in one statement. Every dispatch worker
-        of one database must therefore enable the same plugins.
+        What the dispatcher would do to them one by one, in one statement. They are not marked
+        done: they stay, counted as ``unhandled``, until :meth:`replay_unhandled` gives them to a
+        receiver added later or :meth:`purge_unhandled` removes them. Every dispatch worker of one
+        database should therefore enable the same plugins.
         """
+
+    def replay_unhandled(self, now: datetime, *, wanted: Collection[str]) -> int:
+        """Make the 无接收方 events whose type is in ``wanted`` due again; return how many."""
+
+    def purge_unhandled(self, before: datetime | None = None) -> int:
+        """Delete the 无接收方 events set aside before ``before`` (all when ``None``); return how many."""
 
     def status(self, now: datetime) -> OutboxStatus:
         """Counts of pending, due, retrying and done events, and the dead letters."""

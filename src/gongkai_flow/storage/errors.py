@@ -11,13 +11,7 @@ so a host that already catches workflow errors catches these too.
 from __future__ import annotations
 
 from ..applications import Application
-from ..errors import ActorDirectoryError, ActorNotFoundError, StaleItemError, WorkflowError
-
-
-class StorageError(WorkflowError):
-    """The database could not do what was asked; nothing was changed."""
-
-    code = "storage.error"
+from ..errors import ActorDirectoryError, ActorNotFoundError, StaleItemError, StorageError
 
 
 class DatabaseUnavailableError(StorageError):
@@ -123,6 +117,7 @@ __all__ = [
     "SchemaMissingError",
     "SchemaOutdatedError",
     "SchemaTooNewError",
+    "StaleItemError",
     "StorageError",
     "stale_application",
 ]

@@ -19,6 +19,7 @@ from typing import final
 
 import attrs
 
+from .. import errors
 from ..engine import Outcome, Workflow
 from ..errors import ItemNotFoundError, StaleItemError
 from ..events import Event
@@ -55,21 +56,15 @@ class _Work:
     since: datetime | None
 
 
-def stale_message(item: DisclosureItem, current: int | None) -> str:
-    """The Chinese message of a lost optimistic-concurrency race."""
-    if current is None:
-        return f"《{item.title}》已不存在或尚未保存，请刷新后重试。"
-    return f"《{item.title}》已被他人处理（当前版本 {current}），您看到的是旧版本，请刷新后重试。"
-
-
 @final
 class MemoryRepository:
     """Keeps items, audit trails, worklists and the outbox in dictionaries; thread-safe, not durable.
 
     ``keep_audit=False`` keeps no audit trail (so no hash chain and no 已办) and forgets
-    delivered events as they go, for benchmarks that push many items through and must not grow
-    with their number. ``workflow`` decides the worklists (default: the standard chains); the
-    :class:`~gongkai_flow.service.Flow` façade hands its own workflow to a repository given none.
+    delivered events as they go (and the 无接收方 ones, which it only counts), for benchmarks
+    that push many items through and must not grow with their number. ``workflow`` decides the
+    worklists (default: the standard chains); the :class:`~gongkai_flow.service.Flow` façade
+    hands its own workflow to a repository given none.
     """
 
     def __init__(self, *, keep_audit: bool = True, workflow: Workflow | None = None) -> None:
@@ -78,6 +73,8 @@ class MemoryRepository:
         self._heads: dict[str, tuple[str, int]] = {}
         self._work: dict[str, _Work] = {}
         self._outbox: OrderedDict[int, _Pending] = OrderedDict()
+        self._unhandled: dict[int, _Pending] = {}  # 无接收方: set aside, kept for a later receiver
+        self._unhandled_forgotten = 0  # 无接收方 counted but not kept (keep_audit=False)
         self._by_event: dict[str, int] = {}
         self._dead: dict[tuple[str, str], DeadLetter] = {}
         self._finished_with_dead: dict[str, _Pending] = {}
@@ -130,15 +127,29 @@ class MemoryRepository:
         """The item, or ``None``."""
         return self._items.get(item_id)
 
-    def save(self, outcome: Outcome) -> None:
-        """Store the outcome, refusing it if the item changed since it was read."""
+    def save(self, outcome: Outcome, *, expected_version: int | None = None) -> None:
+        """Store the outcome, refusing it if the item changed since it was read.
+
+        ``expected_version`` (the version the user's form showed) is checked against the stored
+        version too; either mismatch raises ``StaleItemError`` naming who acted meanwhile.
+        """
         item = outcome.item
         since = outcome.audit[-1].at if outcome.audit else None
         with self._lock:
             current = self._items.get(item.id)
             current_version = current.version if current is not None else None
-            if current_version != outcome.previous_version:
-                raise StaleItemError(stale_message(item, current_version), item_id=item.id)
+            seen = outcome.previous_version if expected_version is None else expected_version
+            if current_version != outcome.previous_version or current_version != seen:
+                if outcome.previous_version is None:
+                    raise StaleItemError(f"编号为“{item.id}”的信息已经存在，不能重复创建。", item_id=item.id)
+                trail = self._audit.get(item.id)
+                raise errors.stale_item(
+                    item.title,
+                    item.id,
+                    expected_version=seen,
+                    current_version=current_version,
+                    latest=trail[-1].entry if trail else None,
+                )
             self._items[item.id] = item
             self._work[item.id] = _Work(None, since)
             if self.keep_audit:
@@ -289,7 +300,9 @@ class MemoryRepository:
                         state.attempts,
                         state.last_error,
                     )
-            if claim.retry_at is None and not claim.give_up:
+            if claim.unhandled:
+                self._set_aside(pending, now)
+            elif claim.retry_at is None and not claim.give_up:
                 self._outbox.pop(pending.seq, None)
                 self._by_event.pop(pending.event.event_id, None)
                 self._done_count += 1
@@ -311,10 +324,42 @@ class MemoryRepository:
                 and (p.next_attempt_at is None or p.next_attempt_at <= now)
             ]
             for p in unwanted:
-                del self._outbox[p.seq]
-                self._by_event.pop(p.event.event_id, None)
-            self._done_count += len(unwanted)
+                self._set_aside(p, now)
             return len(unwanted)
+
+    def _set_aside(self, pending: _Pending, now: datetime) -> None:
+        del self._outbox[pending.seq]
+        if not self.keep_audit:  # the benchmark mode keeps nothing it has finished with; it only counts
+            self._by_event.pop(pending.event.event_id, None)
+            self._unhandled_forgotten += 1
+            return
+        pending.next_attempt_at = now  # when it was set aside, for the retention
+        self._unhandled[pending.seq] = pending
+
+    def replay_unhandled(self, now: datetime, *, wanted: Collection[str]) -> int:
+        """Make the 无接收方 events whose type is in ``wanted`` due again; return how many."""
+        with self._lock:
+            back = [p for p in self._unhandled.values() if p.event.type in wanted]
+            for p in back:
+                del self._unhandled[p.seq]
+                p.next_attempt_at = now
+                self._outbox[p.seq] = p
+            if back:
+                self._outbox = OrderedDict(sorted(self._outbox.items()))
+            return len(back)
+
+    def purge_unhandled(self, before: datetime | None = None) -> int:
+        """Delete the 无接收方 events set aside before ``before`` (all when ``None``); return how many."""
+        with self._lock:
+            gone = [
+                p
+                for p in self._unhandled.values()
+                if before is None or (p.next_attempt_at is not None and p.next_attempt_at < before)
+            ]
+            for p in gone:
+                del self._unhandled[p.seq]
+                self._by_event.pop(p.event.event_id, None)
+            return len(gone)
 
     def status(self, now: datetime) -> OutboxStatus:
         """Counts of pending, due, retrying and done events, and the dead letters."""
@@ -327,6 +372,8 @@ class MemoryRepository:
                 done=self._done_count,
                 dead_letters=tuple(self._dead.values()),
                 oldest_pending_at=min((p.event.at for p in pending), default=None),
+                unhandled=len(self._unhandled) + self._unhandled_forgotten,
+                oldest_unhandled_at=min((p.event.at for p in self._unhandled.values()), default=None),
             )
 
     def retry_dead(self, now: datetime, *, event_id: str | None = None) -> int:

@@ -22,6 +22,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
+from ... import errors
 from ...engine import Outcome, Workflow
 from ...errors import ItemNotFoundError, StaleItemError
 from ...events import Event, event_from_dict
@@ -32,7 +33,7 @@ from ...model import (
     ItemKind,
 )
 from ..hashchain import GENESIS, AuditProblem, AuditRecord, AuditReport, chain_entries, verify_chain
-from ..memory import stale_message, standard_workflow
+from ..memory import standard_workflow
 from ..translate import storage_errors, translated
 from ..worklist import work_rows
 from .blobs import SqlBlobStore
@@ -183,15 +184,19 @@ class SqlRepository:
         return None if row is None else _Known(row[0], row[1], row[2], row[3])
 
     @translated()
-    def save(self, outcome: Outcome) -> None:
+    def save(self, outcome: Outcome, *, expected_version: int | None = None) -> None:
         """Store the outcome in the caller's transaction, all or nothing.
 
         Writes the version-checked item row, its work rows, the hash-linked audit entries and the
         outbox events. Raises ``StaleItemError`` — before writing anything — when the item changed
-        since it was read (or, for a new item, when one with that id exists).
+        since it was read (or, for a new item, when one with that id exists), or when
+        ``expected_version`` (the version the user's form showed) is not the version read; the
+        message names who acted meanwhile and what they did.
         """
         conn = self._conn()
         item = outcome.item
+        if expected_version is not None and expected_version != outcome.previous_version:
+            raise self._stale(conn, item, expected_version)
         rows = work_rows(self.workflow, item)
         now = utcnow()
         since = outcome.audit[-1].at if outcome.audit else now
@@ -217,12 +222,12 @@ class SqlRepository:
                 if known is None or known.version != prev:
                     known = self._read_state(conn, item.id)
                     if known is None or known.version != prev:
-                        raise StaleItemError(stale_message(item, known.version if known else None), item_id=item.id)
+                        raise self._stale(conn, item, prev)
                 links, known = self._update(conn, item, values, prev, known, outcome.audit)
                 had_extra = known.extra
         except sa_exc.OperationalError as exc:
             if _is_busy_snapshot(exc):  # SQLite: somebody wrote since this transaction read
-                raise StaleItemError(stale_message(item, None), item_id=item.id) from exc
+                raise errors.stale_item(item.title, item.id, expected_version=prev, current_version=None) from exc
             raise
         if had_extra:
             conn.execute(_DELETE_WORK, {"b_id": item.id})
@@ -276,9 +281,30 @@ class SqlRepository:
             # Either somebody saved first, or what this repository remembered was out of date.
             fresh = self._read_state(conn, item.id)
             if fresh is None or fresh.version != prev:
-                raise StaleItemError(stale_message(item, fresh.version if fresh else None), item_id=item.id)
+                raise self._stale(conn, item, prev)
             known = fresh
-        raise StaleItemError(stale_message(item, None), item_id=item.id)  # pragma: no cover - defensive
+        raise self._stale(conn, item, prev)  # pragma: no cover - defensive
+
+    def _stale(self, conn: Connection, item: DisclosureItem, seen: int) -> StaleItemError:
+        """The error for a save based on version ``seen``: the stored version and its latest action."""
+        self._known.pop(item.id, None)
+        known = self._read_state(conn, item.id)
+        latest = None
+        if known is not None:
+            row = conn.execute(
+                sa.select(audit_table)
+                .where(audit_table.c.item_id == item.id)
+                .order_by(audit_table.c.position.desc(), audit_table.c.id.desc())
+                .limit(1)
+            ).first()
+            latest = audit_record(row._mapping).entry if row is not None else None
+        return errors.stale_item(
+            item.title,
+            item.id,
+            expected_version=seen,
+            current_version=known.version if known is not None else None,
+            latest=latest,
+        )
 
     def audit(self, item_id: str) -> list[AuditEntry]:
         """The item's audit trail, oldest first."""

@@ -11,14 +11,25 @@ import socket
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, final
+from typing import Any, Final, final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
 from ...events import Event, event_from_dict
 from ..base import Claim, DeadLetter, DeliveryState, OutboxStatus
+from ..translate import storage_errors, translated
 from .schema import PENDING, deliveries_table, outbox_table
+
+#: The status of an event no enabled receiver handled (无接收方): kept, not done.
+UNHANDLED: Final = "unhandled"
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    if isinstance(value, str):  # SQLite returns an aggregate of a typed column as text
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
+
 
 # --- the outbox -----------------------------------------------------------------------------------
 
@@ -47,13 +58,19 @@ class SqlOutbox:
 
     @contextmanager
     def claim(self, now: datetime, *, after: int = 0) -> Iterator[Claim | None]:
-        """Claim the oldest event due at ``now`` after sequence ``after`` (see ``OutboxStore``)."""
-        if self.row_locks:
-            with self._claim_locked(now, after) as claim:
-                yield claim
-        else:
-            with self._claim_leased(now, after) as claim:
-                yield claim
+        """Claim the oldest event due at ``now`` after sequence ``after`` (see ``OutboxStore``).
+
+        A driver error (the database down, the connection cut) leaves as a typed
+        :class:`~gongkai_flow.storage.errors.StorageError`; the claim's transaction is rolled back,
+        so the event stays pending and is delivered again later.
+        """
+        with storage_errors("发件箱数据库"):
+            if self.row_locks:
+                with self._claim_locked(now, after) as claim:
+                    yield claim
+            else:
+                with self._claim_leased(now, after) as claim:
+                    yield claim
 
     def _due(self, now: datetime, after: int) -> sa.Select[Any]:
         o = outbox_table.c
@@ -168,7 +185,9 @@ class SqlOutbox:
         if claim.event is None:
             errors.insert(0, claim.event_error or "")
         update: dict[str, Any] = {"lease_owner": None, "lease_until": None, "last_error": errors[0] if errors else None}
-        if finished:
+        if claim.unhandled:
+            update.update(status=UNHANDLED, done_at=now)
+        elif finished:
             update.update(status="done", done_at=now)
         elif claim.give_up:
             update.update(status="dead", done_at=now, attempts=claim.attempts + 1)
@@ -176,8 +195,12 @@ class SqlOutbox:
             update.update(attempts=claim.attempts + 1, next_attempt_at=claim.retry_at or now)
         conn.execute(outbox_table.update().where(o.seq == claim.seq).values(**update))
 
+    @translated("发件箱数据库")
     def settle_unwanted(self, now: datetime, *, wanted: Collection[str]) -> int:
-        """Mark done every due pending event whose type is not in ``wanted`` (no receiver); return how many."""
+        """Set aside as 无接收方 every due pending event whose type is not in ``wanted``; return how many.
+
+        ``done_at`` records when, for the retention (:meth:`purge_unhandled`).
+        """
         o = outbox_table.c
         unwanted = sa.select(o.seq).where(
             PENDING,
@@ -194,9 +217,38 @@ class SqlOutbox:
         if self.row_locks:  # never wait for, nor touch, an event another worker holds
             unwanted = unwanted.with_for_update(skip_locked=True)
         with self._writer.begin() as conn:
-            result = conn.execute(outbox_table.update().where(o.seq.in_(unwanted)).values(status="done", done_at=now))
+            result = conn.execute(
+                outbox_table.update().where(o.seq.in_(unwanted)).values(status=UNHANDLED, done_at=now)
+            )
         return int(result.rowcount)
 
+    @translated("发件箱数据库")
+    def replay_unhandled(self, now: datetime, *, wanted: Collection[str]) -> int:
+        """Make the 无接收方 events whose type is in ``wanted`` due again; return how many."""
+        o = outbox_table.c
+        with self._writer.begin() as conn:
+            result = conn.execute(
+                outbox_table.update()
+                .where(o.status == UNHANDLED, o.event_type.in_(sorted(wanted)))
+                .values(status="pending", done_at=None, next_attempt_at=now, lease_owner=None, lease_until=None)
+            )
+        return int(result.rowcount)
+
+    @translated("发件箱数据库")
+    def purge_unhandled(self, before: datetime | None = None) -> int:
+        """Delete the 无接收方 events set aside before ``before`` (all when ``None``); return how many."""
+        o = outbox_table.c
+        condition = o.status == UNHANDLED
+        if before is not None:
+            condition = sa.and_(condition, o.done_at < before)
+        with self._writer.begin() as conn:
+            conn.execute(
+                deliveries_table.delete().where(deliveries_table.c.outbox_seq.in_(sa.select(o.seq).where(condition)))
+            )
+            result = conn.execute(outbox_table.delete().where(condition))
+        return int(result.rowcount)
+
+    @translated("发件箱数据库")
     def status(self, now: datetime) -> OutboxStatus:
         """Counts of pending, due, retrying and done events, and the dead letters."""
         o = outbox_table.c
@@ -210,6 +262,8 @@ class SqlOutbox:
                     sa.func.count().filter(sa.and_(pending, o.attempts > 0)),
                     sa.func.count().filter(o.status == "done"),
                     sa.func.min(o.created_at).filter(pending),
+                    sa.func.count().filter(o.status == UNHANDLED),
+                    sa.func.min(o.created_at).filter(o.status == UNHANDLED),
                 )
             ).one()
             letters = [
@@ -229,11 +283,18 @@ class SqlOutbox:
                     .order_by(o.seq)
                 )
             )
-        oldest = row[4]
-        if isinstance(oldest, str):  # SQLite returns an aggregate of a typed column as text
-            oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
-        return OutboxStatus(row[0], row[1], row[2], row[3], tuple(letters), oldest)
+        return OutboxStatus(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            tuple(letters),
+            _moment(row[4]),
+            unhandled=row[5],
+            oldest_unhandled_at=_moment(row[6]),
+        )
 
+    @translated("发件箱数据库")
     def retry_dead(self, now: datetime, *, event_id: str | None = None) -> int:
         """Give dead-lettered deliveries (of one event, or all) a fresh set of tries; return how many."""
         o = outbox_table.c
@@ -263,6 +324,7 @@ class SqlOutbox:
                 conn.execute(outbox_table.update().where(o.seq.in_(list(dead_events))).values(attempts=0))
         return len(dead_rows) + len(dead_events)
 
+    @translated("发件箱数据库")
     def purge_done(self, before: datetime) -> int:
         """Delete events delivered (without dead letters) before ``before``; return how many."""
         o = outbox_table.c

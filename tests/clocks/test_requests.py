@@ -74,8 +74,9 @@ def test_registration_starts_the_reply_clock_on_the_receipt_date(flow: Flow) -> 
     assert [e.item_id for e in got] == [app.id]
 
 
-def test_online_application_counts_from_the_confirmation_day(flow: Flow) -> None:
+def test_online_application_counts_from_the_confirmation_day(flow: Flow, clock: Clock) -> None:
     """Online applications count from the day both sides confirmed them (条例第31条)."""
+    clock.set(2025, 10, 9)
     refused(lambda: register(flow, channel=Channel.ONLINE), "form.invalid_field")
     app = register(flow, channel=Channel.ONLINE, submitted_on=None, confirmed_on=date(2025, 9, 30))
     assert app.received_on == date(2025, 9, 30)
@@ -239,8 +240,11 @@ def test_several_applications_become_a_proactive_item(flow: Flow) -> None:
     assert [t.rule_id for t in flow.clocks.timers(item.id)] == ["D1"]
 
 
-def test_december_2026_application_fails_closed_until_2027_is_filled_in(flow: Flow, tmp_path: Path) -> None:
+def test_december_2026_application_fails_closed_until_2027_is_filled_in(
+    flow: Flow, clock: Clock, tmp_path: Path
+) -> None:
     """Without 2027 data a December 2026 application is refused, naming the file; with the override it registers."""
+    clock.set(2026, 12, 15)
     error = refused(lambda: register(flow, submitted_on=date(2026, 12, 15)), "calendar.year_unknown")
     assert "calendar.toml" in error.message
     assert flow.requests.all() == []

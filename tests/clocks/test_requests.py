@@ -292,3 +292,139 @@ def test_a_stale_application_save_is_refused(flow: Flow) -> None:
         store.save_application(attrs.evolve(app, version=2, state="replied"), app.version, (), ())
     assert info.value.code == "storage.stale_item"
     assert flow.requests.get(app.id) == current
+
+
+# --- dated actions: the clocks count from the day an action happened, not the day it is recorded ----------
+
+
+def test_correction_counts_from_the_day_the_corrected_application_arrived(flow: Flow, clock: Clock) -> None:
+    """Corrected application received 2025-03-03, recorded 03-07: reply due 03-31, not 04-07 (条例第三十条)."""
+    clock.set(2025, 2, 26)
+    late = register(flow, submitted_on=date(2025, 2, 26), application_id="YSQ-late")
+    dated = register(flow, submitted_on=date(2025, 2, 26), application_id="YSQ-dated")
+    clock.set(2025, 2, 27)
+    for app in (late, dated):
+        flow.requests.act(app.id, Action.REQUEST_CORRECTION, OFFICER, opinion="请写明所需信息的文号。")
+    clock.set(2025, 3, 7, 16)
+    flow.requests.act(late.id, Action.RECEIVE_CORRECTION, OFFICER)
+    after = flow.requests.act(dated.id, Action.RECEIVE_CORRECTION, OFFICER, occurred_on=date(2025, 3, 3))
+    assert reply_due(flow, late.id) == date(2025, 4, 7)  # counted from the day it was recorded
+    assert reply_due(flow, dated.id) == date(2025, 3, 31)  # counted from the day it arrived
+    assert after.corrected_on == date(2025, 3, 3)
+    entry = flow.requests.audit(dated.id)[-1]
+    assert entry.action == "receive_correction"
+    assert entry.occurred_on == date(2025, 3, 3)
+    assert entry.at == clock.now
+    assert flow.requests.verify_audit().ok
+
+
+def test_a_dated_action_is_neither_after_its_recording_nor_before_the_previous_action(flow: Flow, clock: Clock) -> None:
+    """A date in the future, or before the application's previous action, is refused and changes nothing."""
+    clock.set(2025, 3, 3)
+    refused(lambda: register(flow, submitted_on=date(2025, 3, 4)), "form.invalid_field")
+    assert flow.requests.all() == []
+    app = register(flow, submitted_on=date(2025, 2, 26))
+    (registered,) = flow.requests.audit(app.id)
+    assert registered.occurred_on == date(2025, 2, 26)
+    error = refused(
+        lambda: flow.requests.act(app.id, Action.ACCEPT, OFFICER, occurred_on=date(2025, 3, 4)), "form.invalid_field"
+    )
+    assert "晚于登记日期" in error.message
+    error = refused(
+        lambda: flow.requests.act(app.id, Action.ACCEPT, OFFICER, occurred_on=date(2025, 2, 25)), "form.invalid_field"
+    )
+    assert "早于" in error.message
+    assert flow.requests.get(app.id).version == 1
+    flow.requests.act(app.id, Action.REQUEST_CORRECTION, OFFICER, opinion="请写明文号。", occurred_on=date(2025, 2, 28))
+    # The correction cannot have arrived before it was asked for.
+    refused(
+        lambda: flow.requests.act(app.id, Action.RECEIVE_CORRECTION, OFFICER, occurred_on=date(2025, 2, 27)),
+        "form.invalid_field",
+    )
+    after = flow.requests.act(app.id, Action.RECEIVE_CORRECTION, OFFICER, occurred_on=date(2025, 2, 28))
+    assert after.last_action_on == date(2025, 2, 28)
+    assert [e.occurred_on for e in flow.requests.audit(app.id)] == [
+        date(2025, 2, 26),
+        date(2025, 2, 28),
+        date(2025, 2, 28),
+    ]
+
+
+def test_consultation_dates_pause_and_resume_the_reply_clock(flow: Flow, clock: Clock) -> None:
+    """A consultation sent and answered on given days pauses the clock between those days, whenever recorded."""
+    clock.set(2025, 3, 3)
+    app = register(flow, submitted_on=date(2025, 3, 3))
+    flow.requests.act(app.id, Action.ACCEPT, OFFICER)
+    clock.set(2025, 3, 20)
+    flow.requests.act(
+        app.id,
+        Action.CONSULT,
+        OFFICER,
+        opinion="涉及企业经营信息",
+        consulting="third_party",
+        occurred_on=date(2025, 3, 10),
+    )
+    (d6,) = [t for t in flow.clocks.timers(app.id) if t.rule_id == "D6"]
+    assert (d6.due.astimezone(BUREAU_TZ) - timedelta(days=1)).date() == date(2025, 3, 31)  # 15 days from 03-10
+    clock.set(2025, 3, 21)
+    flow.requests.act(app.id, Action.RECEIVE_OPINIONS, OFFICER, opinion="第三方同意", occurred_on=date(2025, 3, 17))
+    # Due 03-31; paused 03-10 with 15 working days left, resumed 03-17: 15 after 03-17 (清明 04-04).
+    assert reply_due(flow, app.id) == date(2025, 4, 8)
+
+
+# --- extensions (条例第三十三条第二款) ---------------------------------------------------------------
+
+
+def test_an_application_is_extended_once_only(flow: Flow, clock: Clock) -> None:
+    """10 working days, then another 10, is refused: one extension per application."""
+    clock.set(2025, 3, 3)
+    app = register(flow, submitted_on=date(2025, 3, 3))
+    flow.requests.act(app.id, Action.ACCEPT, OFFICER)
+    flow.requests.act(app.id, Action.EXTEND, HEAD, opinion="涉及信息量大", days=10)
+    assert reply_due(flow, app.id) == date(2025, 4, 15)  # 03-31 + 10 working days (清明 04-04)
+    error = refused(
+        lambda: flow.requests.act(app.id, Action.EXTEND, HEAD, opinion="仍需汇总", days=10),
+        "request.extension_refused",
+    )
+    assert "只允许延长一次" in error.message
+    assert reply_due(flow, app.id) == date(2025, 4, 15)
+    assert flow.requests.get(app.id).extended_days == 10
+
+
+def test_a_registered_application_can_be_extended_before_acceptance(flow: Flow, clock: Clock) -> None:
+    """The reply clock runs from receipt, so the head may extend it before the application is accepted."""
+    clock.set(2025, 3, 3)
+    app = register(flow, submitted_on=date(2025, 3, 3))
+    refused(
+        lambda: flow.requests.act(app.id, Action.EXTEND, OFFICER, opinion="情况复杂", days=20), "auth.role_required"
+    )
+    after = flow.requests.act(app.id, Action.EXTEND, HEAD, opinion="涉及多个科室", days=20)
+    assert after.state == "registered"
+    assert reply_due(flow, app.id) == date(2025, 4, 28)  # 03-31 + 20 (清明 04-04 off, Sunday 04-27 worked)
+
+
+def test_no_extension_while_the_clock_is_paused(flow: Flow, clock: Clock) -> None:
+    """While a 补正 or a consultation stops the reply clock there is nothing to extend."""
+    clock.set(2025, 3, 3)
+    app = register(flow, submitted_on=date(2025, 3, 3))
+    flow.requests.act(app.id, Action.ACCEPT, OFFICER)
+    flow.requests.act(app.id, Action.CONSULT, OFFICER, opinion="征求意见", consulting="third_party")
+    refused(
+        lambda: flow.requests.act(app.id, Action.EXTEND, HEAD, opinion="复杂", days=5), "chain.action_not_available"
+    )
+
+
+def test_an_extension_approved_before_the_due_day_may_be_recorded_after_it(flow: Flow, clock: Clock) -> None:
+    """Approved on the last day, recorded the next: accepted; dated after the last day: refused."""
+    clock.set(2025, 3, 3)
+    first = register(flow, submitted_on=date(2025, 3, 3), application_id="YSQ-1")
+    second = register(flow, submitted_on=date(2025, 3, 3), application_id="YSQ-2")
+    clock.set(2025, 4, 1, 9)  # the reply was due on 2025-03-31
+    error = refused(
+        lambda: flow.requests.act(first.id, Action.EXTEND, HEAD, opinion="复杂", days=5), "request.extension_refused"
+    )
+    assert "届满" in error.message
+    flow.requests.act(second.id, Action.EXTEND, HEAD, opinion="复杂", days=5, occurred_on=date(2025, 3, 31))
+    assert reply_due(flow, second.id) == date(2025, 4, 8)  # 03-31 + 5 working days (清明 04-04)
+    (entry,) = [e for e in flow.requests.audit(second.id) if e.action == "extend"]
+    assert (entry.occurred_on, entry.at) == (date(2025, 3, 31), clock.now)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import attrs
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from gongkai_flow import Action, Actor, Flow, ItemKind, Role
+from gongkai_flow import Action, Actor, Flow, ItemKind, Role, Workflow
 from gongkai_flow.calendar import WorkCalendar
 from gongkai_flow.deadlines import BUREAU_TZ, TimerStatus
 from gongkai_flow.errors import GongkaiFlowError
@@ -428,3 +430,66 @@ def test_an_extension_approved_before_the_due_day_may_be_recorded_after_it(flow:
     assert reply_due(flow, second.id) == date(2025, 4, 8)  # 03-31 + 5 working days (清明 04-04)
     (entry,) = [e for e in flow.requests.audit(second.id) if e.action == "extend"]
     assert (entry.occurred_on, entry.at) == (date(2025, 3, 31), clock.now)
+
+
+def test_a_changed_occurred_day_breaks_the_audit_chain(flow: Flow, clock: Clock) -> None:
+    """The day an action happened is part of the entry's hash: changing it afterwards is reported."""
+    clock.set(2025, 3, 7)
+    app = register(flow, submitted_on=date(2025, 3, 3))
+    if flow.database is None:
+        with flow.clocks.unit() as store:
+            assert isinstance(store, MemoryClockStore)
+            records = store.application_audit_records(app.id)
+        records[0] = attrs.evolve(records[0], entry=attrs.evolve(records[0].entry, occurred_on=date(2025, 3, 5)))
+    else:
+        with flow.database.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE gongkai_application_audit SET occurred_on = '2025-03-05' WHERE position = 1"))
+    assert [p.kind for p in flow.requests.verify_audit([app.id]).problems] == ["edited"]
+
+
+_CAL = WorkCalendar()
+_DAYS = st.dates(min_value=date(2024, 1, 2), max_value=date(2025, 10, 31))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    received=_DAYS,
+    asked_after=st.integers(0, 10),
+    corrected_after=st.one_of(st.none(), st.integers(0, 20)),
+    recorded_after=st.integers(0, 15),
+)
+def test_the_reply_is_due_twenty_working_days_after_the_last_receipt_whenever_recorded(
+    received: date, asked_after: int, corrected_after: int | None, recorded_after: int
+) -> None:
+    """However late a receipt is recorded, the reply is due 20 working days after the day it happened.
+
+    Without a correction, after the application's receipt; with one, after the corrected
+    application's receipt (条例第三十条) — never before the received date + 20 working days.
+    """
+    clock = Clock(_day(received))
+    f = Flow(workflow=Workflow(clock=clock))
+    app = f.requests.register(
+        OFFICER,
+        applicant_name="王某",
+        applicant_type=ApplicantType.NATURAL_PERSON,
+        contact="13800000000",
+        description="有关文件",
+        channel=Channel.IN_PERSON,
+        submitted_on=received,
+    )
+    counted_from = received
+    if corrected_after is not None:
+        asked = received + timedelta(days=asked_after)
+        corrected = asked + timedelta(days=corrected_after)
+        clock.now = _day(asked)
+        f.requests.act(app.id, Action.REQUEST_CORRECTION, OFFICER, opinion="请写明文号。")
+        clock.now = _day(corrected + timedelta(days=recorded_after))
+        f.requests.act(app.id, Action.RECEIVE_CORRECTION, OFFICER, occurred_on=corrected)
+        counted_from = corrected
+    due = reply_due(f, app.id)
+    assert due == _CAL.add_workdays(counted_from, 20).date
+    assert due >= _CAL.add_workdays(received, 20).date
+
+
+def _day(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 15, tzinfo=BUREAU_TZ)

@@ -124,6 +124,9 @@ class Application:
     #: The 主动公开 item several applications were turned into (条例第44条).
     linked_item_id: str | None = None
     review_first: bool | None = None
+    #: The day the latest action happened (receipt, 补正, consultation, extension…); the next
+    #: action cannot have happened earlier. ``None`` on applications stored before it was kept.
+    last_action_on: date | None = None
 
 
 class ApplicationNotFoundError(WorkflowError):
@@ -138,7 +141,7 @@ _ENUM_FIELDS: Final[dict[str, type[_Labelled]]] = {
     "reply_category": ReplyCategory,
     "deny_reason": DenyReason,
 }
-_DATE_FIELDS: Final = ("received_on", "corrected_on")
+_DATE_FIELDS: Final = ("received_on", "corrected_on", "last_action_on")
 _DATETIME_FIELDS: Final = ("registered_at", "replied_at")
 
 

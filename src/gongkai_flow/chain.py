@@ -402,6 +402,9 @@ def request_chain() -> ChainDefinition:
             Step("registered", Action.ACCEPT, "reviewing", officer),
             Step("registered", Action.REQUEST_CORRECTION, "correction_requested", officer, opinion_required=True),
             Step("registered", Action.REPLY, "replied", officer),
+            # The reply clock runs from receipt, so it may be extended before acceptance (条例第三十三条);
+            # a correction in place, not a new version: the statute allowed it from the start.
+            Step("registered", Action.EXTEND, "registered", Role.DISCLOSURE_HEAD, opinion_required=True),
             Step("correction_requested", Action.RECEIVE_CORRECTION, "reviewing", officer),
             Step("correction_requested", Action.ABANDON, "abandoned", officer, opinion_required=True),
             Step("correction_requested", Action.REPLY, "replied", officer),

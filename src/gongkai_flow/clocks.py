@@ -338,8 +338,9 @@ class Requests:
         category: ReplyCategory | None = None,
         deny_reason: DenyReason | None = None,
         reply_text: str | None = None,
+        occurred_on: date | None = None,
     ) -> Application:
-        """Take ``action`` on the application (see :meth:`RequestWorkflow.act`)."""
+        """Take ``action`` on the application, on the day it happened (see :meth:`RequestWorkflow.act`)."""
         return self._run(
             lambda store: self.workflow.act(
                 store,
@@ -352,6 +353,7 @@ class Requests:
                 category=category,
                 deny_reason=deny_reason,
                 reply_text=reply_text,
+                occurred_on=occurred_on,
             )
         )
 

@@ -501,7 +501,10 @@ class AuditEntry:
     """One line of an item's audit trail: every action appends one, signed or not.
 
     ``signed`` entries are the signatures of the review form (附件2). Storage adds the
-    position and the hash chain; the engine fills in everything else.
+    position and the hash chain; the engine fills in everything else. ``at`` is when the action
+    was recorded; ``occurred_on``, when set, the (Beijing) day it happened — an application's
+    receipt, 补正 or consultation is often recorded days after it took place, and its clocks
+    count from the day it took place.
     """
 
     item_id: str
@@ -519,6 +522,7 @@ class AuditEntry:
     opinion: str | None = None
     signed: bool = False
     overrides: tuple[Override, ...] = ()
+    occurred_on: date | None = None
 
 
 def form_signatures(entries: Iterable[AuditEntry], content_hash: str) -> dict[str, list[AuditEntry]]:

@@ -31,6 +31,7 @@ from .deadlines import (
     TimerStatus,
     close,
     extend,
+    local_date,
     pause,
     restart,
     resume,
@@ -167,7 +168,7 @@ class ReplyIncompleteError(WorkflowError):
 
 
 class ExtensionRefusedError(WorkflowError):
-    """An extension beyond 20 working days, or after the reply period ran out."""
+    """A second extension, one beyond 20 working days, or one when the reply clock is not running."""
 
     code = "request.extension_refused"
 
@@ -252,6 +253,12 @@ class RequestWorkflow:
                 raise InvalidFieldError(f"申请须写明{label}（条例第29条）。", field=field)
         received = receipt_date(channel, submitted_on=submitted_on, signed_on=signed_on, confirmed_on=confirmed_on)
         now = self.workflow.clock()
+        if received > local_date(now):
+            raise InvalidFieldError(
+                f"收到申请之日（{received.isoformat()}）晚于登记日期（{local_date(now).isoformat()}），"
+                "不能登记尚未收到的申请。",
+                field="received_on",
+            )
         chain = self.workflow.chains.latest("request")
         app = Application(
             id=application_id or self.workflow.new_id(),
@@ -268,6 +275,7 @@ class RequestWorkflow:
             chain_version=chain.version,
             version=1,
             registered_at=now,
+            last_action_on=received,
         )
         if store.find_application(app.id) is not None:
             raise StaleItemError(f"编号为“{app.id}”的申请已经存在，不能重复登记。", item_id=app.id)
@@ -308,7 +316,9 @@ class RequestWorkflow:
             received_on=received.isoformat(),
             due=reply.due.isoformat(),
         )
-        entry = self._entry(app, actor, Role.REQUEST_OFFICER, "register", "登记", chain.initial, now, event_id)
+        entry = self._entry(
+            app, actor, Role.REQUEST_OFFICER, "register", "登记", chain.initial, now, event_id, occurred_on=received
+        )
         store.save_application(app, None, (entry,), (event,))
         return app
 
@@ -327,8 +337,17 @@ class RequestWorkflow:
         category: ReplyCategory | None = None,
         deny_reason: DenyReason | None = None,
         reply_text: str | None = None,
+        occurred_on: date | None = None,
     ) -> Application:
-        """Take ``action`` on the application as ``actor``; refuse with a typed error, leaving no trace."""
+        """Take ``action`` on the application as ``actor``; refuse with a typed error, leaving no trace.
+
+        ``occurred_on`` is the day the action happened — the corrected application arrived, the
+        consultation was sent or answered, the extension was approved — when it is recorded
+        later; the clocks count from that day (条例第三十条: the reply period runs from the day the
+        corrected application is received). It defaults to the recording day, and may be neither
+        after it nor before the application's previous action (``InvalidFieldError``). The
+        audit entry keeps both: ``at`` (recorded) and ``occurred_on``.
+        """
         app = get_application(store, application_id)
         chain = self.workflow.chains.get(app.chain_id, app.chain_version)
         step = chain.step(app.state, action)
@@ -342,16 +361,17 @@ class RequestWorkflow:
             )
         self._require(actor, step.role, action.label, app)
         now = self.workflow.clock()
+        day, at = self._occurred(app, now, occurred_on)
         opinion = (opinion or "").strip() or None
         if action is Action.RECEIVE_OPINIONS and opinion is None and app.consulting == "co_author":
-            opinion = self._silent_co_author(store, app, now)
+            opinion = self._silent_co_author(store, app, at)
         if step.opinion_required and opinion is None:
             raise OpinionRequiredError(f"{action.label}须填写意见。", item_id=app.id, action=action.value)
         new_state = self.workflow.advance(chain, app.state, action.value)
         changes, events_extra = self._effects(
-            store, app, action, actor, now, opinion, consulting, days, category, deny_reason, reply_text
+            store, app, action, actor, at, opinion, consulting, days, category, deny_reason, reply_text
         )
-        after = attrs.evolve(app, state=new_state, version=app.version + 1, **changes)
+        after = attrs.evolve(app, state=new_state, version=app.version + 1, last_action_on=day, **changes)
         event_id = self.workflow.new_id()
         events: list[Event] = [
             cls(
@@ -370,7 +390,16 @@ class RequestWorkflow:
             for n, (cls, fields) in enumerate(events_extra)
         ]
         entry = self._entry(
-            after, actor, step.role, action.value, action.label, app.state, now, event_id, opinion=opinion
+            after,
+            actor,
+            step.role,
+            action.value,
+            action.label,
+            app.state,
+            now,
+            event_id,
+            opinion=opinion,
+            occurred_on=day,
         )
         entry = attrs.evolve(entry, from_state=app.state)
         store.save_application(after, app.version, (entry,), events)
@@ -397,6 +426,30 @@ class RequestWorkflow:
         return after
 
     # -- the rules -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _occurred(app: Application, now: datetime, occurred_on: date | None) -> tuple[date, datetime]:
+        """The day an action happened and the moment its clocks count from, or ``InvalidFieldError``.
+
+        Recorded on the day it happened, the moment is the recording time; an earlier day counts
+        from that day's start (Beijing time), as a receipt does.
+        """
+        today = local_date(now)
+        day = today if occurred_on is None else occurred_on
+        if day > today:
+            raise InvalidFieldError(
+                f"办理日期（{day.isoformat()}）晚于登记日期（{today.isoformat()}），不能登记尚未发生的办理事项。",
+                field="occurred_on",
+            )
+        previous = app.last_action_on or max(app.received_on, app.corrected_on or app.received_on)
+        if day < previous:
+            raise InvalidFieldError(
+                f"办理日期（{day.isoformat()}）早于申请“{app.id}”上一次办理的日期（{previous.isoformat()}），"
+                "请核对日期。",
+                field="occurred_on",
+                item_id=app.id,
+            )
+        return day, now if day == today else _day_start(day)
 
     def _effects(
         self,
@@ -446,7 +499,8 @@ class RequestWorkflow:
                 )
             case Action.RECEIVE_CORRECTION:
                 close_open("D5R")
-                changes["corrected_on"] = now.astimezone(_tz()).date()
+                # 条例第三十条: the reply period runs again from the day the corrected application arrived.
+                changes["corrected_on"] = local_date(now)
                 if reply_timer is not None:
                     store_timer(store, restart(reply_timer, now, cal), cal)
             case Action.ABANDON:
@@ -483,15 +537,23 @@ class RequestWorkflow:
                     store_timer(store, resume(reply_timer, now, cal), cal)
                 changes["consulting"] = None
             case Action.EXTEND:
+                # 条例第三十三条第二款: one extension, of at most 20 working days, before the period ends.
+                already = max(app.extended_days, reply_timer.extended_days if reply_timer is not None else 0)
+                if already:
+                    raise ExtensionRefusedError(
+                        f"该申请的答复期限已延长过一次（{already}个工作日），"
+                        "条例第三十三条第二款只允许延长一次，不能再次延期。",
+                        item_id=app.id,
+                    )
                 if reply_timer is None or reply_timer.status is not TimerStatus.RUNNING or now >= reply_timer.due:
                     raise ExtensionRefusedError(
-                        "答复期限已届满或未在计时，不能延期：延期须在原期限届满前经批准（条例第33条第2款）。",
+                        "答复期限已届满或未在计时，不能延期：延期须在原期限届满前经批准（条例第三十三条第二款）。",
                         item_id=app.id,
                     )
                 wanted = days if days is not None else 20
-                if wanted < 1 or app.extended_days + wanted > 20:
+                if not 1 <= wanted <= 20:
                     raise ExtensionRefusedError(
-                        f"延长答复期限最多20个工作日（已延长{app.extended_days}个工作日），本次申请{wanted}个工作日不予批准。",
+                        f"延长答复期限最多20个工作日（条例第三十三条第二款），本次申请{wanted}个工作日不予批准。",
                         item_id=app.id,
                     )
                 longer = extend(reply_timer, wanted, actor.id, cal)
@@ -542,7 +604,7 @@ class RequestWorkflow:
             raise ReplyIncompleteError("只有不予公开的答复才填写不予公开理由。", item_id=app.id)
         if not self.review_body.strip() or not self.court.strip():
             raise ReplyIncompleteError("未配置行政复议机关或人民法院，答复无法告知救济途径，不能答复。", item_id=app.id)
-        day = now.astimezone(_tz()).date()
+        day = local_date(now)
         remedy = remedy_for(category, day, review_body=self.review_body, court=self.court)
         text = (reply_text or "").strip()
         if not text:
@@ -591,6 +653,7 @@ class RequestWorkflow:
         event_id: str,
         *,
         opinion: str | None = None,
+        occurred_on: date | None = None,
     ) -> AuditEntry:
         return AuditEntry(
             item_id=app.id,
@@ -606,9 +669,5 @@ class RequestWorkflow:
             at=at,
             event_id=event_id,
             opinion=opinion,
+            occurred_on=occurred_on,
         )
-
-
-def _tz() -> Any:
-
-    return BUREAU_TZ

@@ -56,7 +56,11 @@ def register(capsys: pytest.CaptureFixture[str], db: str) -> None:
 def test_register_act_show(capsys: pytest.CaptureFixture[str], db: str) -> None:
     """An application is registered, accepted and answered from the command line, and shown with its clocks."""
     register(capsys, db)
-    assert gongkai(capsys, "requests", "act", "--db", db, "YSQ-2019-001", "accept", "--actor", "zhaoli")[0] == 0
+    code, _, err = gongkai(
+        capsys, "requests", "act", "--db", db, "YSQ-2019-001", "accept", "--actor", "zhaoli",
+        "--now", "2019-09-23T10:00",
+    )  # fmt: skip
+    assert code == 0, err
     code, out, err = gongkai(
         capsys, "requests", "act", "--db", db, "YSQ-2019-001", "reply", "--actor", "zhaoli",
         "--category", "a2_disclose", "--now", "2019-10-10T10:00",
@@ -136,3 +140,47 @@ def test_opinion_register_and_respond(capsys: pytest.CaptureFixture[str], db: st
     assert "已结束 2 项" in out
     code, out, _ = gongkai(capsys, "deadlines", "--db", db, "--now", "2025-10-01T12:00")
     assert "YQ-1" not in out
+
+
+def test_on_dates_a_correction_and_an_extension(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    """``--on`` gives the day the corrected application arrived; a future day and a second extension are refused."""
+    code, _, err = gongkai(
+        capsys, "requests", "register", "--db", db, "--actor", "zhaoli", "--id", "YSQ-2025-007",
+        "--applicant", "王某", "--contact", "13800000000", "--description", "有关文件",
+        "--channel", "in_person", "--received", "2025-02-26", "--now", "2025-02-26T10:00",
+    )  # fmt: skip
+    assert code == 0, err
+    code, _, err = gongkai(
+        capsys, "requests", "act", "--db", db, "YSQ-2025-007", "request_correction", "--actor", "zhaoli",
+        "--opinion", "请写明文号", "--now", "2025-02-27T10:00",
+    )  # fmt: skip
+    assert code == 0, err
+    code, _, err = gongkai(
+        capsys, "requests", "act", "--db", db, "YSQ-2025-007", "receive_correction", "--actor", "zhaoli",
+        "--on", "2025-03-08", "--now", "2025-03-07T16:00",
+    )  # fmt: skip
+    assert code == EXIT_REFUSED
+    assert "form.invalid_field" in err
+    assert "Traceback" not in err
+    code, out, err = gongkai(
+        capsys, "requests", "act", "--db", db, "YSQ-2025-007", "receive_correction", "--actor", "zhaoli",
+        "--on", "2025-03-03", "--now", "2025-03-07T16:00",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "答复期限至 2025-03-31" in out
+    code, out, err = gongkai(
+        capsys, "requests", "act", "--db", db, "YSQ-2025-007", "extend", "--actor", "qianjun",
+        "--opinion", "涉及信息量大", "--days", "10", "--now", "2025-03-10T10:00",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "答复期限至 2025-04-15" in out
+    code, _, err = gongkai(
+        capsys, "requests", "act", "--db", db, "YSQ-2025-007", "extend", "--actor", "qianjun",
+        "--opinion", "仍需汇总", "--days", "10", "--now", "2025-03-11T10:00",
+    )  # fmt: skip
+    assert code == EXIT_REFUSED
+    assert "request.extension_refused" in err
+    code, out, _ = gongkai(capsys, "requests", "show", "--db", db, "YSQ-2025-007")
+    assert code == 0
+    assert "2025-03-03" in out  # the day the correction arrived
+    assert "2025-03-07 16:00" in out  # the time it was recorded

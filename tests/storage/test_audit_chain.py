@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 
 import attrs
 import pytest
 import sqlalchemy as sa
 
-from gongkai_flow import Action, Actor
-from gongkai_flow.storage.hashchain import AuditRecord, entry_digest, verify_chain
+from gongkai_flow import Action, Actor, Role
+from gongkai_flow.model import AuditEntry
+from gongkai_flow.storage.hashchain import GENESIS, AuditRecord, entry_digest, verify_chain
 from gongkai_flow.storage.sql import SqlRepository
 from gongkai_flow.storage.sql.schema import audit_table
 
@@ -154,3 +156,26 @@ def test_a_chain_continues_across_transactions(backend: Backend, people: dict[st
         records = repo.audit_records(item.id)
         assert verify_chain(item.id, records, records[-1].hash, len(records)) == []
         assert repo.verify_audit([item.id]).ok
+
+
+def test_entries_without_an_occurred_day_hash_as_before() -> None:
+    """The day an action happened is hashed only when set: entries written before it existed still verify."""
+    entry = AuditEntry(
+        "YSQ-1",
+        "receive_correction",
+        "zhaoli",
+        "赵丽",
+        Role.REQUEST_OFFICER,
+        "局办公室",
+        "correction_requested",
+        "reviewing",
+        "收到补正",
+        "",
+        datetime(2025, 3, 7, 2, tzinfo=UTC),
+        "ev1",
+    )
+    # The digest the library wrote for this entry before ``occurred_on`` was added.
+    assert entry_digest(entry, GENESIS) == "aad4fc5ee2cbf7c6c6a6f9fc1372c3cbc0f160b862b8257df7f1c7d0ce02a96c"
+    dated = attrs.evolve(entry, occurred_on=date(2025, 3, 3))
+    assert entry_digest(dated, GENESIS) != entry_digest(entry, GENESIS)
+    assert entry_digest(dated, GENESIS) != entry_digest(attrs.evolve(dated, occurred_on=date(2025, 3, 4)), GENESIS)

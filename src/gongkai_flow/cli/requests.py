@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from ..chain import Action
-from ..deadlines import BUREAU_TZ, due_text
+from ..deadlines import BUREAU_TZ, TimerStatus, due_text
 from ..directory import ActorDirectory, TomlActorDirectory
 from ..model import Actor
 from ..requests import ApplicantType, Channel, DenyReason, ReplyCategory
@@ -146,6 +147,13 @@ def register_cmd(
 @click.option("--category", type=_choice([c.value for c in ReplyCategory]), default=None, help="答复类别。")
 @click.option("--deny-reason", type=_choice([r.value for r in DenyReason]), default=None, help="不予公开的理由。")
 @click.option("--reply-text", default=None, help="答复书正文（须含救济途径）；不写则自动生成。")
+@click.option(
+    "--on",
+    "occurred_on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="办理事项发生的日期（如收到补正申请之日），默认为登记当日；期限从这一天起算（条例第三十条）。",
+)
 def act_cmd(
     db: str,
     calendar_file: Path | None,
@@ -160,6 +168,7 @@ def act_cmd(
     category: str | None,
     deny_reason: str | None,
     reply_text: str | None,
+    occurred_on: datetime | None,
 ) -> None:
     """办理申请：accept、request_correction、receive_correction、consult、receive_opinions、extend、reply、archive…"""
     database = open_database(db)
@@ -176,12 +185,16 @@ def act_cmd(
             category=ReplyCategory._value2member_map_[category.lower()] if category else None,  # type: ignore[arg-type]
             deny_reason=DenyReason._value2member_map_[deny_reason.lower()] if deny_reason else None,  # type: ignore[arg-type]
             reply_text=reply_text,
+            occurred_on=occurred_on.date() if occurred_on is not None else None,
         )
+        timers = flow.clocks.timers(app.id, open_only=True)
         flow.close()
     finally:
         database.close()
     stage = flow.workflow.chains.get(app.chain_id, app.chain_version).stage(app.state).label
-    console().print(f"申请 {app.id}：{_ACTIONS[action.lower()].label}完成，当前环节“{stage}”。")
+    running = [t for t in timers if t.rule_id == "D3" and t.status is TimerStatus.RUNNING]
+    due = f"答复期限至 {due_text(running[0])}。" if running else ""
+    console().print(f"申请 {app.id}：{_ACTIONS[action.lower()].label}完成，当前环节“{stage}”。{due}")
     if app.remedy and action.lower() == "reply":
         console().print(f"答复书：{app.reply_text}")
 
@@ -222,10 +235,16 @@ def show_cmd(db: str, calendar_file: Path | None, application_id: str) -> None:
         )
     out.print(table)
     log = Table(title="办理记录")
-    for col in ("时间", "办理人", "操作", "意见"):
+    for col in ("办理日期", "登记时间（北京时间）", "办理人", "操作", "意见"):
         log.add_column(col)
     for e in trail:
-        log.add_row(f"{e.at.astimezone(BUREAU_TZ):%Y-%m-%d %H:%M}", e.actor_name, e.decision, e.opinion or "")
+        log.add_row(
+            e.occurred_on.isoformat() if e.occurred_on is not None else "",
+            f"{e.at.astimezone(BUREAU_TZ):%Y-%m-%d %H:%M}",
+            e.actor_name,
+            escape(e.decision),
+            escape(e.opinion or ""),
+        )
     out.print(log)
 
 

@@ -85,6 +85,9 @@ def entry_digest(entry: AuditEntry, prev_hash: str) -> str:
         ],
         "prev": prev_hash,
     }
+    # Added later: only in the digest when set, so entries written before still verify.
+    if entry.occurred_on is not None:
+        payload["occurred_on"] = entry.occurred_on.isoformat()
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

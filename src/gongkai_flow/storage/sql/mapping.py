@@ -276,6 +276,7 @@ def audit_values(item_id: str, position: int, prev: str, digest: str, e: AuditEn
         "opinion": e.opinion,
         "signed": e.signed,
         "overrides": [override_doc(o) for o in e.overrides],
+        "occurred_on": e.occurred_on,
         "prev_hash": prev,
         "hash": digest,
     }
@@ -299,6 +300,7 @@ def audit_entry_from_row(m: Mapping[Any, Any]) -> AuditEntry:
         opinion=m["opinion"],
         signed=bool(m["signed"]),
         overrides=tuple(override_from_doc(o) for o in m["overrides"] or ()),
+        occurred_on=m["occurred_on"],
     )
 
 

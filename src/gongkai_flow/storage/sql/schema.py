@@ -179,6 +179,8 @@ def audit_columns(subject_table: str) -> list[sa.Column[Any]]:
         sa.Column("opinion", sa.Text),
         sa.Column("signed", sa.Boolean, nullable=False),
         sa.Column("overrides", JSONDoc, nullable=False),
+        # The day the action happened; ``at`` is when it was recorded (revision 0005).
+        sa.Column("occurred_on", sa.Date),
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
     ]

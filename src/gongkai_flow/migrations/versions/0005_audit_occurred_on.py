@@ -1,0 +1,34 @@
+"""The day an audited action happened, beside the time it was recorded.
+
+An application's receipt, 补正 or consultation is often recorded days after it took place; its
+clocks count from the day it took place, and the audit keeps both.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+_TABLES = ("gongkai_audit", "gongkai_application_audit")
+
+
+def upgrade() -> None:
+    """Add the nullable ``occurred_on`` column to both audit trails (existing rows keep ``NULL``)."""
+    for table in _TABLES:
+        op.add_column(table, sa.Column("occurred_on", sa.Date(), nullable=True))
+
+
+def downgrade() -> None:
+    """Drop ``occurred_on`` again."""
+    for table in _TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("occurred_on")

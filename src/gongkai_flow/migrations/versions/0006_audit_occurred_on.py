@@ -3,8 +3,8 @@
 An application's receipt, 补正 or consultation is often recorded days after it took place; its
 clocks count from the day it took place, and the audit keeps both.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision: str | None = "0004"
+revision = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | None = None
 depends_on: str | None = None
 
@@ -30,5 +30,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop ``occurred_on`` again."""
     for table in _TABLES:
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("occurred_on")
+        # A plain DROP COLUMN (SQLite 3.35+ has it) keeps the tables' foreign keys intact.
+        op.execute(f"ALTER TABLE {table} DROP COLUMN occurred_on")

@@ -24,7 +24,7 @@ office = Actor("lihua", "李华", "局办公室", {Role.ATTRIBUTE_REVIEWER})
 legal = Actor("wangfang", "王芳", "政策法规科", {Role.LEGAL_REVIEWER})
 head = Actor("zhaoqiang", "赵强", "就业失业科", {Role.SECTION_HEAD})
 leader = Actor("liuyang", "刘洋", "局领导", {Role.LEADER}, in_charge_of={"就业失业科"})
-publisher = Actor("chenjing", "陈静", "行政许可科", {Role.PUBLISHER})
+publisher = Actor("chenjing", "陈静", "行政许可科（12333）", {Role.PUBLISHER})
 
 
 def main(database: str | None = None) -> dict[str, str]:

@@ -21,6 +21,7 @@ import attrs
 from transitions import Machine, MachineError
 
 from . import errors
+from .bureau import BureauConfig, default_bureau
 from .chain import Action, ChainDefinition, ChainSet, Scope, Step
 from .events import (
     Event,
@@ -194,6 +195,9 @@ class Workflow:
 
     ``chains`` are the chain definitions (every version); ``clock`` and ``new_id`` are
     injectable for tests. Plugins connect to the signals with this workflow as sender.
+    ``bureau`` says which section each review role acts from (default: the packaged
+    configuration, see ``docs/configuration.md``): an actor from another section is refused with
+    ``WrongSectionError``.
     """
 
     def __init__(
@@ -202,8 +206,10 @@ class Workflow:
         *,
         clock: Callable[[], datetime] = _utcnow,
         new_id: Callable[[], str] = _new_id,
+        bureau: BureauConfig | None = None,
     ) -> None:
         self.chains = chains if chains is not None else ChainSet.standard()
+        self.bureau = bureau if bureau is not None else default_bureau()
         self.clock = clock
         self.new_id = new_id
         self._machines: dict[tuple[str, int], Machine] = {}
@@ -478,6 +484,18 @@ class Workflow:
                 actor_id=actor.id,
                 action=action.value,
             )
+        if step.scope is Scope.ANY:
+            required = self.bureau.section_for(chain.id, step.role)
+            if required is not None and actor.section != required:
+                stage = chain.stage(item.state).label if chain.has_stage(item.state) else item.state
+                raise errors.WrongSectionError(
+                    f"{actor.name}属于{actor.section}，《{item.title}》的“{stage}”环节须由{required}办理。",
+                    item_id=item.id,
+                    actor_id=actor.id,
+                    action=action.value,
+                    section=required,
+                    state=item.state,
+                )
         if step.scope is Scope.OWN_ITEM:
             if actor.id != item.drafter_id:
                 raise errors.NotDrafterError(

@@ -72,6 +72,12 @@ class PluginNotFoundError(PluginError):
     code = "plugin.not_found"
 
 
+class BureauConfigError(DefinitionError):
+    """The bureau's configuration file (bureau.toml) is missing, unreadable or invalid."""
+
+    code = "config.invalid"
+
+
 class CalendarError(GongkaiFlowError):
     """The working-day calendar cannot answer."""
 
@@ -193,6 +199,12 @@ class SectionScopeError(AuthorizationError):
     """The actor holds the role but not for the item's section."""
 
     code = "auth.section_scope"
+
+
+class WrongSectionError(AuthorizationError):
+    """The bureau binds this stage to one section (e.g. 局办公室) and the actor is in another."""
+
+    code = "auth.wrong_section"
 
 
 class NotDrafterError(AuthorizationError):

@@ -27,6 +27,7 @@ from typing import Any, final
 from sqlalchemy.engine import URL, Engine
 
 from . import errors
+from .bureau import BureauConfig
 from .calendar import WorkCalendar
 from .chain import Action
 from .clocks import Clocks, Requests
@@ -65,6 +66,8 @@ class Flow:
     ``calendar`` is the working-day calendar of the statutory clocks (``flow.clocks``, default
     :class:`~gongkai_flow.calendar.WorkCalendar`); ``requests`` configures the 依申请公开 workflow
     (``flow.requests``: ``review_body``, ``court``, ``correction_days``). See ``docs/clocks.md``.
+    ``bureau`` (used when no ``workflow`` is given) is the bureau's configuration: its section
+    bindings, its reply-letter remedy and calendar file (``docs/configuration.md``).
     """
 
     def __init__(
@@ -83,11 +86,12 @@ class Flow:
         busy_timeout: float = 10.0,
         calendar: WorkCalendar | None = None,
         requests: Mapping[str, Any] | None = None,
+        bureau: BureauConfig | None = None,
     ) -> None:
         if repository is not None and database is not None:
             raise ValueError("Flow takes a repository or a database, not both")
         if workflow is None:
-            workflow = Workflow(clock=clock) if clock is not None else Workflow()
+            workflow = Workflow(clock=clock, bureau=bureau) if clock is not None else Workflow(bureau=bureau)
         self.workflow = workflow
         self.database: Database | None = None
         self._owns_database = database is not None and not isinstance(database, Database)
@@ -118,8 +122,12 @@ class Flow:
         self.auto_dispatch = dispatch
         self.last_findings: tuple[Any, ...] = ()
         # Statutory clocks and 依申请公开 (issue 5): see gongkai_flow.clocks.
+        office = workflow.bureau
+        if calendar is None and office.calendar is not None:
+            calendar = WorkCalendar(override_file=office.calendar)
         self.clocks = Clocks(self, calendar)
-        self.requests = Requests(self, self.clocks, **(requests or {}))
+        remedy = {"review_body": office.review_body, "court": office.court}
+        self.requests = Requests(self, self.clocks, **{**remedy, **(requests or {})})
         self.records = RecordStore(self)  # report records (issue 8): see gongkai_flow.records
 
     @classmethod

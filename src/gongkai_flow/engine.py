@@ -54,13 +54,20 @@ from .model import (
     Override,
     ReturnMark,
     Role,
+    Severity,
     Signature,
     compute_content_hash,
 )
 from .signals import transition_requested
+from .text import quote_title
 
 #: Fields a drafter may change with :meth:`Workflow.edit`.
 EDITABLE_FIELDS: Final = frozenset((*CONTENT_FIELDS, "formed_on"))
+
+#: The built-in check on an interpretation of a policy outside the system (issued by another body,
+#: or drafted outside it): 局办公室's attribute reviewer confirms the exception with a reason, like
+#: any override, and the confirmation is audited and bound to the content.
+EXTERNAL_POLICY_RULE: Final = "interpretation.external_policy"
 
 # Trigger name of the shortcut "resubmit straight back to the reviewer who returned it".
 _RESUME_PREFIX: Final = "submit>"
@@ -185,8 +192,56 @@ def validate_form(item: DisclosureItem) -> None:
             f"《{item.title}》的公开属性是“{item.attribute.label}”，只有主动公开信息才能发布到{names}。",
             item_id=item.id,
         )
-    if item.kind is ItemKind.POLICY_INTERPRETATION and not item.policy_id:
-        raise errors.PolicyLinkRequiredError(f"政策解读《{item.title}》须关联所解读的政策文件。", item_id=item.id)
+    if item.kind is ItemKind.POLICY_INTERPRETATION and not item.policy_id and policy_reference(item) is None:
+        raise errors.PolicyLinkRequiredError(
+            f"政策解读{quote_title(item.title)}须关联所解读的政策文件；解读其他机关制发或系统外起草的政策时，"
+            "须填写该政策的标题（source_name）和文号或网址（document_number）。",
+            item_id=item.id,
+        )
+
+
+def policy_reference(item: DisclosureItem) -> tuple[str, str] | None:
+    """The (title, 文号 or URL) of the policy an interpretation explains when it is not in the system.
+
+    An interpretation that links to no stored 政策文件 names its policy by ``source_name`` (title) and
+    ``document_number`` (文号 or web address); ``None`` when it links to a stored one or names none.
+    """
+    if item.kind is not ItemKind.POLICY_INTERPRETATION or item.policy_id:
+        return None
+    title, number = (item.source_name or "").strip(), (item.document_number or "").strip()
+    return (title, number) if title and number else None
+
+
+def check_interpreter(policy: DisclosureItem, actor: Actor, title: str) -> None:
+    """谁起草、谁解读: ``actor`` drafting the interpretation ``title`` must be of a section of ``policy``."""
+    if actor.section not in policy.sections:
+        raise errors.InterpreterSectionError(
+            f"按照“谁起草、谁解读”，{quote_title(title)}须由政策文件{quote_title(policy.title)}的起草科室"
+            f"（{'、'.join(policy.sections)}）起草，{actor.name}属于{actor.section}。",
+            actor_id=actor.id,
+            policy_id=policy.id,
+        )
+
+
+def check_interpretation_order(item: DisclosureItem, policy: DisclosureItem | None) -> None:
+    """An interpretation is published with or after its policy: refuse while the policy is unpublished.
+
+    ``policy`` is the stored item ``item.policy_id`` names (``None`` if it is missing, which is
+    refused too). Items that are not interpretations of a stored policy pass.
+    """
+    if item.kind is not ItemKind.POLICY_INTERPRETATION or not item.policy_id:
+        return
+    if policy is None or policy.id != item.policy_id:
+        raise errors.PolicyLinkRequiredError(
+            f"政策解读{quote_title(item.title)}关联的政策文件“{item.policy_id}”不存在，不能发布。", item_id=item.id
+        )
+    if policy.state != "published":
+        raise errors.PolicyNotPublishedError(
+            f"政策解读{quote_title(item.title)}须与政策文件{quote_title(policy.title)}同步或在其后发布："
+            "政策文件尚未发布。",
+            item_id=item.id,
+            policy_id=policy.id,
+        )
 
 
 @final
@@ -391,6 +446,14 @@ class Workflow:
             if transition_requested.has_receivers_for(self)
             else ()
         )
+        builtin = self._builtin_findings(step, item)
+        if builtin:
+            findings = (*builtin, *findings)
+            blocking = [f for f in builtin if f.rule_id not in honoured]
+            if blocking:
+                raise errors.TransitionBlockedError(
+                    "；".join(f.message for f in blocking), blocking, item_id=item.id, action=action.value
+                )
 
         new_state = self.advance(chain, item.state, trigger)
         changes: dict[str, Any] = {
@@ -537,6 +600,33 @@ class Workflow:
                     raise errors.DuplicateSignerError(
                         f"{actor.name}已在本环节签过字。", item_id=item.id, actor_id=actor.id
                     )
+
+    @staticmethod
+    def _builtin_findings(step: Step, item: DisclosureItem) -> tuple[Finding, ...]:
+        """The engine's own overridable checks: an interpretation of a policy outside the system.
+
+        It blocks the attribute reviewer's approval and the publication until 局办公室 confirms the
+        exception (an override of :data:`EXTERNAL_POLICY_RULE` with a reason).
+        """
+        reference = policy_reference(item)
+        if reference is None:
+            return ()
+        attribute_approval = step.action is Action.APPROVE and step.role is Role.ATTRIBUTE_REVIEWER
+        if not (attribute_approval or step.action is Action.PUBLISH):
+            return ()
+        title, number = reference
+        message = (
+            f"政策解读{quote_title(item.title)}解读的是系统外的政策{quote_title(title)}（{number}），"
+            f"须由{Role.ATTRIBUTE_REVIEWER.label}确认这一例外并说明理由"
+        )
+        return (
+            Finding(
+                rule_id=EXTERNAL_POLICY_RULE,
+                severity=Severity.BLOCK,
+                message=message,
+                legal_basis="本局政务公开工作要点实施方案：谁起草、谁解读",
+            ),
+        )
 
     def _check_rules(self, chain: ChainDefinition, step: Step, item: DisclosureItem, current_hash: str) -> None:
         action = step.action

@@ -141,6 +141,12 @@ class PolicyLinkRequiredError(InvalidFieldError):
     code = "form.policy_link_required"
 
 
+class PolicyNotPublishedError(WorkflowError):
+    """An interpretation is published with or after its policy document, never before."""
+
+    code = "rule.policy_unpublished"
+
+
 class NotProactiveError(WorkflowError):
     """Only 主动公开 items may go to a public platform or be published."""
 
@@ -217,6 +223,12 @@ class SelfApprovalError(AuthorizationError):
     """A drafter never approves their own item."""
 
     code = "auth.self_approval"
+
+
+class InterpreterSectionError(AuthorizationError):
+    """谁起草、谁解读: an interpretation is drafted by a section that drafted its policy."""
+
+    code = "auth.interpreter_section"
 
 
 class DuplicateSignerError(AuthorizationError):

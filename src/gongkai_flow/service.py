@@ -32,7 +32,7 @@ from .calendar import WorkCalendar
 from .chain import Action
 from .clocks import Clocks, Requests
 from .dispatch import Dispatcher, DispatchReport, RetryPolicy, dispatch_pending
-from .engine import ActionOption, Outcome, Workflow
+from .engine import ActionOption, Outcome, Workflow, check_interpretation_order, check_interpreter
 from .events import Event
 from .model import Actor, AuditEntry, DisclosureItem, ItemKind, form_signatures
 from .plugins import PluginRegistry
@@ -193,7 +193,7 @@ class Flow:
                 raise errors.InvalidFieldError(f"“{kind}”不是有效的信息类别。", field="kind") from None
 
         def build(repo: Repository) -> Outcome:
-            _check_policy_link(repo, fields.get("policy_id"))
+            _check_policy_link(repo, fields.get("policy_id"), actor=actor, title=title)
             return self.workflow.draft(actor, title=title, kind=item_kind, body=body, **fields)
 
         return self._act(build)
@@ -204,7 +204,8 @@ class Flow:
         def build(repo: Repository) -> Outcome:
             item = repo.get(item_id)
             if "policy_id" in changes:
-                _check_policy_link(repo, changes["policy_id"], item_id=item_id)
+                title = changes.get("title", item.title)
+                _check_policy_link(repo, changes["policy_id"], item_id=item_id, actor=actor, title=title)
             return self.workflow.edit(item, actor, **changes)
 
         return self._act(build)
@@ -223,9 +224,14 @@ class Flow:
         ``overrides`` (rule id → reason) lets an attribute reviewer pass blocking findings; see
         :meth:`Workflow.fire <gongkai_flow.engine.Workflow.fire>`.
         """
-        return self._act(
-            lambda repo: self.workflow.fire(repo.get(item_id), action, actor, opinion=opinion, overrides=overrides)
-        )
+
+        def build(repo: Repository) -> Outcome:
+            item = repo.get(item_id)
+            if action is Action.PUBLISH and item.policy_id:  # 同步发布: never before the policy
+                check_interpretation_order(item, repo.find(item.policy_id))
+            return self.workflow.fire(item, action, actor, opinion=opinion, overrides=overrides)
+
+        return self._act(build)
 
     def submit(self, item_id: str, actor: Actor) -> DisclosureItem:
         """承办人 submits (or resubmits) the item."""
@@ -337,8 +343,10 @@ class Flow:
         self.close()
 
 
-def _check_policy_link(repo: Repository, policy_id: str | None, *, item_id: str | None = None) -> None:
-    """An interpretation's ``policy_id`` must name a stored 政策文件."""
+def _check_policy_link(
+    repo: Repository, policy_id: str | None, *, item_id: str | None = None, actor: Actor | None = None, title: str = ""
+) -> None:
+    """An interpretation's ``policy_id`` must name a stored 政策文件, and its drafter be of that policy's section."""
     if policy_id is None:
         return
     policy = repo.find(policy_id)
@@ -346,6 +354,8 @@ def _check_policy_link(repo: Repository, policy_id: str | None, *, item_id: str 
         raise errors.PolicyLinkRequiredError(
             f"关联的政策文件“{policy_id}”不存在或不是政策文件。", field="policy_id", item_id=item_id
         )
+    if actor is not None:
+        check_interpreter(policy, actor, title)
 
 
 @final

@@ -18,6 +18,7 @@ import sys
 
 from gongkai_flow import Action, Actor, Flow, GongkaiFlowError, ItemKind, Role
 from gongkai_flow.plugins import available_plugins
+from gongkai_flow.text import beijing_time, quote_title
 
 drafter = Actor("zhangmin", "张敏", "就业失业科", {Role.DRAFTER})
 office = Actor("lihua", "李华", "局办公室", {Role.ATTRIBUTE_REVIEWER})
@@ -70,7 +71,8 @@ def publish(flow: Flow) -> dict[str, str]:
 
     flow.approve(policy.id, leader, "同意发布")
     policy = flow.publish(policy.id, publisher)
-    print(f"《{policy.title}》已发布，发布时间 {policy.published_at:%Y-%m-%d %H:%M}")
+    assert policy.published_at is not None
+    print(f"{quote_title(policy.title)}已发布，发布时间 {beijing_time(policy.published_at)}（北京时间）")
 
     interpretation = flow.draft(
         drafter,

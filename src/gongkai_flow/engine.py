@@ -165,31 +165,35 @@ def validate_form(item: DisclosureItem) -> None:
         raise errors.InvalidFieldError("请填写责任科室。", item_id=item.id, field="sections")
     if item.attribute is None:
         raise errors.AttributeRequiredError(
-            f"《{item.title}》未选择公开属性：请在主动公开、依申请公开、不予公开中选择一项。",
+            f"{quote_title(item.title)}未选择公开属性：请在主动公开、依申请公开、不予公开中选择一项。",
             item_id=item.id,
         )
     if item.attribute is DisclosureAttribute.WITHHELD:
         if item.withheld_category is None:
             raise errors.WithheldCategoryRequiredError(
-                f"《{item.title}》拟不予公开，须选择负面清单类别并说明理由。", item_id=item.id
+                f"{quote_title(item.title)}拟不予公开，须选择负面清单类别并说明理由。", item_id=item.id
             )
         if not (item.withheld_reason or "").strip():
             raise errors.WithheldCategoryRequiredError(
-                f"《{item.title}》拟不予公开，须依法依规说明不予公开的理由。", item_id=item.id
+                f"{quote_title(item.title)}拟不予公开，须依法依规说明不予公开的理由。", item_id=item.id
             )
     elif item.withheld_category is not None:
         raise errors.InvalidFieldError(
-            f"《{item.title}》不是不予公开信息，不应填写负面清单类别。", item_id=item.id, field="withheld_category"
+            f"{quote_title(item.title)}不是不予公开信息，不应填写负面清单类别。",
+            item_id=item.id,
+            field="withheld_category",
         )
     if item.source.value == "reprint" and not (item.source_name or "").strip():
-        raise errors.ReprintSourceRequiredError(f"《{item.title}》是转载信息，须注明转载来源。", item_id=item.id)
+        raise errors.ReprintSourceRequiredError(
+            f"{quote_title(item.title)}是转载信息，须注明转载来源。", item_id=item.id
+        )
     if item.classified and item.attribute is DisclosureAttribute.PROACTIVE:
-        raise errors.ClassifiedItemError(f"《{item.title}》涉密，不能主动公开。", item_id=item.id)
+        raise errors.ClassifiedItemError(f"{quote_title(item.title)}涉密，不能主动公开。", item_id=item.id)
     public = item.platforms & PUBLIC_PLATFORMS
     if public and item.attribute is not DisclosureAttribute.PROACTIVE:
         names = "、".join(sorted(p.label for p in public))
         raise errors.NotProactiveError(
-            f"《{item.title}》的公开属性是“{item.attribute.label}”，只有主动公开信息才能发布到{names}。",
+            f"{quote_title(item.title)}的公开属性是“{item.attribute.label}”，只有主动公开信息才能发布到{names}。",
             item_id=item.id,
         )
     if item.kind is ItemKind.POLICY_INTERPRETATION and not item.policy_id and policy_reference(item) is None:
@@ -367,12 +371,12 @@ class Workflow:
         chain = self.chain_of(item)
         if item.state != chain.initial:
             raise errors.NotEditableError(
-                f"《{item.title}》当前处于“{chain.stage(item.state).label}”，只有退回承办人后才能修改。",
+                f"{quote_title(item.title)}当前处于“{chain.stage(item.state).label}”，只有退回承办人后才能修改。",
                 item_id=item.id,
                 state=item.state,
             )
         if actor.id != item.drafter_id:
-            raise errors.NotDrafterError(f"只有承办人本人可以修改《{item.title}》。", item_id=item.id)
+            raise errors.NotDrafterError(f"只有承办人本人可以修改{quote_title(item.title)}。", item_id=item.id)
         unknown = set(changes) - EDITABLE_FIELDS
         if unknown:
             raise errors.InvalidFieldError(f"无法修改的字段：{'、'.join(sorted(unknown))}。", item_id=item.id)
@@ -531,7 +535,7 @@ class Workflow:
         if step is None:
             label = chain.stage(item.state).label if chain.has_stage(item.state) else item.state
             raise errors.ActionNotAvailableError(
-                f"《{item.title}》当前处于“{label}”环节，不能进行“{action.label}”操作。",
+                f"{quote_title(item.title)}当前处于“{label}”环节，不能进行“{action.label}”操作。",
                 item_id=item.id,
                 state=item.state,
                 action=action.value,
@@ -542,7 +546,7 @@ class Workflow:
         action = step.action
         if step.role not in actor.roles:
             raise errors.RoleRequiredError(
-                f"{actor.name}没有“{step.role.label}”角色，不能对《{item.title}》进行“{action.label}”操作。",
+                f"{actor.name}没有“{step.role.label}”角色，不能对{quote_title(item.title)}进行“{action.label}”操作。",
                 item_id=item.id,
                 actor_id=actor.id,
                 action=action.value,
@@ -552,7 +556,7 @@ class Workflow:
             if required is not None and actor.section != required:
                 stage = chain.stage(item.state).label if chain.has_stage(item.state) else item.state
                 raise errors.WrongSectionError(
-                    f"{actor.name}属于{actor.section}，《{item.title}》的“{stage}”环节须由{required}办理。",
+                    f"{actor.name}属于{actor.section}，{quote_title(item.title)}的“{stage}”环节须由{required}办理。",
                     item_id=item.id,
                     actor_id=actor.id,
                     action=action.value,
@@ -562,26 +566,26 @@ class Workflow:
         if step.scope is Scope.OWN_ITEM:
             if actor.id != item.drafter_id:
                 raise errors.NotDrafterError(
-                    f"只有承办人本人可以对《{item.title}》进行“{action.label}”操作。",
+                    f"只有承办人本人可以对{quote_title(item.title)}进行“{action.label}”操作。",
                     item_id=item.id,
                     actor_id=actor.id,
                 )
             return
         if actor.id == item.drafter_id:
             raise errors.SelfApprovalError(
-                f"{actor.name}是《{item.title}》的承办人，不能审核自己起草的信息。",
+                f"{actor.name}是{quote_title(item.title)}的承办人，不能审核自己起草的信息。",
                 item_id=item.id,
                 actor_id=actor.id,
             )
         if step.scope is Scope.ITEM_SECTION and actor.section not in item.sections:
             raise errors.SectionScopeError(
-                f"{actor.name}属于{actor.section}，不负责《{item.title}》（责任科室：{'、'.join(item.sections)}）。",
+                f"{actor.name}属于{actor.section}，不负责{quote_title(item.title)}（责任科室：{'、'.join(item.sections)}）。",
                 item_id=item.id,
                 actor_id=actor.id,
             )
         if step.scope is Scope.SECTION_LEADER and item.lead_section not in actor.in_charge_of:
             raise errors.SectionScopeError(
-                f"{actor.name}不分管{item.lead_section}，不能审签《{item.title}》。",
+                f"{actor.name}不分管{item.lead_section}，不能审签{quote_title(item.title)}。",
                 item_id=item.id,
                 actor_id=actor.id,
             )
@@ -592,7 +596,7 @@ class Workflow:
                 if sig.stage != item.state:
                     other = chain.stage(sig.stage).label if chain.has_stage(sig.stage) else sig.stage
                     raise errors.DuplicateSignerError(
-                        f"{actor.name}已在《{item.title}》的“{other}”环节签字，同一人只能签一个环节。",
+                        f"{actor.name}已在{quote_title(item.title)}的“{other}”环节签字，同一人只能签一个环节。",
                         item_id=item.id,
                         actor_id=actor.id,
                     )
@@ -634,24 +638,24 @@ class Workflow:
             validate_form(item)
         elif action is Action.PUBLISH:
             if item.classified:
-                raise errors.ClassifiedItemError(f"《{item.title}》涉密，不能发布。", item_id=item.id)
+                raise errors.ClassifiedItemError(f"{quote_title(item.title)}涉密，不能发布。", item_id=item.id)
             if item.attribute is not DisclosureAttribute.PROACTIVE:
                 label = item.attribute.label if item.attribute else "未选择"
                 raise errors.NotProactiveError(
-                    f"《{item.title}》的公开属性是“{label}”，只能登记存档，不能发布。", item_id=item.id
+                    f"{quote_title(item.title)}的公开属性是“{label}”，只能登记存档，不能发布。", item_id=item.id
                 )
             for stage in chain.required_signatures:
                 valid = [s for s in item.signatures if s.stage == stage and s.content_hash == current_hash]
                 if not valid:
                     raise errors.ContentChangedError(
-                        f"《{item.title}》缺少“{chain.stage(stage).label}”环节对当前内容的签字："
+                        f"{quote_title(item.title)}缺少“{chain.stage(stage).label}”环节对当前内容的签字："
                         "内容在签字后被改动过，须退回重新审核。",
                         item_id=item.id,
                         state=stage,
                     )
         elif action is Action.FILE and item.attribute is DisclosureAttribute.PROACTIVE:
             raise errors.ProactiveMustPublishError(
-                f"《{item.title}》是主动公开信息，应当发布，不能只登记存档。", item_id=item.id
+                f"{quote_title(item.title)}是主动公开信息，应当发布，不能只登记存档。", item_id=item.id
             )
 
     def _route(
@@ -702,7 +706,7 @@ class Workflow:
             return {}
         if not actor.has_role(Role.ATTRIBUTE_REVIEWER):
             raise errors.OverrideNotAllowedError(
-                f"{actor.name}不是“{Role.ATTRIBUTE_REVIEWER.label}”，不能解除《{item.title}》发布前检查的阻断。",
+                f"{actor.name}不是“{Role.ATTRIBUTE_REVIEWER.label}”，不能解除{quote_title(item.title)}发布前检查的阻断。",
                 item_id=item.id,
                 actor_id=actor.id,
             )
@@ -785,7 +789,7 @@ class Workflow:
         if blocking:
             lines = "；".join(f.message for f in blocking)
             raise errors.TransitionBlockedError(
-                f"《{item.title}》未通过发布前检查：{lines}", blocking, item_id=item.id, action=action.value
+                f"{quote_title(item.title)}未通过发布前检查：{lines}", blocking, item_id=item.id, action=action.value
             )
         return tuple(findings)
 

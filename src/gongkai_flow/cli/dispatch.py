@@ -15,6 +15,7 @@ from ..dispatch import Dispatcher, DispatchReport, RetryPolicy
 from ..engine import Workflow
 from ..plugins import PluginRegistry
 from ..storage.outbox import SqlOutbox
+from ..text import beijing_time
 from ._app import cli, console
 from .db import db_option, open_database
 
@@ -92,7 +93,7 @@ def dispatch_cmd(
 def _print_status(dispatcher: Dispatcher) -> None:
     status = dispatcher.status()
     out = console()
-    oldest = status.oldest_pending_at.astimezone().strftime("%Y-%m-%d %H:%M:%S") if status.oldest_pending_at else "无"
+    oldest = beijing_time(status.oldest_pending_at, seconds=True) if status.oldest_pending_at else "无"
     out.print(
         f"待投递 {status.pending} 个（其中已到期 {status.due} 个，重试中 {status.retrying} 个）；"
         f"已完成 {status.done} 个；死信 {len(status.dead_letters)} 个。最早的待投递事件：{oldest}"

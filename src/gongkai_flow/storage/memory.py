@@ -22,6 +22,7 @@ from ..engine import Outcome, Workflow
 from ..errors import ItemNotFoundError, StaleItemError
 from ..events import Event
 from ..model import Actor, AuditEntry, DisclosureItem
+from ..text import quote_title
 from .base import Claim, DeadLetter, DeliveryState, OutboxStatus
 from .hashchain import GENESIS, AuditRecord, AuditReport, chain_entries, verify_chain
 from .worklist import WorkRow, row_matches, work_rows
@@ -55,8 +56,8 @@ class _Work:
 def stale_message(item: DisclosureItem, current: int | None) -> str:
     """The Chinese message of a lost optimistic-concurrency race."""
     if current is None:
-        return f"《{item.title}》已不存在或尚未保存，请刷新后重试。"
-    return f"《{item.title}》已被他人处理（当前版本 {current}），您看到的是旧版本，请刷新后重试。"
+        return f"{quote_title(item.title)}已不存在或尚未保存，请刷新后重试。"
+    return f"{quote_title(item.title)}已被他人处理（当前版本 {current}），您看到的是旧版本，请刷新后重试。"
 
 
 @final

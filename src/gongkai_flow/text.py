@@ -44,3 +44,32 @@ def beijing(moment: datetime) -> datetime:
 def beijing_time(moment: datetime, *, seconds: bool = False) -> str:
     """``moment`` as ``2019-06-03 17:30`` (or with seconds) in Beijing time, for lists and trails."""
     return beijing(moment).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+_DIGITS: Final = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """``n`` (1–999) in Chinese numerals as articles are cited: 十六, 三十六, 一百零一."""
+    if not 0 < n < 1000:
+        raise ValueError(f"条款序号超出范围：{n}")
+    hundreds, rest = divmod(n, 100)
+    tens, ones = divmod(rest, 10)
+    out = f"{_DIGITS[hundreds]}百" if hundreds else ""
+    if tens:
+        out += ("" if tens == 1 and not hundreds else _DIGITS[tens]) + "十"
+    elif hundreds and ones:
+        out += "零"
+    if ones:
+        out += _DIGITS[ones]
+    return out
+
+
+def article_text(article: int, paragraph: int | None = None, item: int | None = None) -> str:
+    """An article of a law as a letter cites it: ``第三十六条第三项``, ``第十六条第二款``."""
+    text = f"第{chinese_numeral(article)}条"
+    if paragraph is not None:
+        text += f"第{chinese_numeral(paragraph)}款"
+    if item is not None:
+        text += f"第{chinese_numeral(item)}项"
+    return text

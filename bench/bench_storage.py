@@ -283,7 +283,7 @@ def templates(workflow: Workflow) -> dict[str, DisclosureItem]:
         "legal_review": Actor("legal", "王芳", "政策法规科", {Role.LEGAL_REVIEWER}),
         "section_review": Actor("head01", "科长", SECTIONS[0], {Role.SECTION_HEAD}),
         "leader_review": Actor("leader01", "分管领导", "局领导", {Role.LEADER}, in_charge_of={SECTIONS[0]}),
-        "approved": Actor("pub", "陈静", "行政许可科", {Role.PUBLISHER}),
+        "approved": Actor("pub", "陈静", "行政许可科（12333）", {Role.PUBLISHER}),
     }
     item = workflow.draft(drafter, item_id="template", sections=[SECTIONS[0]], **FIELDS).item
     out = {"drafted": item}
@@ -344,7 +344,7 @@ def worklist_actors() -> list[Actor]:
     actors = [
         Actor("attr", "李华", "局办公室", {Role.ATTRIBUTE_REVIEWER}),
         Actor("legal", "王芳", "政策法规科", {Role.LEGAL_REVIEWER}),
-        Actor("pub", "陈静", "行政许可科", {Role.PUBLISHER}),
+        Actor("pub", "陈静", "行政许可科（12333）", {Role.PUBLISHER}),
     ]
     for i in range(0, 20, 4):
         actors.append(Actor(f"head{i}", "科长", SECTIONS[i], {Role.SECTION_HEAD}))

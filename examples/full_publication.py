@@ -18,13 +18,14 @@ import sys
 
 from gongkai_flow import Action, Actor, Flow, GongkaiFlowError, ItemKind, Role
 from gongkai_flow.plugins import available_plugins
+from gongkai_flow.text import beijing_time, quote_title
 
 drafter = Actor("zhangmin", "张敏", "就业失业科", {Role.DRAFTER})
 office = Actor("lihua", "李华", "局办公室", {Role.ATTRIBUTE_REVIEWER})
 legal = Actor("wangfang", "王芳", "政策法规科", {Role.LEGAL_REVIEWER})
 head = Actor("zhaoqiang", "赵强", "就业失业科", {Role.SECTION_HEAD})
 leader = Actor("liuyang", "刘洋", "局领导", {Role.LEADER}, in_charge_of={"就业失业科"})
-publisher = Actor("chenjing", "陈静", "行政许可科", {Role.PUBLISHER})
+publisher = Actor("chenjing", "陈静", "行政许可科（12333）", {Role.PUBLISHER})
 
 
 def main(database: str | None = None) -> dict[str, str]:
@@ -71,7 +72,8 @@ def publish(flow: Flow) -> dict[str, str]:
 
     flow.approve(policy.id, leader, "同意发布")
     policy = flow.publish(policy.id, publisher)
-    print(f"《{policy.title}》已发布，发布时间 {policy.published_at:%Y-%m-%d %H:%M}")
+    assert policy.published_at is not None
+    print(f"{quote_title(policy.title)}已发布，发布时间 {beijing_time(policy.published_at)}（北京时间）")
 
     interpretation = flow.draft(
         drafter,

@@ -29,7 +29,7 @@ DIRECTORY: dict[str, Actor] = {
         Actor("wangfang", "王芳", "政策法规科", {Role.LEGAL_REVIEWER}),
         Actor("zhaoqiang", "赵强", "就业失业科", {Role.SECTION_HEAD}),
         Actor("liuyang", "刘洋", "局领导", {Role.LEADER}, in_charge_of={"就业失业科"}),
-        Actor("chenjing", "陈静", "行政许可科", {Role.PUBLISHER}),
+        Actor("chenjing", "陈静", "行政许可科（12333）", {Role.PUBLISHER}),
     )
 }
 

@@ -30,7 +30,7 @@ from gongkai_flow.demo import BUREAU
 from gongkai_flow.errors import GongkaiFlowError, WorkflowError
 from gongkai_flow.model import CONTENT_FIELDS, Attachment, compute_content_hash
 
-SECTIONS = ("就业失业科", "养老保险科", "行政许可科")
+SECTIONS = ("就业失业科", "养老保险科", "行政许可科（12333）")
 NOW = datetime(2019, 6, 3, 9, 30, tzinfo=UTC)
 
 #: States an item can only reach by having been published.
@@ -85,7 +85,7 @@ class ReviewChainMachine(RuleBasedStateMachine):
         seeds=st.lists(
             st.tuples(
                 st.sampled_from(ItemKind).filter(lambda k: k is not ItemKind.POLICY_INTERPRETATION),
-                st.sampled_from([("就业失业科",), ("就业失业科", "养老保险科"), ("就业失业科", "行政许可科")]),
+                st.sampled_from([("就业失业科",), ("就业失业科", "养老保险科"), ("就业失业科", "行政许可科（12333）")]),
                 st.sampled_from(["drafted", "attribute_review", "leader_review", "approved", "approved", "published"]),
             ),
             max_size=3,

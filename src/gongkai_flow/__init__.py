@@ -4,6 +4,8 @@ The public API is re-exported here; everything else lives in modules named for t
 Importing the package runs nothing: no I/O, no plugin loading, no global state.
 """
 
+from .bureau import BureauConfig
+from .bureau import load_bureau
 from .chain import Action
 from .chain import ChainDefinition
 from .chain import ChainSet
@@ -60,6 +62,7 @@ __all__ = [
     "Application",
     "AuditEntry",
     "AuditReport",
+    "BureauConfig",
     "ChainDefinition",
     "ChainSet",
     "Channel",
@@ -98,6 +101,7 @@ __all__ = [
     "Workflow",
     "WorkflowError",
     "default_chain",
+    "load_bureau",
     "news_chain",
     "request_chain",
 ]

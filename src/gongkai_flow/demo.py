@@ -23,7 +23,7 @@ BUREAU: Final[dict[str, Actor]] = {
         Actor("wangfang", "王芳", "政策法规科", {Role.LEGAL_REVIEWER}),
         Actor("zhaoqiang", "赵强", "就业失业科", {Role.SECTION_HEAD}),
         Actor("liuyang", "刘洋", "局领导", {Role.LEADER}, in_charge_of={"就业失业科", "养老保险科"}),
-        Actor("chenjing", "陈静", "行政许可科", {Role.PUBLISHER}),
+        Actor("chenjing", "陈静", "行政许可科（12333）", {Role.PUBLISHER}),
         Actor("sunli", "孙丽", "养老保险科", {Role.DRAFTER}),
         Actor("zhouwei", "周伟", "养老保险科", {Role.SECTION_HEAD}),
     )

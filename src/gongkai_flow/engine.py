@@ -21,6 +21,7 @@ import attrs
 from transitions import Machine, MachineError
 
 from . import errors
+from .bureau import BureauConfig, default_bureau
 from .chain import Action, ChainDefinition, ChainSet, Scope, Step
 from .events import (
     Event,
@@ -54,13 +55,20 @@ from .model import (
     Override,
     ReturnMark,
     Role,
+    Severity,
     Signature,
     compute_content_hash,
 )
 from .signals import transition_requested
+from .text import quote_title
 
 #: Fields a drafter may change with :meth:`Workflow.edit`.
 EDITABLE_FIELDS: Final = frozenset((*CONTENT_FIELDS, "formed_on"))
+
+#: The built-in check on an interpretation of a policy outside the system (issued by another body,
+#: or drafted outside it): 局办公室's attribute reviewer confirms the exception with a reason, like
+#: any override, and the confirmation is audited and bound to the content.
+EXTERNAL_POLICY_RULE: Final = "interpretation.external_policy"
 
 # Trigger name of the shortcut "resubmit straight back to the reviewer who returned it".
 #: The override recorded on a publication made while the host had switched the content guard off.
@@ -167,35 +175,87 @@ def validate_form(item: DisclosureItem) -> None:
         raise errors.InvalidFieldError("请填写责任科室。", item_id=item.id, field="sections")
     if item.attribute is None:
         raise errors.AttributeRequiredError(
-            f"《{item.title}》未选择公开属性：请在主动公开、依申请公开、不予公开中选择一项。",
+            f"{quote_title(item.title)}未选择公开属性：请在主动公开、依申请公开、不予公开中选择一项。",
             item_id=item.id,
         )
     if item.attribute is DisclosureAttribute.WITHHELD:
         if item.withheld_category is None:
             raise errors.WithheldCategoryRequiredError(
-                f"《{item.title}》拟不予公开，须选择负面清单类别并说明理由。", item_id=item.id
+                f"{quote_title(item.title)}拟不予公开，须选择负面清单类别并说明理由。", item_id=item.id
             )
         if not (item.withheld_reason or "").strip():
             raise errors.WithheldCategoryRequiredError(
-                f"《{item.title}》拟不予公开，须依法依规说明不予公开的理由。", item_id=item.id
+                f"{quote_title(item.title)}拟不予公开，须依法依规说明不予公开的理由。", item_id=item.id
             )
     elif item.withheld_category is not None:
         raise errors.InvalidFieldError(
-            f"《{item.title}》不是不予公开信息，不应填写负面清单类别。", item_id=item.id, field="withheld_category"
+            f"{quote_title(item.title)}不是不予公开信息，不应填写负面清单类别。",
+            item_id=item.id,
+            field="withheld_category",
         )
     if item.source.value == "reprint" and not (item.source_name or "").strip():
-        raise errors.ReprintSourceRequiredError(f"《{item.title}》是转载信息，须注明转载来源。", item_id=item.id)
+        raise errors.ReprintSourceRequiredError(
+            f"{quote_title(item.title)}是转载信息，须注明转载来源。", item_id=item.id
+        )
     if item.classified and item.attribute is DisclosureAttribute.PROACTIVE:
-        raise errors.ClassifiedItemError(f"《{item.title}》涉密，不能主动公开。", item_id=item.id)
+        raise errors.ClassifiedItemError(f"{quote_title(item.title)}涉密，不能主动公开。", item_id=item.id)
     public = item.platforms & PUBLIC_PLATFORMS
     if public and item.attribute is not DisclosureAttribute.PROACTIVE:
         names = "、".join(sorted(p.label for p in public))
         raise errors.NotProactiveError(
-            f"《{item.title}》的公开属性是“{item.attribute.label}”，只有主动公开信息才能发布到{names}。",
+            f"{quote_title(item.title)}的公开属性是“{item.attribute.label}”，只有主动公开信息才能发布到{names}。",
             item_id=item.id,
         )
-    if item.kind is ItemKind.POLICY_INTERPRETATION and not item.policy_id:
-        raise errors.PolicyLinkRequiredError(f"政策解读《{item.title}》须关联所解读的政策文件。", item_id=item.id)
+    if item.kind is ItemKind.POLICY_INTERPRETATION and not item.policy_id and policy_reference(item) is None:
+        raise errors.PolicyLinkRequiredError(
+            f"政策解读{quote_title(item.title)}须关联所解读的政策文件；解读其他机关制发或系统外起草的政策时，"
+            "须填写该政策的标题（source_name）和文号或网址（document_number）。",
+            item_id=item.id,
+        )
+
+
+def policy_reference(item: DisclosureItem) -> tuple[str, str] | None:
+    """The (title, 文号 or URL) of the policy an interpretation explains when it is not in the system.
+
+    An interpretation that links to no stored 政策文件 names its policy by ``source_name`` (title) and
+    ``document_number`` (文号 or web address); ``None`` when it links to a stored one or names none.
+    """
+    if item.kind is not ItemKind.POLICY_INTERPRETATION or item.policy_id:
+        return None
+    title, number = (item.source_name or "").strip(), (item.document_number or "").strip()
+    return (title, number) if title and number else None
+
+
+def check_interpreter(policy: DisclosureItem, actor: Actor, title: str) -> None:
+    """谁起草、谁解读: ``actor`` drafting the interpretation ``title`` must be of a section of ``policy``."""
+    if actor.section not in policy.sections:
+        raise errors.InterpreterSectionError(
+            f"按照“谁起草、谁解读”，{quote_title(title)}须由政策文件{quote_title(policy.title)}的起草科室"
+            f"（{'、'.join(policy.sections)}）起草，{actor.name}属于{actor.section}。",
+            actor_id=actor.id,
+            policy_id=policy.id,
+        )
+
+
+def check_interpretation_order(item: DisclosureItem, policy: DisclosureItem | None) -> None:
+    """An interpretation is published with or after its policy: refuse while the policy is unpublished.
+
+    ``policy`` is the stored item ``item.policy_id`` names (``None`` if it is missing, which is
+    refused too). Items that are not interpretations of a stored policy pass.
+    """
+    if item.kind is not ItemKind.POLICY_INTERPRETATION or not item.policy_id:
+        return
+    if policy is None or policy.id != item.policy_id:
+        raise errors.PolicyLinkRequiredError(
+            f"政策解读{quote_title(item.title)}关联的政策文件“{item.policy_id}”不存在，不能发布。", item_id=item.id
+        )
+    if policy.state != "published":
+        raise errors.PolicyNotPublishedError(
+            f"政策解读{quote_title(item.title)}须与政策文件{quote_title(policy.title)}同步或在其后发布："
+            "政策文件尚未发布。",
+            item_id=item.id,
+            policy_id=policy.id,
+        )
 
 
 @final
@@ -204,6 +264,9 @@ class Workflow:
 
     ``chains`` are the chain definitions (every version); ``clock`` and ``new_id`` are
     injectable for tests. Plugins connect to the signals with this workflow as sender.
+    ``bureau`` says which section each review role acts from (default: the packaged
+    configuration, see ``docs/configuration.md``): an actor from another section is refused with
+    ``WrongSectionError``.
     """
 
     def __init__(
@@ -213,8 +276,10 @@ class Workflow:
         clock: Callable[[], datetime] = _utcnow,
         new_id: Callable[[], str] = _new_id,
         require_content_guard: bool = True,
+        bureau: BureauConfig | None = None,
     ) -> None:
         self.chains = chains if chains is not None else ChainSet.standard()
+        self.bureau = bureau if bureau is not None else default_bureau()
         #: Names of the plugins that check content before it reaches the public (``negative_list``
         #: declares itself here). Publishing to a public platform needs one, unless the host sets
         #: ``require_content_guard=False`` — each such publication is then audited as an override.
@@ -346,12 +411,12 @@ class Workflow:
         chain = self.chain_of(item)
         if item.state != chain.initial:
             raise errors.NotEditableError(
-                f"《{item.title}》当前处于“{chain.stage(item.state).label}”，只有退回承办人后才能修改。",
+                f"{quote_title(item.title)}当前处于“{chain.stage(item.state).label}”，只有退回承办人后才能修改。",
                 item_id=item.id,
                 state=item.state,
             )
         if actor.id != item.drafter_id:
-            raise errors.NotDrafterError(f"只有承办人本人可以修改《{item.title}》。", item_id=item.id)
+            raise errors.NotDrafterError(f"只有承办人本人可以修改{quote_title(item.title)}。", item_id=item.id)
         unknown = set(changes) - EDITABLE_FIELDS
         if unknown:
             raise errors.InvalidFieldError(f"无法修改的字段：{'、'.join(sorted(unknown))}。", item_id=item.id)
@@ -443,6 +508,14 @@ class Workflow:
             if transition_requested.has_receivers_for(self)
             else ()
         )
+        builtin = self._builtin_findings(step, item)
+        if builtin:
+            findings = (*builtin, *findings)
+            blocking = [f for f in builtin if f.rule_id not in honoured]
+            if blocking:
+                raise errors.TransitionBlockedError(
+                    "；".join(f.message for f in blocking), blocking, item_id=item.id, action=action.value
+                )
 
         new_state = self.advance(chain, item.state, trigger)
         changes: dict[str, Any] = {
@@ -535,7 +608,7 @@ class Workflow:
         if step is None:
             label = chain.stage(item.state).label if chain.has_stage(item.state) else item.state
             raise errors.ActionNotAvailableError(
-                f"《{item.title}》当前处于“{label}”环节，不能进行“{action.label}”操作。",
+                f"{quote_title(item.title)}当前处于“{label}”环节，不能进行“{action.label}”操作。",
                 item_id=item.id,
                 state=item.state,
                 action=action.value,
@@ -546,34 +619,46 @@ class Workflow:
         action = step.action
         if step.role not in actor.roles:
             raise errors.RoleRequiredError(
-                f"{actor.name}没有“{step.role.label}”角色，不能对《{item.title}》进行“{action.label}”操作。",
+                f"{actor.name}没有“{step.role.label}”角色，不能对{quote_title(item.title)}进行“{action.label}”操作。",
                 item_id=item.id,
                 actor_id=actor.id,
                 action=action.value,
             )
+        if step.scope is Scope.ANY:
+            required = self.bureau.section_for(chain.id, step.role)
+            if required is not None and actor.section != required:
+                stage = chain.stage(item.state).label if chain.has_stage(item.state) else item.state
+                raise errors.WrongSectionError(
+                    f"{actor.name}属于{actor.section}，{quote_title(item.title)}的“{stage}”环节须由{required}办理。",
+                    item_id=item.id,
+                    actor_id=actor.id,
+                    action=action.value,
+                    section=required,
+                    state=item.state,
+                )
         if step.scope is Scope.OWN_ITEM:
             if actor.id != item.drafter_id:
                 raise errors.NotDrafterError(
-                    f"只有承办人本人可以对《{item.title}》进行“{action.label}”操作。",
+                    f"只有承办人本人可以对{quote_title(item.title)}进行“{action.label}”操作。",
                     item_id=item.id,
                     actor_id=actor.id,
                 )
             return
         if actor.id == item.drafter_id:
             raise errors.SelfApprovalError(
-                f"{actor.name}是《{item.title}》的承办人，不能审核自己起草的信息。",
+                f"{actor.name}是{quote_title(item.title)}的承办人，不能审核自己起草的信息。",
                 item_id=item.id,
                 actor_id=actor.id,
             )
         if step.scope is Scope.ITEM_SECTION and actor.section not in item.sections:
             raise errors.SectionScopeError(
-                f"{actor.name}属于{actor.section}，不负责《{item.title}》（责任科室：{'、'.join(item.sections)}）。",
+                f"{actor.name}属于{actor.section}，不负责{quote_title(item.title)}（责任科室：{'、'.join(item.sections)}）。",
                 item_id=item.id,
                 actor_id=actor.id,
             )
         if step.scope is Scope.SECTION_LEADER and item.lead_section not in actor.in_charge_of:
             raise errors.SectionScopeError(
-                f"{actor.name}不分管{item.lead_section}，不能审签《{item.title}》。",
+                f"{actor.name}不分管{item.lead_section}，不能审签{quote_title(item.title)}。",
                 item_id=item.id,
                 actor_id=actor.id,
             )
@@ -584,7 +669,7 @@ class Workflow:
                 if sig.stage != item.state:
                     other = chain.stage(sig.stage).label if chain.has_stage(sig.stage) else sig.stage
                     raise errors.DuplicateSignerError(
-                        f"{actor.name}已在《{item.title}》的“{other}”环节签字，同一人只能签一个环节。",
+                        f"{actor.name}已在{quote_title(item.title)}的“{other}”环节签字，同一人只能签一个环节。",
                         item_id=item.id,
                         actor_id=actor.id,
                     )
@@ -593,30 +678,57 @@ class Workflow:
                         f"{actor.name}已在本环节签过字。", item_id=item.id, actor_id=actor.id
                     )
 
+    @staticmethod
+    def _builtin_findings(step: Step, item: DisclosureItem) -> tuple[Finding, ...]:
+        """The engine's own overridable checks: an interpretation of a policy outside the system.
+
+        It blocks the attribute reviewer's approval and the publication until 局办公室 confirms the
+        exception (an override of :data:`EXTERNAL_POLICY_RULE` with a reason).
+        """
+        reference = policy_reference(item)
+        if reference is None:
+            return ()
+        attribute_approval = step.action is Action.APPROVE and step.role is Role.ATTRIBUTE_REVIEWER
+        if not (attribute_approval or step.action is Action.PUBLISH):
+            return ()
+        title, number = reference
+        message = (
+            f"政策解读{quote_title(item.title)}解读的是系统外的政策{quote_title(title)}（{number}），"
+            f"须由{Role.ATTRIBUTE_REVIEWER.label}确认这一例外并说明理由"
+        )
+        return (
+            Finding(
+                rule_id=EXTERNAL_POLICY_RULE,
+                severity=Severity.BLOCK,
+                message=message,
+                legal_basis="本局政务公开工作要点实施方案：谁起草、谁解读",
+            ),
+        )
+
     def _check_rules(self, chain: ChainDefinition, step: Step, item: DisclosureItem, current_hash: str) -> None:
         action = step.action
         if action is Action.SUBMIT:
             validate_form(item)
         elif action is Action.PUBLISH:
             if item.classified:
-                raise errors.ClassifiedItemError(f"《{item.title}》涉密，不能发布。", item_id=item.id)
+                raise errors.ClassifiedItemError(f"{quote_title(item.title)}涉密，不能发布。", item_id=item.id)
             if item.attribute is not DisclosureAttribute.PROACTIVE:
                 label = item.attribute.label if item.attribute else "未选择"
                 raise errors.NotProactiveError(
-                    f"《{item.title}》的公开属性是“{label}”，只能登记存档，不能发布。", item_id=item.id
+                    f"{quote_title(item.title)}的公开属性是“{label}”，只能登记存档，不能发布。", item_id=item.id
                 )
             for stage in chain.required_signatures:
                 valid = [s for s in item.signatures if s.stage == stage and s.content_hash == current_hash]
                 if not valid:
                     raise errors.ContentChangedError(
-                        f"《{item.title}》缺少“{chain.stage(stage).label}”环节对当前内容的签字："
+                        f"{quote_title(item.title)}缺少“{chain.stage(stage).label}”环节对当前内容的签字："
                         "内容在签字后被改动过，须退回重新审核。",
                         item_id=item.id,
                         state=stage,
                     )
         elif action is Action.FILE and item.attribute is DisclosureAttribute.PROACTIVE:
             raise errors.ProactiveMustPublishError(
-                f"《{item.title}》是主动公开信息，应当发布，不能只登记存档。", item_id=item.id
+                f"{quote_title(item.title)}是主动公开信息，应当发布，不能只登记存档。", item_id=item.id
             )
 
     def _route(
@@ -667,7 +779,7 @@ class Workflow:
             return {}
         if not actor.has_role(Role.ATTRIBUTE_REVIEWER):
             raise errors.OverrideNotAllowedError(
-                f"{actor.name}不是“{Role.ATTRIBUTE_REVIEWER.label}”，不能解除《{item.title}》发布前检查的阻断。",
+                f"{actor.name}不是“{Role.ATTRIBUTE_REVIEWER.label}”，不能解除{quote_title(item.title)}发布前检查的阻断。",
                 item_id=item.id,
                 actor_id=actor.id,
             )
@@ -753,7 +865,7 @@ class Workflow:
         if blocking:
             lines = "；".join(f.message for f in blocking)
             raise errors.TransitionBlockedError(
-                f"《{item.title}》未通过发布前检查：{lines}", blocking, item_id=item.id, action=action.value
+                f"{quote_title(item.title)}未通过发布前检查：{lines}", blocking, item_id=item.id, action=action.value
             )
         return tuple(findings)
 

@@ -74,6 +74,12 @@ class PluginNotFoundError(PluginError):
     code = "plugin.not_found"
 
 
+class BureauConfigError(DefinitionError):
+    """The bureau's configuration file (bureau.toml) is missing, unreadable or invalid."""
+
+    code = "config.invalid"
+
+
 class CalendarError(GongkaiFlowError):
     """The working-day calendar cannot answer."""
 
@@ -137,6 +143,12 @@ class PolicyLinkRequiredError(InvalidFieldError):
     code = "form.policy_link_required"
 
 
+class PolicyNotPublishedError(WorkflowError):
+    """An interpretation is published with or after its policy document, never before."""
+
+    code = "rule.policy_unpublished"
+
+
 class NotProactiveError(WorkflowError):
     """Only 主动公开 items may go to a public platform or be published."""
 
@@ -197,6 +209,12 @@ class SectionScopeError(AuthorizationError):
     code = "auth.section_scope"
 
 
+class WrongSectionError(AuthorizationError):
+    """The bureau binds this stage to one section (e.g. 局办公室) and the actor is in another."""
+
+    code = "auth.wrong_section"
+
+
 class NotDrafterError(AuthorizationError):
     """Only the item's own drafter may do this."""
 
@@ -207,6 +225,12 @@ class SelfApprovalError(AuthorizationError):
     """A drafter never approves their own item."""
 
     code = "auth.self_approval"
+
+
+class InterpreterSectionError(AuthorizationError):
+    """谁起草、谁解读: an interpretation is drafted by a section that drafted its policy."""
+
+    code = "auth.interpreter_section"
 
 
 class DuplicateSignerError(AuthorizationError):

@@ -29,11 +29,12 @@ from typing import Any, Final, final
 from sqlalchemy.engine import URL, Engine
 
 from . import errors
+from .bureau import BureauConfig
 from .calendar import WorkCalendar
 from .chain import Action
 from .clocks import Clocks, Requests
 from .dispatch import Dispatcher, DispatchReport, RetryPolicy
-from .engine import ActionOption, Outcome, Workflow
+from .engine import ActionOption, Outcome, Workflow, check_interpretation_order, check_interpreter
 from .events import Event
 from .model import Actor, Attachment, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind, form_signatures
 from .ports import BlobStore, ClockStore
@@ -69,6 +70,8 @@ class Flow:
     ``calendar`` is the working-day calendar of the statutory clocks (``flow.clocks``, default
     :class:`~gongkai_flow.calendar.WorkCalendar`); ``requests`` configures the 依申请公开 workflow
     (``flow.requests``: ``review_body``, ``court``, ``correction_days``). See ``docs/clocks.md``.
+    ``bureau`` (used when no ``workflow`` is given) is the bureau's configuration: its section
+    bindings, its reply-letter remedy and calendar file (``docs/configuration.md``).
     """
 
     def __init__(
@@ -89,11 +92,12 @@ class Flow:
         requests: Mapping[str, Any] | None = None,
         blob_store: BlobStore | None = None,
         max_attachment_size: int = DEFAULT_MAX_ATTACHMENT_SIZE,
+        bureau: BureauConfig | None = None,
     ) -> None:
         if repository is not None and database is not None:
             raise ValueError("Flow takes a repository or a database, not both")
         if workflow is None:
-            workflow = Workflow(clock=clock) if clock is not None else Workflow()
+            workflow = Workflow(clock=clock, bureau=bureau) if clock is not None else Workflow(bureau=bureau)
         self.workflow = workflow
         self.database: Database | None = None
         self._cleanup: Callable[[], None] | None = None
@@ -125,9 +129,15 @@ class Flow:
         #: Where attachment bytes go: the host's own file service, or (``None``) the store's table.
         self.blob_store = blob_store
         self.max_attachment_size = max_attachment_size
+        # The bureau's configuration supplies the calendar override and the reply letters' remedy
+        # bodies unless given explicitly.
+        office = workflow.bureau
+        if calendar is None and office.calendar is not None:
+            calendar = WorkCalendar(override_file=office.calendar)
         #: The statutory clocks and 依申请公开 (``docs/clocks.md``), on the same units of work.
         self.clocks = Clocks(self.unit, workflow, calendar, after_enqueue=self._after_enqueue)
-        self.requests = Requests(self.clocks, workflow, draft=self.draft, **(requests or {}))
+        remedy = {"review_body": office.review_body, "court": office.court}
+        self.requests = Requests(self.clocks, workflow, draft=self.draft, **{**remedy, **(requests or {})})
         #: The records the annual report counts (``docs/reports.md``).
         self.records = RecordStore(self._record_unit)
 
@@ -194,7 +204,7 @@ class Flow:
                 raise errors.InvalidFieldError(f"“{kind}”不是有效的信息类别。", field="kind") from None
 
         def build(repo: Repository) -> Outcome:
-            _check_policy_link(repo, fields.get("policy_id"))
+            _check_policy_link(repo, fields.get("policy_id"), actor=actor, title=title)
             return self.workflow.draft(actor, title=title, kind=item_kind, body=body, **fields)
 
         return self._act(build)
@@ -210,7 +220,8 @@ class Flow:
         def build(repo: Repository) -> Outcome:
             item = _current(repo, item_id, expected_version)
             if "policy_id" in changes:
-                _check_policy_link(repo, changes["policy_id"], item_id=item_id)
+                title = changes.get("title", item.title)
+                _check_policy_link(repo, changes["policy_id"], item_id=item_id, actor=actor, title=title)
             return self.workflow.edit(item, actor, expected_version=expected_version, **changes)
 
         return self._act(build, expected_version=expected_version)
@@ -313,18 +324,22 @@ class Flow:
         第3版，当前为第4版，请刷新后重试。」 — and nothing is stored. Without it only a save that
         races another transaction is refused.
         """
-        return self._act(
-            lambda repo: self.workflow.fire(
-                _current(repo, item_id, expected_version),
+
+        def build(repo: Repository) -> Outcome:
+            item = _current(repo, item_id, expected_version)
+            if action is Action.PUBLISH and item.policy_id:  # 同步发布: never before the policy
+                check_interpretation_order(item, repo.find(item.policy_id))
+            return self.workflow.fire(
+                item,
                 action,
                 actor,
                 opinion=opinion,
                 overrides=overrides,
                 blobs=self._blobs(repo),
                 expected_version=expected_version,
-            ),
-            expected_version=expected_version,
-        )
+            )
+
+        return self._act(build, expected_version=expected_version)
 
     def submit(self, item_id: str, actor: Actor, *, expected_version: int | None = None) -> DisclosureItem:
         """承办人 submits (or resubmits) the item; ``expected_version`` as in :meth:`fire`."""
@@ -440,8 +455,10 @@ def _current(repo: Repository, item_id: str, expected_version: int | None) -> Di
     return item
 
 
-def _check_policy_link(repo: Repository, policy_id: str | None, *, item_id: str | None = None) -> None:
-    """An interpretation's ``policy_id`` must name a stored 政策文件."""
+def _check_policy_link(
+    repo: Repository, policy_id: str | None, *, item_id: str | None = None, actor: Actor | None = None, title: str = ""
+) -> None:
+    """An interpretation's ``policy_id`` must name a stored 政策文件, and its drafter be of that policy's section."""
     if policy_id is None:
         return
     policy = repo.find(policy_id)
@@ -449,6 +466,8 @@ def _check_policy_link(repo: Repository, policy_id: str | None, *, item_id: str 
         raise errors.PolicyLinkRequiredError(
             f"关联的政策文件“{policy_id}”不存在或不是政策文件。", field="policy_id", item_id=item_id
         )
+    if actor is not None:
+        check_interpreter(policy, actor, title)
 
 
 @final

@@ -30,6 +30,9 @@ from .conftest import LoopbackServer, free_port, publish
 P = BUREAU
 FAST = RetryPolicy(base_delay=timedelta(0), max_delay=timedelta(0), max_attempts=100)
 
+#: Friday 6 September 2019, 17:30 in Beijing.
+FIXED_SUBMIT = datetime(2019, 9, 6, 9, 30, tzinfo=UTC)
+
 
 class Mailbox:
     """An aiosmtpd handler keeping every message it accepted."""
@@ -263,7 +266,7 @@ def test_deadline_reminders_go_to_whoever_can_act(db_path: Path, tmp_path: Path)
     last = json.loads(sink.read_text(encoding="utf-8").splitlines()[-1])
     assert last["kind"] == "deadline-approaching"
     assert last["title"] == "【即将到期】《关于调整最低工资标准的通知》主动公开期限"
-    assert "截止日期 2026年12月03日" in last["content"]
+    assert "截止日期 2026年12月3日。" in last["content"]
     assert [r["id"] for r in last["recipients"]] == ["lihua"]
 
 
@@ -276,3 +279,21 @@ def test_deadline_reminder_without_an_item_goes_to_the_responsible_section(db_pa
     assert notice is not None
     assert notice.subject.startswith("【已逾期】“YSQ-2026-001”")
     assert [a.id for a in notice.recipients] == ["lihua"]
+
+
+def test_a_title_with_book_marks_is_nested_and_the_due_day_is_formal(mail: MailServer, db_path: Path) -> None:
+    """《关于印发〈…〉的通知》 in the subject and the text; the due day as 2019年9月20日, without zeros."""
+    config = notify_config(db_path, smtp={"host": "127.0.0.1", "port": mail.port})
+    with Flow(
+        database=db_path, plugins=["notify"], plugin_config={"notify": config}, clock=lambda: FIXED_SUBMIT
+    ) as flow:
+        item_id = draft(flow, "关于印发《日照市2019年政务公开工作要点实施方案》的通知")
+        flow.submit(item_id, P["zhangmin"])
+    [(_, message)] = mail.mailbox.messages
+    nested = "《关于印发〈日照市2019年政务公开工作要点实施方案〉的通知》"
+    assert message["Subject"] == f"【待办】{nested}保密及公开属性审核"
+    text = message.get_content()
+    assert f"{nested}已进入“保密及公开属性审核”环节" in text
+    # Submitted Friday 2019-09-06 (Beijing): three working days later is Wednesday 11 September.
+    assert "请于 2019年9月11日 前办理。" in text
+    assert "经办：张敏（就业失业科）于 2019-09-06 17:30 提交审核" in text

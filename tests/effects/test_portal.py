@@ -52,7 +52,7 @@ def test_index_number_is_stable_and_distinct(flow: Flow) -> None:
     b = publish(flow, "文件乙")
     assert index_number(a) == index_number(flow.get(a.id))
     assert index_number(a) != index_number(b)
-    assert re.fullmatch(r"11371100MB2857300X/\d{4}-\d{8}", index_number(a))
+    assert re.fullmatch(r"11371100MB2857300Y/\d{4}-\d{8}", index_number(a))
 
 
 def test_policy_and_interpretation_link_to_each_other(flow: Flow, tmp_path: Path) -> None:

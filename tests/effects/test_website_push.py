@@ -49,7 +49,7 @@ def test_publication_is_pushed_with_documented_body_and_headers(cms: LoopbackSer
     assert data["disclosure"] == "主动公开"
     assert data["status"] == "published"
     assert data["status_label"] == "有效"
-    assert data["index_number"].startswith("11371100MB2857300X/")
+    assert data["index_number"].startswith("11371100MB2857300Y/")
     assert data["content_hash"] == item.content_hash
 
 
@@ -180,3 +180,10 @@ def test_a_late_publication_after_a_retraction_does_not_bring_the_page_back(cms:
     assert {(b["operation"], b["item"]["status"], b["reason"]) for b in delivered} == {
         ("retract", "retracted", "内容有误")
     }
+
+
+def test_an_invalid_org_code_is_refused_at_setup() -> None:
+    """The 索引号 prefix must be a 统一社会信用代码 whose check character is right."""
+    with pytest.raises(PluginError, match="校验码应为“Y”"):
+        Flow(plugins=["website"], plugin_config={"website": {"org_code": "11371100MB2857300X"}})
+    Flow(plugins=["website"], plugin_config={"website": {"org_code": "11371100MB2857300Y"}}).close()

@@ -104,7 +104,8 @@ def test_table2_cell_by_cell(seeded: Seeded) -> None:
 def test_table4_cell_by_cell(seeded: Seeded) -> None:
     """表四 2025: review 2 upheld + 1 pending, one direct suit corrected, one suit after review other; 2024 ignored."""
     table = annual_report(seeded.flow, 2025).table4
-    assert [g for g, _ in table.groups] == ["行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）"]
+    assert table.supergroups == (("行政复议", 5), ("行政诉讼", 10))
+    assert [g for g, _ in table.groups] == ["行政复议", "未经复议直接起诉", "复议后起诉"]
     assert table.sections[0].columns[:5] == ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
     assert table.row("cases").values == (2, 0, 0, 1, 3, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1)
 
@@ -195,3 +196,18 @@ def test_figure_keys_are_checked_against_the_years_format() -> None:
         check_figure(FigureRecord(2025, "normative", "issued", 1))
     with pytest.raises(InvalidFieldError):
         check_figure(FigureRecord(2025, "licensing", "prev_items", 1))
+
+
+def test_processing_fees_are_reported_from_2021(seeded: Seeded) -> None:
+    """六、其他需要报告的事项 states the 信息处理费: none recorded, then what a figure record says."""
+    from gongkai_flow.reports.annual import figure_keys
+
+    figures = {f.label: f.value for f in annual_report(seeded.flow, 2025).figures}
+    assert figures["收取信息处理费情况"] == "本年度未收取信息处理费"
+    seeded.flow.records.add(FigureRecord(2025, "processing_fee", "applications", 2))
+    seeded.flow.records.add(FigureRecord(2025, "processing_fee", "amount", 300))
+    figures = {f.label: f.value for f in annual_report(seeded.flow, 2025).figures}
+    assert figures["收取信息处理费情况"] == "对2件申请收取信息处理费，共300元"
+    assert figure_keys(ReportFormat.F2021)["processing_fee"] == ("applications", "amount")
+    assert "processing_fee" not in figure_keys(ReportFormat.F2019)
+    assert "收取信息处理费情况" not in {f.label for f in annual_report(seeded.flow, 2020).figures}

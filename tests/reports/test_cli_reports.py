@@ -69,18 +69,30 @@ def test_report_annual_html_and_docx(seeded_db: tuple[Path, Seeded], tmp_path: P
     assert run("report", "annual", "--year", "2025", "--db", str(db), "--format", "html", "-o", str(html)) == 0
     page = html.read_text(encoding="utf-8")
     assert '<th colspan="5">法人或其他组织</th>' in page
+    assert '<th colspan="7">申请人情况</th>' in page
+    assert '<th rowspan="3">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</th>' in page
+    assert '<th colspan="5" rowspan="2">行政复议</th><th colspan="10">行政诉讼</th>' in page
+    assert "<th>信息内容</th><th>本年制发件数</th>" in page
     assert "（七）总计" in page
     docx_path = tmp_path / "r.docx"
     assert run("report", "annual", "--year", "2025", "--db", str(db), "--format", "docx", "-o", str(docx_path)) == 0
     doc = Document(str(docx_path))
-    table3 = next(t for t in doc.tables if t.cell(0, 1).text == "自然人")
-    assert table3.cell(1, 2).text == "商业企业"
-    rows = {r.cells[0].text.strip("　"): [c.text for c in r.cells[1:]] for r in table3.rows[2:]}
+    table2 = doc.tables[0]
+    assert [c.text for c in table2.rows[0].cells] == ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]
+    table3 = next(t for t in doc.tables if t.cell(0, 1).text == "申请人情况")
+    assert table3.cell(0, 0).text == "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+    assert table3.cell(1, 2).text == "法人或其他组织"
+    assert table3.cell(2, 2).text == "商业企业"
+    rows = {r.cells[0].text.strip("　"): [c.text for c in r.cells[1:]] for r in table3.rows[3:]}
     assert rows["（七）总计"] == ["6", "1", "1", "1", "1", "1", "11"]
     assert rows["四、结转下年度继续办理"] == ["0", "1", "0", "0", "0", "0", "1"]
     assert rows["三、本年度办理结果"] == [""] * 7
     table4 = next(t for t in doc.tables if t.cell(0, 1).text == "行政复议")
-    assert [c.text for c in table4.rows[2].cells[1:6]] == ["2", "0", "0", "1", "3"]
+    assert table4.cell(1, 1).text == "行政复议"  # one cell over both header rows
+    assert table4.cell(0, 6).text == "行政诉讼"
+    assert [table4.cell(1, 6).text, table4.cell(1, 11).text] == ["未经复议直接起诉", "复议后起诉"]
+    assert table4.cell(2, 1).text == "结果维持"
+    assert [c.text for c in table4.rows[3].cells[1:6]] == ["2", "0", "0", "1", "3"]
 
 
 def test_report_before_2019_is_refused(seeded_db: tuple[Path, Seeded], capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import click
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from ..errors import GongkaiFlowError
 
@@ -19,9 +21,32 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 70
 
 
-def console() -> Console:
-    """A console for tables; piped output gets a wide layout instead of rich's 80 columns."""
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+def console(*, stderr: bool = False) -> Console:
+    """A console for tables (stdout) or one-line errors (``stderr=True``).
+
+    Markup is off: titles, opinions, file names and messages are printed exactly as written, so a
+    message naming ``[years.2027]`` keeps it. Styled parts are :class:`rich.text.Text` objects
+    (see :func:`styled`), never markup spliced with user text. Piped output gets a wide layout
+    instead of rich's 80 columns.
+    """
+    if stderr:
+        return Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
+    return Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 160)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """Plain strings and ``(text, style)`` pairs as one :class:`Text`; no part is read as markup."""
+    return Text.assemble(*parts)
+
+
+def markup_safe(text: object) -> str:
+    """``text`` escaped for the few places that still take Rich markup (e.g. ``Console.print(markup=True)``)."""
+    return escape(str(text))
+
+
+def error_line(exc: GongkaiFlowError) -> Text:
+    """The one line a refused action prints: ``错误［code］：message``, the message verbatim."""
+    return styled(("错误", "red"), f"［{exc.code}］：{exc.message}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,14 +60,14 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     Errors are one Chinese line on stderr, never a traceback (``GONGKAI_DEBUG=1`` shows it).
     """
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = console(stderr=True)
     try:
         # standalone_mode=False hands exceptions to us, and returns ctx.exit()'s status instead of exiting.
         status = cli.main(args=list(argv) if argv is not None else None, prog_name="gongkai", standalone_mode=False)
         if isinstance(status, int) and status:
             sys.exit(status)
     except GongkaiFlowError as exc:
-        err.print(f"[red]错误[/red]［{exc.code}］：{exc.message}", markup=True)
+        err.print(error_line(exc))
         sys.exit(EXIT_REFUSED)
     except click.exceptions.Abort:
         err.print("已取消。")
@@ -55,5 +80,5 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:
         if os.environ.get("GONGKAI_DEBUG"):
             raise
-        err.print(f"[red]内部错误[/red]：{type(exc).__name__}: {exc}（设置 GONGKAI_DEBUG=1 可查看详细信息）")
+        err.print(styled(("内部错误", "red"), f"：{type(exc).__name__}: {exc}（设置 GONGKAI_DEBUG=1 可查看详细信息）"))
         sys.exit(EXIT_INTERNAL)

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from ..errors import GongkaiFlowError
 from ..model import DisclosureAttribute, Finding, Severity
-from ._app import EXIT_REFUSED, EXIT_USAGE, cli, console
+from ._app import EXIT_REFUSED, EXIT_USAGE, cli, console, error_line, styled
 
 if TYPE_CHECKING:
     from ..plugins.negative_list import Scanner
@@ -77,7 +77,7 @@ def _table(path: str, text: str, findings: Sequence[Finding]) -> Table:
         line, column = _position(text, (f.span or (0, 0))[0])
         table.add_row(
             f"{line}:{column}",
-            f"[{_STYLES[f.severity]}]{f.severity.label}[/]",
+            styled((f.severity.label, _STYLES[f.severity])),
             f.category.label if f.category else "—",
             f.message,
             f.excerpt or "",
@@ -87,7 +87,7 @@ def _table(path: str, text: str, findings: Sequence[Finding]) -> Table:
 
 
 def _print_error(err: Console, exc: GongkaiFlowError) -> None:
-    err.print(f"[red]错误[/red]［{exc.code}］：{exc.message}", markup=True)
+    err.print(error_line(exc))
 
 
 @cli.command("check")
@@ -120,11 +120,11 @@ def check(files: Sequence[Path], fmt: str, attribute: str, column: str, config_f
 
     退出状态：0 未发现阻断问题；1 有阻断问题；2 输入有误（文件不存在、无法读取、编码无法识别、.docx 损坏）。
     """
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = console(stderr=True)
     try:
         from ..plugins.negative_list import ScanContext, Scanner, Settings, read_document, rules_version
     except ImportError as exc:
-        err.print(f"[red]错误[/red]：负面清单检查需要安装 gongkai_flow[negative-list]（{exc}）。", markup=True)
+        err.print(styled(("错误", "red"), f"：负面清单检查需要安装 gongkai_flow[negative-list]（{exc}）。"))
         sys.exit(EXIT_BAD_INPUT)
     try:
         settings = Settings.from_config({"config_file": str(config_file)} if config_file else {})

@@ -13,7 +13,8 @@ from ..demo import BUREAU, run_demo
 from ..model import Role
 from ..plugins.website.portal import build_portal
 from ..service import Flow
-from ._app import cli, console
+from ..text import beijing, beijing_time, quote_title
+from ._app import cli, console, styled
 
 
 def print_trail(flow: Flow, item_id: str) -> None:
@@ -25,13 +26,13 @@ def print_trail(flow: Flow, item_id: str) -> None:
     def stage_label(name: str) -> str:
         return chain.stage(name).label if chain.has_stage(name) else name
 
-    out.print(f"\n[bold]《{item.title}》[/bold]  状态：{stage_label(item.state)}  编号：{item.id}")
+    out.print(styled("\n", (quote_title(item.title), "bold"), f"  状态：{stage_label(item.state)}  编号：{item.id}"))
     trail = Table(title="审核记录（全部操作）")
     for col in ("时间", "环节", "操作", "经办人", "科室", "意见", "内容指纹"):
         trail.add_column(col)
     for entry in flow.audit(item.id):
         trail.add_row(
-            entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            beijing_time(entry.at, seconds=True),
             stage_label(entry.from_state),
             entry.decision,
             entry.actor_name,
@@ -47,7 +48,7 @@ def print_trail(flow: Flow, item_id: str) -> None:
     for stage in chain.stages:
         for entry in signatures.get(stage.name, []):
             role = entry.role.label if isinstance(entry.role, Role) else ""
-            date = entry.at.astimezone().strftime("%Y-%m-%d")
+            date = beijing(entry.at).strftime("%Y-%m-%d")
             form.add_row(role, entry.actor_name, entry.section, date, entry.opinion or "")
     out.print(form)
 
@@ -89,7 +90,7 @@ def demo(plugins: Sequence[str], portal_dir: Path, notices: Path) -> None:
     out = console()
     count = len(flow.interpretations_of(result.policy.id))
     out.print(
-        f"\n政策文件与解读已相互关联：解读《{result.interpretation.title}》→ 政策文件 {result.policy.id}"
+        f"\n政策文件与解读已相互关联：解读{quote_title(result.interpretation.title)}→ 政策文件 {result.policy.id}"
         f"（该文件共有 {count} 份解读）。"
     )
     out.print("参与人员：" + "、".join(f"{a.name}（{a.section}）" for a in BUREAU.values()))

@@ -18,6 +18,7 @@ from ..engine import Workflow
 from ..registry import PluginRegistry
 from ..storage.base import OutboxStatus
 from ..storage.sql import SqlOutbox
+from ..text import beijing_time
 from ._app import cli, console
 from .db import db_option, open_database
 
@@ -176,7 +177,7 @@ def _status_json(status: OutboxStatus) -> dict[str, Any]:
 def _print_status(dispatcher: Dispatcher) -> None:
     status = dispatcher.status()
     out = console()
-    oldest = status.oldest_pending_at.astimezone().strftime("%Y-%m-%d %H:%M:%S") if status.oldest_pending_at else "无"
+    oldest = beijing_time(status.oldest_pending_at, seconds=True) if status.oldest_pending_at else "无"
     out.print(
         f"待投递 {status.pending} 个（其中已到期 {status.due} 个，重试中 {status.retrying} 个）；"
         f"已完成 {status.done} 个；死信 {len(status.dead_letters)} 个；无接收方 {status.unhandled} 个。"

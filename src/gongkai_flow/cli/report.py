@@ -108,8 +108,16 @@ def proposal_cmd(db: str, kind: str, number: str, replied: datetime, disclosed: 
 @records.command("figure")
 @db_option
 @click.option("--year", required=True, type=int, help="报告年度。")
-@click.option("--row", required=True, help="表二的行，如 licensing、punishment、fees（见 docs/reports.md）。")
-@click.option("--column", required=True, help="表二的列，如 decisions、amount（见 docs/reports.md）。")
+@click.option(
+    "--row",
+    required=True,
+    help="表二的行，如 licensing、punishment、fees；或六、其他需要报告的事项的 processing_fee（见 docs/reports.md）。",
+)
+@click.option(
+    "--column",
+    required=True,
+    help="列，如 decisions、amount；processing_fee 为 applications 或 amount（元）（见 docs/reports.md）。",
+)
 @click.option("--value", required=True, type=float, help="数值。")
 def figure_cmd(db: str, year: int, row: str, column: str, value: float) -> None:
     """记录表二中来自其他系统的一项数据（行政许可、处罚、强制、收费等）。"""

@@ -248,6 +248,34 @@ def show_cmd(db: str, calendar_file: Path | None, application_id: str) -> None:
     out.print(log)
 
 
+@requests.command("letter")
+@db_option
+@click.argument("application_id")
+@click.option("--format", "fmt", type=click.Choice(["docx", "html"]), default="docx", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True, help="输出文件。")
+@click.option("--bureau", "bureau_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="机关配置文件 bureau.toml（默认使用随软件提供的配置）。")  # fmt: skip
+def letter_cmd(db: str, application_id: str, fmt: str, output: Path, bureau_file: Path | None) -> None:
+    """生成已答复申请的答复告知书（.docx 或 .html）：答复内容、依据条款、救济途径、落款和日期。"""
+    from ..bureau import load_bureau
+    from ..reports.letters import letter_docx, letter_html, reply_letter
+
+    bureau = load_bureau(bureau_file)
+    database = open_database(db)
+    try:
+        flow = _flow(database, None, None)
+        app = flow.requests.get(application_id)
+        flow.close()
+    finally:
+        database.close()
+    letter = reply_letter(app, bureau)
+    if fmt == "html":
+        output.write_text(letter_html(letter), encoding="utf-8")
+    else:
+        letter_docx(letter, output)
+    console().print(f"已生成申请 {app.id} 的答复告知书：{output}")
+
+
 @requests.command("list")
 @db_option
 @click.option("--state", "states", multiple=True, help="只显示这些环节的申请（可多次指定），例如 reviewing。")

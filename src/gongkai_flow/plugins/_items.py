@@ -31,7 +31,7 @@ from ..storage.sql import SqlRepository
 DEFAULT_PUBLISHER: Final = "日照市人力资源和社会保障局"
 
 #: The first part of the 索引号 when the configuration names none (统一社会信用代码 of the bureau).
-DEFAULT_ORG_CODE: Final = "11371100MB2857300X"
+DEFAULT_ORG_CODE: Final = "11371100MB2857300Y"
 
 #: States whose items the public may see: published, or marked 已废止 / 已失效 on their page.
 VISIBLE_STATES: Final = ("published", "abolished", "expired")

@@ -3,7 +3,8 @@
 * :mod:`.form` — the review form (审核表, 附件2) of one item, read from its audit trail;
 * :mod:`.ledger` — the ledger (台账) of the items of a period, as .xlsx;
 * :mod:`.annual` — the annual report's tables 二, 三 and 四 (条例第50条) with their checks (docs/legal-basis.md),
-  and the figures the bureau's plan asks for.
+  and the figures the bureau's plan asks for;
+* :mod:`.letters` — the formal reply letter (答复告知书) of an answered 依申请公开 application.
 
 The .docx and .xlsx outputs need the ``reports`` extra (python-docx, openpyxl); the data and the
 Markdown and HTML outputs need nothing beyond the core.

@@ -103,12 +103,20 @@ class Section:
 @final
 @attrs.frozen
 class Table:
-    """One table of the report; ``groups`` is the upper header row as (label, span) pairs."""
+    """One table of the report, with the header rows of the national format.
+
+    ``corner`` is the top-left header cell (信息内容 in 表二; in 表三 the 勾稽关系 note, as the
+    format prints it there). ``groups`` is the header row above the columns and ``supergroups`` the
+    one above that (表三's 申请人情况, 表四's 行政复议 / 行政诉讼), both as (label, span) pairs; a group
+    spanning the same columns as its supergroup with the same label is one merged cell.
+    """
 
     title: str
     sections: tuple[Section, ...]
     groups: tuple[tuple[str, int], ...] = ()
     note: str = ""
+    corner: str = "信息内容"
+    supergroups: tuple[tuple[str, int], ...] = ()
 
     def row(self, key: str) -> Row:
         """The row with ``key`` in any section."""
@@ -201,14 +209,23 @@ COMPUTED_ROW: Final = "normative"
 _ENDED: Final = {"abolished", "expired", "retracted"}
 
 
+#: Figures of 六、其他需要报告的事项 that come from other systems, by format: 信息处理费 is charged
+#: (and reported) from 2021 (《政府信息公开信息处理费管理办法》).
+SECTION6_KEYS: Final[dict[ReportFormat, dict[str, tuple[str, ...]]]] = {
+    ReportFormat.F2019: {},
+    ReportFormat.F2021: {"processing_fee": ("applications", "amount")},
+}
+
+
 def figure_keys(fmt: ReportFormat) -> dict[str, tuple[str, ...]]:
-    """The (row → columns) keys a :class:`FigureRecord` may set in a report of ``fmt``."""
-    return {
+    """The (row → columns) keys a :class:`FigureRecord` may set in a report of ``fmt`` (表二 and 六)."""
+    keys = {
         row: tuple(c for c, _ in columns)
         for _, columns, rows in TABLE2_LAYOUT[fmt]
         for row, _ in rows
         if row != COMPUTED_ROW
     }
+    return {**keys, **SECTION6_KEYS[fmt]}
 
 
 def check_figure(record: FigureRecord) -> None:
@@ -297,6 +314,9 @@ APPLICANT_COLUMNS: Final = (
 )
 TABLE3_COLUMNS: Final = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
 TABLE3_GROUPS: Final = (("自然人", 1), ("法人或其他组织", 5), ("总计", 1))
+TABLE3_SUPERGROUPS: Final = (("申请人情况", 7),)
+#: 表三's top-left cell in the national format: the 勾稽关系 of every column.
+TABLE3_NOTE: Final = "本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和"
 
 _DENY_ROWS: Final = {reason: f"deny_{n}" for n, reason in enumerate(DenyReason, start=1)}
 
@@ -415,14 +435,18 @@ def table3(apps: Sequence[ApplicationLife], year: int, fmt: ReportFormat) -> Tab
         "三、收到和处理政府信息公开申请情况",
         (Section("", TABLE3_COLUMNS, rows),),
         groups=TABLE3_GROUPS,
-        note="本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和",
+        note=TABLE3_NOTE,
+        corner=f"（{TABLE3_NOTE}）",
+        supergroups=TABLE3_SUPERGROUPS,
     )
 
 
 # --- 表四 ----------------------------------------------------------------------------------------------
 
 TABLE4_OUTCOMES: Final = (CaseOutcome.UPHELD, CaseOutcome.CORRECTED, CaseOutcome.OTHER, CaseOutcome.PENDING)
-TABLE4_GROUPS: Final = tuple((kind.label, 5) for kind in CaseKind)
+#: 表四's header rows: 行政复议 (one merged cell over two rows) and 行政诉讼 over its two kinds.
+TABLE4_GROUPS: Final = (("行政复议", 5), ("未经复议直接起诉", 5), ("复议后起诉", 5))
+TABLE4_SUPERGROUPS: Final = (("行政复议", 5), ("行政诉讼", 10))
 TABLE4_COLUMNS: Final = tuple(label for _ in CaseKind for label in (*(o.label for o in TABLE4_OUTCOMES), "总计"))
 
 
@@ -437,6 +461,8 @@ def table4(cases: Iterable[CaseRecord], year: int) -> Table:
         "四、政府信息公开行政复议、行政诉讼情况",
         (Section("", TABLE4_COLUMNS, (Row("cases", "件数", tuple(values)),)),),
         groups=TABLE4_GROUPS,
+        supergroups=TABLE4_SUPERGROUPS,
+        corner="",
     )
 
 
@@ -494,8 +520,12 @@ def plan_figures(
     meetings: Sequence[MeetingRecord],
     year: int,
     calendar: WorkCalendar,
+    figures: Iterable[FigureRecord] = (),
 ) -> tuple[Figure, ...]:
-    """The figures the bureau's plan asks for: interpretation timeliness, 建议提案 replies, meetings."""
+    """六、其他需要报告的事项: 信息处理费 (from 2021) and what the bureau's plan asks for.
+
+    The plan's figures are interpretation timeliness, 建议提案 replies and meetings.
+    """
     published = [p for p in policies if p.published_on.year == year]
     interpreted = 0
     timely = 0
@@ -518,7 +548,14 @@ def plan_figures(
     attended = [m for m in meetings if m.held_on.year == year and m.representatives > 0]
     people = sum(m.representatives for m in attended)
     met = "达到" if len(attended) >= 2 else "未达到"
+    fee: tuple[Figure, ...] = ()
+    if ReportFormat.for_year(year) is ReportFormat.F2021:
+        given = {f.column: f.value for f in figures if f.year == year and f.row == "processing_fee"}
+        amount, charged = _number(given.get("amount", 0)), _number(given.get("applications", 0))
+        text = f"对{charged}件申请收取信息处理费，共{amount}元" if amount or charged else "本年度未收取信息处理费"
+        fee = (Figure("收取信息处理费情况", text),)
     return (
+        *fee,
         Figure("本年发布政策文件", f"{len(published)}件"),
         Figure("其中已发布解读", f"{interpreted}件"),
         Figure("其中解读于文件公开之日起3个工作日内发布", f"{timely}件"),
@@ -572,7 +609,7 @@ def annual_report(flow: Flow, year: int, *, agency: str = "日照市人力资源
         table2=table2(policies, figures, year, fmt),
         table3=table3(apps, year, fmt),
         table4=table4(cases, year),
-        figures=plan_figures(policies, interpretations, proposals, meetings, year, flow.clocks.calendar),
+        figures=plan_figures(policies, interpretations, proposals, meetings, year, flow.clocks.calendar, figures),
     )
     check_report(report)
     return report

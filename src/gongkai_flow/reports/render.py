@@ -29,18 +29,31 @@ def _indent(level: int) -> str:
     return "　" * level
 
 
+def _spread(groups: tuple[tuple[str, int], ...]) -> list[str]:
+    return [label for label, span in groups for _ in range(span)]
+
+
+def _note_outside(table: Table) -> bool:
+    # 表三 prints its 勾稽关系 note in the corner cell, as the format does; elsewhere above the table.
+    return bool(table.note) and table.note not in table.corner
+
+
 def _md_table(table: Table) -> list[str]:
     out: list[str] = []
-    if table.note:
+    if _note_outside(table):
         out += [f"（{table.note}）", ""]
     for section in table.sections:
         if section.heading:
             out.append(f"**{section.heading}**")
             out.append("")
-        head = ["项目", *section.columns]
-        if table.groups:
-            groups = [g for g, span in table.groups for _ in range(span)]
-            head = ["项目", *(f"{g}·{c}" if g != c else c for g, c in zip(groups, section.columns, strict=True))]
+        labels = list(section.columns)
+        for level in (table.groups, table.supergroups):
+            if level:  # prefix each column with its group, then its supergroup, skipping repeats
+                labels = [
+                    c if g in ("", c) or c.startswith(g) else f"{g}·{c}"
+                    for g, c in zip(_spread(level), labels, strict=True)
+                ]
+        head = [table.corner or "项目", *labels]
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + "---|" * len(head))
         for row in section.rows:
@@ -66,22 +79,51 @@ def report_markdown(report: AnnualReport) -> str:
     return "\n".join(out)
 
 
+def _merged(table: Table) -> set[int]:
+    """Start columns where a group repeats its supergroup (one cell over both header rows)."""
+    starts: dict[int, tuple[str, int]] = {}
+    col = 0
+    for label, span in table.supergroups:
+        starts[col] = (label, span)
+        col += span
+    merged: set[int] = set()
+    col = 0
+    for label, span in table.groups:
+        if starts.get(col) == (label, span):
+            merged.add(col)
+        col += span
+    return merged
+
+
 def _html_table(table: Table) -> str:
     e = html.escape
     parts = []
-    if table.note:
+    if _note_outside(table):
         parts.append(f'<p class="note">（{e(table.note)}）</p>')
+    merged = _merged(table)
     for section in table.sections:
         if section.heading:
             parts.append(f"<h3>{e(section.heading)}</h3>")
-        head = ""
+        levels = 1 + bool(table.groups) + bool(table.supergroups)
+        corner = f'<th rowspan="{levels}">{e(table.corner)}</th>' if levels > 1 else f"<th>{e(table.corner)}</th>"
+        rows: list[str] = []
+        if table.supergroups:
+            cells, col = [], 0
+            for label, span in table.supergroups:
+                rowspan = ' rowspan="2"' if col in merged else ""
+                cells.append(f'<th colspan="{span}"{rowspan}>{e(label)}</th>')
+                col += span
+            rows.append("".join(cells))
         if table.groups:
-            head = '<tr><th rowspan="2">项目</th>' + "".join(
-                f'<th colspan="{span}">{e(g)}</th>' for g, span in table.groups
-            )
-            head += "</tr><tr>" + "".join(f"<th>{e(c)}</th>" for c in section.columns) + "</tr>"
-        else:
-            head = "<tr><th>项目</th>" + "".join(f"<th>{e(c)}</th>" for c in section.columns) + "</tr>"
+            cells, col = [], 0
+            for label, span in table.groups:
+                if col not in merged:
+                    cells.append(f'<th colspan="{span}">{e(label)}</th>')
+                col += span
+            rows.append("".join(cells))
+        rows.append("".join(f"<th>{e(c)}</th>" for c in section.columns))
+        rows[0] = corner + rows[0]
+        head = "".join(f"<tr>{r}</tr>" for r in rows)
         body = ""
         for row in section.rows:
             values = [""] * len(section.columns) if row.values is None else [_cell(v) for v in row.values]
@@ -114,27 +156,30 @@ def report_html(report: AnnualReport) -> str:
 
 
 def _docx_table(document: DocxDocument, table: Table) -> None:
-    if table.note:
+    if _note_outside(table):
         document.add_paragraph(f"（{table.note}）")
+    merged = _merged(table)
     for section in table.sections:
         if section.heading:
             document.add_paragraph(section.heading)
-        header_rows = 2 if table.groups else 1
+        levels = [level for level in (table.supergroups, table.groups) if level]
+        header_rows = len(levels) + 1
         grid = document.add_table(rows=header_rows, cols=len(section.columns) + 1)
         grid.style = "Table Grid"
-        if table.groups:
-            grid.cell(0, 0).merge(grid.cell(1, 0)).text = "项目"
+        corner = grid.cell(0, 0) if header_rows == 1 else grid.cell(0, 0).merge(grid.cell(header_rows - 1, 0))
+        corner.text = table.corner
+        for r, level in enumerate(levels):
             col = 1
-            for group, span in table.groups:
-                cell = grid.cell(0, col) if span == 1 else grid.cell(0, col).merge(grid.cell(0, col + span - 1))
-                cell.text = group
+            for label, span in level:
+                if level is table.groups and table.supergroups and col - 1 in merged:
+                    col += span  # already merged into the supergroup cell above
+                    continue
+                bottom = r + 1 if level is table.supergroups and col - 1 in merged else r
+                cell = grid.cell(r, col).merge(grid.cell(bottom, col + span - 1))
+                cell.text = label
                 col += span
-            for n, label in enumerate(section.columns, start=1):
-                grid.cell(1, n).text = label
-        else:
-            grid.cell(0, 0).text = "项目"
-            for n, label in enumerate(section.columns, start=1):
-                grid.cell(0, n).text = label
+        for n, label in enumerate(section.columns, start=1):
+            grid.cell(header_rows - 1, n).text = label
         for row in section.rows:
             cells = grid.add_row().cells
             cells[0].text = _indent(row.level) + row.label

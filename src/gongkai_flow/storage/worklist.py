@@ -96,23 +96,30 @@ def work_rows(workflow: Workflow, item: DisclosureItem) -> tuple[WorkRow, ...]:
         probe = Actor(item.drafter_id, "", item.lead_section, {s.role for s in own})
         ok = {o.action for o in workflow.available_actions(item, probe) if o.allowed}
         allowed.extend((s, True) for s in own if s.action in ok)
-    if others:
-        # Somebody who is not the drafter, in the item's lead section, in charge of it, who has
-        # signed nothing: only the item-level rules can refuse them.
-        probe = Actor(_PROBE_ID, "", item.lead_section, {s.role for s in others}, in_charge_of={item.lead_section})
+    # A role the bureau binds to one section (局办公室, 政策法规科…) acts only from there: its rows
+    # are keyed on that section, like a section-scoped step.
+    bound = {s: workflow.bureau.section_for(chain.id, s.role) if s.scope is Scope.ANY else None for s in others}
+    for section in dict.fromkeys(bound.values()):
+        group = [s for s in others if bound[s] == section]
+        # Somebody who is not the drafter, in the item's lead section (or the bound one), in charge
+        # of it, who has signed nothing: only the item-level rules can refuse them.
+        roles = {s.role for s in group}
+        probe = Actor(_PROBE_ID, "", section or item.lead_section, roles, in_charge_of={item.lead_section})
         ok = {o.action for o in workflow.available_actions(item, probe) if o.allowed}
         # The one-signature rule applies to signing steps only (never to the drafter's own).
-        allowed.extend((s, not s.signs) for s in others if s.action in ok)
-    groups: dict[tuple[Role, Scope], bool] = {}
+        allowed.extend((s, not s.signs) for s in group if s.action in ok)
+    groups: dict[tuple[Role, Scope, str | None], bool] = {}
     for step, opens in allowed:
-        key = (step.role, step.scope)
+        key = (step.role, step.scope, bound.get(step))
         groups[key] = groups.get(key, False) or opens
     if not groups:
         return ()
     blocked = _blocked_signers(item)
     rows: list[WorkRow] = []
-    for (role, scope), is_open in groups.items():
-        for scope_key in _scope_keys(item, scope):
+    for (role, scope, section), is_open in groups.items():
+        keys = (section,) if section is not None else _scope_keys(item, scope)
+        scope = Scope.ITEM_SECTION if section is not None else scope
+        for scope_key in keys:
             rows.append(WorkRow(role, scope, scope_key, is_open, () if is_open else blocked))
     return tuple(rows)
 

@@ -53,6 +53,7 @@ from ...events import Event
 from ...model import Actor, AuditEntry, DisclosureItem
 from ...signals import ALL_SIGNALS, transition_applied
 from ...storage.worklist import WORK_ACTIONS
+from ...text import formal_date, quote_title
 from .._items import ItemSource, actors_from_config, page_slug
 
 if TYPE_CHECKING:
@@ -176,21 +177,21 @@ def transition_notice(
     due = _due(event.at, due_workdays, calendar or WorkCalendar())
     url = _url(item_url, item.id)
     lines = [
-        f"《{item.title}》已进入“{stage}”环节，需要您办理（{'、'.join(allowed)}）。",
+        f"{quote_title(item.title)}已进入“{stage}”环节，需要您办理（{'、'.join(allowed)}）。",
         f"经办：{asker_name}（{asker_section}）于 {_local(event.at):%Y-%m-%d %H:%M} {action_label}。",
     ]
     opinion = getattr(event, "opinion", None) or (entry.opinion if entry is not None else None)
     if opinion:
         lines.append(f"意见：{opinion}")
     if due is not None:
-        lines.append(f"请于 {due:%Y年%m月%d日} 前办理。")
+        lines.append(f"请于 {formal_date(due)} 前办理。")
     else:
         lines.append("办理期限：无法计算（工作日历缺少该年份）。")
     lines.append(f"查看：{url}" if url else f"信息编号：{item.id}")
     return Notice(
         event_id=event.event_id,
         item_id=item.id,
-        subject=f"【待办】《{item.title}》{stage}",
+        subject=f"【待办】{quote_title(item.title)}{stage}",
         text="\n".join(lines),
         recipients=people,
         url=url,
@@ -228,10 +229,10 @@ def deadline_notice(
     due = _local(due_value).date() if isinstance(due_value, datetime) else due_value
     rule = getattr(event, "rule_label", None) or getattr(event, "label", None) or "办理期限"
     subject_id = str(getattr(event, "item_id", ""))
-    what = f"《{item.title}》" if item is not None else f"“{subject_id}”"
+    what = f"{quote_title(item.title)}" if item is not None else f"“{subject_id}”"
     url = _url(item_url, subject_id) if item is not None else None
     head = DEADLINE_SIGNALS.get(signal_name, "【提醒】")
-    when = f"{due:%Y年%m月%d日}" if isinstance(due, date) else "（未知）"
+    when = formal_date(due) if isinstance(due, date) else "（未知）"
     lines = [f"{what}的{rule}：截止日期 {when}。", f"查看：{url}" if url else f"编号：{subject_id}"]
     if getattr(event, "provisional", False):
         lines.insert(1, "注意：该期限按周一至周五估算（工作日历缺少该年份），请人工核对。")

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, final
 
 import httpx
 
+from ...bureau import credit_code_problem
 from ...errors import PluginError
 from ...events import Event
 from ...model import Platform
@@ -82,6 +83,11 @@ class WebsitePlugin:
         source = ItemSource.from_config(config)
         publisher = str(config.get("publisher", DEFAULT_PUBLISHER))
         org_code = str(config.get("org_code", DEFAULT_ORG_CODE))
+        problem = credit_code_problem(org_code)
+        if problem is not None:  # a wrong prefix would go into every 索引号 the portal ever shows
+            raise PluginError(
+                f"website 插件的 org_code（统一社会信用代码）“{org_code}”无效：{problem}。", plugin=self.name
+            )
         page_url = config.get("page_url")
         signals = (item_published, item_abolished, item_expired, item_retracted)
 

@@ -220,12 +220,14 @@ class World:
         if title is not None:
             return self.flow.get(self.item_id(title))
         if self.current is None:
+            self.check_pending()  # an earlier refusal explains the missing item better
             raise ScenarioError("场景中还没有起草任何信息。请先写“当〈姓名〉起草一条信息：”。")
         return self.flow.get(self.current)
 
     def application_id(self) -> str:
         """The current 依申请公开 application."""
         if self.application is None:
+            self.check_pending()  # an earlier refusal explains the missing application better
             raise ScenarioError("场景中还没有登记依申请公开申请。请先写“当〈姓名〉登记依申请公开申请：”。")
         return self.application
 

@@ -48,7 +48,16 @@ import attrs
 
 from ...errors import PluginError
 from ...model import Severity
-from .catalogue import TERM_KINDS, Rule, RuleKind, builtin_rules, check_rule, parse_severity, rule_from_dict
+from .catalogue import (
+    FAIL_CLOSED_KINDS,
+    TERM_KINDS,
+    Rule,
+    RuleKind,
+    builtin_rules,
+    check_rule,
+    parse_severity,
+    rule_from_dict,
+)
 
 _TOP_KEYS: Final = frozenset(
     {
@@ -272,6 +281,10 @@ def _adjust(rule: Rule, raw: Any) -> Rule:
         raise PluginError(f"{where} 应为表。")
     if not raw:
         return rule
+    if rule.kind in FAIL_CLOSED_KINDS:
+        raise PluginError(
+            f"{where} 是“无法读取即阻断”的规则，不能在配置中修改或停用；须由保密及公开属性审核人逐件填写理由后解除。"
+        )
     unknown = set(raw) - _RULE_OVERRIDE_KEYS
     if unknown:
         raise PluginError(f"{where} 有无法识别的项：{'、'.join(sorted(unknown))}。")

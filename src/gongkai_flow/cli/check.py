@@ -1,9 +1,12 @@
 """``gongkai check FILE…``: the negative list (附件1) over documents before they are drafted.
 
-Reads .txt, .md, .html and .docx files. Exit status: 0 nothing blocking, 1 at least one
-blocking finding, 2 bad input (a missing or unreadable file, an unknown encoding, a corrupt
-.docx, a bad ``--config``) — bad input wins over findings. The JSON schema of ``--format json``
-is documented in ``docs/negative-list.md``.
+Reads what bureaus attach — .txt/.md/.html, .csv, .xlsx/.xls/.ods, .pdf, .docx — chosen by
+content, not by name (see ``docs/negative-list.md``). Exit status: 0 nothing blocking, 1 at
+least one blocking finding, 2 bad input — a missing file, a FIFO or device, a file over the size
+limit, a zip bomb, an undecodable text, a document that cannot be parsed, XML with entity
+declarations, an image or a PDF without text, content contradicting the file's name: anything
+the check could not read in full. Bad input wins over findings. The JSON schema of
+``--format json`` is documented in ``docs/negative-list.md``.
 """
 
 from __future__ import annotations
@@ -16,17 +19,18 @@ from typing import TYPE_CHECKING, Any, Final
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import GongkaiFlowError
-from ..model import DisclosureAttribute, Finding, Severity
+from ..model import DisclosureAttribute, Severity
 from ._app import EXIT_REFUSED, EXIT_USAGE, cli, console
 
 if TYPE_CHECKING:
-    from ..plugins.negative_list import Scanner
+    from ..plugins.negative_list import LocatedFinding, Scanner
 
 #: Identifies the layout of ``--format json`` output; bumped on an incompatible change.
-JSON_SCHEMA: Final = "gongkai_flow.negative_list.check/1"
+JSON_SCHEMA: Final = "gongkai_flow.negative_list.check/2"
 #: Exit status: nothing blocking.
 EXIT_CLEAN: Final = 0
 #: Exit status: at least one blocking finding.
@@ -38,56 +42,34 @@ _ATTRIBUTES: Final = {m.label: m for m in DisclosureAttribute} | {m.value: m for
 _STYLES: Final = {Severity.BLOCK: "bold red", Severity.REVIEW: "yellow", Severity.INFO: "cyan"}
 
 
-def _position(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a character offset."""
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column
+def _where(found: LocatedFinding) -> str:
+    label = found.location.label
+    if found.line is None:
+        return label
+    return f"{label} {found.line}:{found.column}"
 
 
-def finding_to_json(finding: Finding, text: str) -> dict[str, Any]:
-    """One finding in the documented JSON shape."""
-    start, end = finding.span or (0, 0)
-    line, column = _position(text, start)
-    return {
-        "rule_id": finding.rule_id,
-        "rule_version": finding.rule_version,
-        "category": finding.category.value if finding.category else None,
-        "category_label": finding.category.label if finding.category else None,
-        "severity": finding.severity.value,
-        "severity_label": finding.severity.label,
-        "blocking": finding.blocking,
-        "start": start,
-        "end": end,
-        "line": line,
-        "column": column,
-        "excerpt": finding.excerpt,
-        "message": finding.message,
-        "legal_basis": finding.legal_basis,
-    }
-
-
-def _table(path: str, text: str, findings: Sequence[Finding]) -> Table:
-    counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+def _table(path: str, characters: int, findings: Sequence[LocatedFinding]) -> Table:
+    counts = {s: sum(1 for f in findings if f.finding.severity is s) for s in Severity}
     summary = "，".join(f"{s.label} {counts[s]} 条" for s in Severity)
-    table = Table(title=f"{path}（{len(text)} 字）：{summary}", title_justify="left", show_lines=True)
+    table = Table(title=f"{escape(path)}（{characters} 字）：{summary}", title_justify="left", show_lines=True)
     for col in ("位置", "级别", "负面清单类别", "说明", "摘录（已脱敏）", "规则"):
         table.add_column(col, overflow="fold")
-    for f in findings:
-        line, column = _position(text, (f.span or (0, 0))[0])
+    for found in findings:
+        f = found.finding
         table.add_row(
-            f"{line}:{column}",
+            escape(_where(found)),
             f"[{_STYLES[f.severity]}]{f.severity.label}[/]",
             f.category.label if f.category else "—",
-            f.message,
-            f.excerpt or "",
+            escape(f.message),
+            escape(f.excerpt or ""),
             f"{f.rule_id}\nv{f.rule_version}",
         )
     return table
 
 
 def _print_error(err: Console, exc: GongkaiFlowError) -> None:
-    err.print(f"[red]错误[/red]［{exc.code}］：{exc.message}", markup=True)
+    err.print(f"[red]错误[/red]［{exc.code}］：{escape(exc.message)}", markup=True)
 
 
 @cli.command("check")
@@ -113,21 +95,52 @@ def _print_error(err: Console, exc: GongkaiFlowError) -> None:
     "config_file",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="本局的负面清单配置文件（TOML：白名单、自定义词表、错敏词）。",
+    help="本局的负面清单配置文件（TOML：白名单、自定义词表、错敏词、读取上限）。",
 )
-def check(files: Sequence[Path], fmt: str, attribute: str, column: str, config_file: Path | None) -> None:
-    """按政务公开负面清单（附件1）检查文件：.txt、.md、.html、.docx。
+@click.option(
+    "--max-file-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="单个文件的大小上限（MB，默认 100，或取配置文件 [limits]）。",
+)
+@click.option(
+    "--max-unpacked-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help=".docx/.xlsx/.ods 解压后的总大小上限（MB，默认 100，或取配置文件 [limits]）。",
+)
+def check(
+    files: Sequence[Path],
+    fmt: str,
+    attribute: str,
+    column: str,
+    config_file: Path | None,
+    max_file_mb: float | None,
+    max_unpacked_mb: float | None,
+) -> None:
+    """按政务公开负面清单（附件1）检查文件：.txt、.md、.html、.csv、.xlsx、.xls、.ods、.pdf、.docx。
 
-    退出状态：0 未发现阻断问题；1 有阻断问题；2 输入有误（文件不存在、无法读取、编码无法识别、.docx 损坏）。
+    退出状态：0 未发现阻断问题；1 有阻断问题；2 输入有误或有内容无法读取（文件不存在、不是普通文件、超过大小上限、
+    编码无法识别、文件损坏、含实体声明、图片或无文字层的 PDF、内容与扩展名不符），须人工核对。
     """
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        from ..plugins.negative_list import ScanContext, Scanner, Settings, read_document, rules_version
+        from ..plugins.negative_list import ScanContext, Scanner, Settings, read_file, rules_version, scan_document
     except ImportError as exc:
-        err.print(f"[red]错误[/red]：负面清单检查需要安装 gongkai_flow[negative-list]（{exc}）。", markup=True)
+        err.print(
+            f"[red]错误[/red]：负面清单检查需要安装 gongkai_flow[negative-list]（{escape(str(exc))}）。", markup=True
+        )
         sys.exit(EXIT_BAD_INPUT)
+    limits_config: dict[str, float] = {}
+    if max_file_mb is not None:
+        limits_config["max_file_mb"] = max_file_mb
+    if max_unpacked_mb is not None:
+        limits_config["max_unpacked_mb"] = max_unpacked_mb
     try:
-        settings = Settings.from_config({"config_file": str(config_file)} if config_file else {})
+        config: dict[str, Any] = {"config_file": str(config_file)} if config_file else {}
+        if limits_config:
+            config["limits"] = limits_config
+        settings = Settings.from_config(config)
         scanner: Scanner = Scanner(settings)
     except GongkaiFlowError as exc:
         _print_error(err, exc)
@@ -138,31 +151,38 @@ def check(files: Sequence[Path], fmt: str, attribute: str, column: str, config_f
     bad = blocking = total = 0
     for path in files:
         try:
-            text = read_document(path)
+            document = read_file(path, settings.limits)
         except GongkaiFlowError as exc:
             bad += 1
             _print_error(err, exc)
             reports.append({"path": str(path), "status": "error", "error": {"code": exc.code, "message": exc.message}})
             continue
-        findings = scanner.scan(text, context)
+        findings = scan_document(scanner, document, context)
+        unread = [f for f in findings if f.fail_closed and f.blocking]
+        if unread:
+            bad += 1
+            for found in unread:
+                rule_id = found.finding.rule_id
+                err.print(f"[red]无法完整检查[/red]［{rule_id}］：{escape(found.finding.message)}", markup=True)
         total += len(findings)
         blocking += sum(1 for f in findings if f.blocking)
         reports.append(
             {
                 "path": str(path),
-                "status": "ok",
-                "characters": len(text),
-                "findings": [finding_to_json(f, text) for f in findings],
+                "status": "unreadable" if unread else "ok",
+                "format": document.format,
+                "characters": document.characters,
+                "findings": [f.to_json() for f in findings],
             }
         )
         if fmt == "table":
             if findings:
-                out.print(_table(str(path), text, findings))
+                out.print(_table(str(path), document.characters, findings))
             else:
-                out.print(f"{path}（{len(text)} 字）：未发现负面清单问题。")
+                out.print(f"{escape(str(path))}（{document.characters} 字）：未发现负面清单问题。")
     code = EXIT_BAD_INPUT if bad else EXIT_BLOCKING if blocking else EXIT_CLEAN
     if fmt == "json":
-        document = {
+        document_json = {
             "schema": JSON_SCHEMA,
             "rules_version": rules_version(),
             "attribute": _ATTRIBUTES[attribute].value,
@@ -170,12 +190,12 @@ def check(files: Sequence[Path], fmt: str, attribute: str, column: str, config_f
             "summary": {"files": len(files), "errors": bad, "findings": total, "blocking": blocking},
             "exit_code": code,
         }
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(document_json, ensure_ascii=False, indent=2))
     else:
         verdict = {
             EXIT_CLEAN: "未发现阻断问题",
             EXIT_BLOCKING: "有阻断问题，不能发布",
-            EXIT_BAD_INPUT: "部分文件无法检查",
+            EXIT_BAD_INPUT: "部分文件无法检查或无法完整读取，须人工核对",
         }
         out.print(f"共检查 {len(files)} 个文件：{total} 条检查结果，其中阻断 {blocking} 条。{verdict[code]}。")
     # sys.exit, not click's Exit: the CLI runs click with standalone_mode=False, which would

@@ -7,7 +7,10 @@ What people (or tools) put into a text to dodge a check, undone before any rule 
 - Unicode format characters (category Cf: zero-width space and joiners, soft hyphen, BOM,
   bidirectional marks) removed;
 - decimal digits of any script (Arabic-Indic ``٣٧١``, Devanagari…) folded to ASCII;
-- spaces and tabs between two Chinese characters removed (``此件 不予公开``, ``机 密★``).
+- spaces and tabs between two Chinese characters removed (``此件 不予公开``, ``机 密★``);
+- the traditional forms of the characters the rules' words use folded to simplified ones
+  (``機密★`` → ``机密★``, ``此件不予公開``): a Big5 text is checked like a GB one. This is a
+  short table (:data:`TRADITIONAL`), not a full conversion.
 
 :func:`normalize` returns a :class:`Normalized` text and the replacements it made; spans found in
 the normalised text are mapped back with :meth:`Normalized.to_original`, so findings point at the
@@ -29,7 +32,22 @@ _SPACES: Final = " \t\u3000"
 _LAST_CODE_POINT: Final = 0x2FFFF
 
 
+#: Traditional characters of the rules' words, with their simplified forms (same length: the
+#: fold keeps offsets).
+TRADITIONAL: Final = {
+    a: b
+    for a, b in zip(
+        "機絕開內資發請報號證碼訪舉訴檔會議紀錄審簽閱傳辦擬領導見參標討論稿徵電話銀單據級軍專門戶籍個隱私權檢複務職區縣鄉鎮醫療診斷結論網頁箋聯繫",
+        "机绝开内资发请报号证码访举诉档会议纪录审签阅传办拟领导见参标讨论稿征电话银单据级军专门户籍个隐私权检复务职区县乡镇医疗诊断结论网页笺联系",
+        strict=True,
+    )
+    if a != b
+}
+
+
 def _changes(char: str) -> bool:
+    if char in TRADITIONAL:
+        return True
     if unicodedata.category(char) == "Cf":
         return True
     if unicodedata.normalize("NFKC", char) != char:
@@ -65,6 +83,9 @@ def _pattern() -> re.Pattern[str]:
 
 
 def _fold(char: str) -> str:
+    simplified = TRADITIONAL.get(char)
+    if simplified is not None:
+        return simplified
     if unicodedata.category(char) == "Cf":
         return ""
     folded = unicodedata.normalize("NFKC", char)

@@ -127,8 +127,15 @@ def excerpt(text: str, start: int, end: int, shown: str | None = None) -> str:
     """A short excerpt around ``text[start:end]`` (replaced by ``shown``), long digit runs masked."""
     low = start - EXCERPT_CONTEXT if start > EXCERPT_CONTEXT else 0
     high = end + EXCERPT_CONTEXT
-    lead = "…" if low else ""
-    tail = "…" if high < len(text) else ""
+    # A blank line ends the context: documents join their cells and paragraphs with one.
+    blank = text.rfind("\n\n", low, start)
+    if blank != -1:
+        low = blank + 2
+    blank = text.find("\n\n", end, high)
+    if blank != -1:
+        high = blank
+    lead = "…" if low and text[low - 1] != "\n" else ""
+    tail = "…" if high < len(text) and text[high] != "\n" else ""
     if shown is None:
         return lead + _clean(text[low:high]) + tail
     return lead + _clean(text[low:start]) + shown + _clean(text[end:high]) + tail

@@ -120,6 +120,7 @@ _KIND_LABELS: Final = {
     "html_attribute": "网页属性",
     "html_comment": "网页注释",
     "csv": "",
+    "sheet_name": "",
     "cell": "",
     "sheet_comment": "",
     "page": "",
@@ -187,6 +188,8 @@ class Location(NamedTuple):
             where = f"工作表“{self.sheet}”{self.detail}"
             where += f"单元格 {self.cell}" if self.cell else ""
             text = where + ("的批注" if kind == "sheet_comment" else "")
+        elif kind == "sheet_name":
+            text = f"工作表名称“{self.sheet}”{self.detail}"
         elif kind == "csv":
             text = f"第{self.row}行第{self.column}列"
         elif kind == "page":
@@ -820,6 +823,7 @@ def _read_sheets(
                 ) from exc
             append = segments.append
             sheet_name = meta.name
+            append(Segment(sheet_name, Location("sheet_name", sheet_name, detail=hidden, within=within)))
             for r, row in enumerate(rows, start=1):
                 for c, value in enumerate(row, start=1):
                     if value == "":
@@ -1008,7 +1012,7 @@ def _pdf_string(getter: Callable[[Any, int], int]) -> str:
     if size <= 2:
         return ""
     buffer = ctypes.create_string_buffer(size)
-    getter(buffer, size)
+    getter(ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), size)
     return buffer.raw[: size - 2].decode("utf-16-le", "replace")
 
 

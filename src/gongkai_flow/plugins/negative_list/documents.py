@@ -822,6 +822,7 @@ def _read_sheets(
                     f"工作表“{meta.name}”无法读取（{type(exc).__name__}）", location=Location("cell", sheet=meta.name)
                 ) from exc
             append = segments.append
+            segment, location = Segment._make, Location._make  # tuple construction, no keywords: fast
             sheet_name = meta.name
             append(Segment(sheet_name, Location("sheet_name", sheet_name, detail=hidden, within=within)))
             for r, row in enumerate(rows, start=1):
@@ -830,7 +831,7 @@ def _read_sheets(
                         continue
                     text = _cell_text(value)
                     if text is not None:
-                        append(Segment(text, Location("cell", sheet_name, r, c, None, None, hidden, within)))
+                        append(segment((text, location(("cell", sheet_name, r, c, None, None, hidden, within)))))
     finally:
         workbook.close()
     if members is not None:

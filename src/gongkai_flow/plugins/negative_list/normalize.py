@@ -26,7 +26,6 @@ import re
 import unicodedata
 from typing import Final, final
 
-_SPACES: Final = " \t\u3000"
 #: Highest code point examined when building the class of characters to change: the BMP and the
 #: supplementary planes holding mathematical alphanumerics and CJK compatibility ideographs.
 _LAST_CODE_POINT: Final = 0x2FFFF
@@ -68,20 +67,6 @@ def _ranges(points: list[int]) -> str:
     return "".join(out)
 
 
-@functools.cache
-def _pattern() -> re.Pattern[str]:
-    """Every character normalisation changes, and runs of spaces between Chinese characters.
-
-    Built on first use (about a tenth of a second) from the running Python's Unicode database.
-    """
-    points = [
-        cp
-        for cp in range(0x80, _LAST_CODE_POINT + 1)
-        if not 0xD800 <= cp <= 0xDFFF and cp not in (0x3000,) and _changes(chr(cp))
-    ]
-    return re.compile(rf"[ \t\u3000]+|[{_ranges(points)}]+")
-
-
 def _fold(char: str) -> str:
     simplified = TRADITIONAL.get(char)
     if simplified is not None:
@@ -100,9 +85,51 @@ def _fold(char: str) -> str:
     return "".join(out)
 
 
-@functools.lru_cache(maxsize=4096)
-def _fold_run(run: str) -> str:
-    return "".join(_fold(c) for c in run)
+@final
+class _Tables:
+    """What normalisation changes, split by cost; built once, on first use (about 0.2 s).
+
+    ``one`` maps characters folded to exactly one character (full-width forms, the ideographic
+    space, digits of other scripts, traditional characters): replaced in place, offsets
+    unchanged. ``other`` maps the rest (removals, expansions) to their folds: they need the
+    offset map. ``bmp`` finds runs of either kind below U+10000 (one character class of the BMP,
+    which the regular-expression engine tests with a bitmap), ``astral`` the few above.
+    """
+
+    def __init__(self) -> None:
+        one: dict[str, str] = {}
+        other: dict[str, str] = {}
+        for cp in range(0x80, _LAST_CODE_POINT + 1):
+            if 0xD800 <= cp <= 0xDFFF:
+                continue
+            char = chr(cp)
+            if _changes(char):
+                folded = _fold(char)
+                (one if len(folded) == 1 else other)[char] = folded
+        points = sorted(ord(c) for c in (*one, *other))
+        self.one = one
+        self.other = other
+        self.bmp = re.compile(f"[{_ranges([p for p in points if p < 0x10000])}]+")
+        self.astral = re.compile(f"[{_ranges([p for p in points if p >= 0x10000])}]+")
+        # One range: a cheap test for any character outside the BMP before the costly class.
+        self.any_astral = re.compile("[\U00010000-\U0010ffff]")
+
+
+@functools.cache
+def _tables() -> _Tables:
+    return _Tables()
+
+
+_CJK: Final = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_GAP: Final = rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])"
+
+
+@functools.lru_cache(maxsize=256)
+def _edits(lengthy: frozenset[str]) -> re.Pattern[str]:
+    """Spaces between Chinese characters, or runs of the length-changing characters of a text."""
+    if not lengthy:
+        return re.compile(_GAP)
+    return re.compile(rf"{_GAP}|[{_ranges(sorted(ord(c) for c in lengthy))}]+")
 
 
 @final
@@ -111,7 +138,8 @@ class Normalized:
 
     ``replacements`` holds ``(norm_start, norm_end, orig_start, orig_end)`` in order: the original
     ``[orig_start, orig_end)`` became the normalised ``[norm_start, norm_end)`` (empty for a
-    removal). Between replacements the two texts agree character for character.
+    removal). Between replacements the two texts have the same length character for character
+    (a character folded to one character keeps its offset).
     """
 
     __slots__ = ("_starts", "original", "replacements", "text")
@@ -124,7 +152,7 @@ class Normalized:
 
     @property
     def changed(self) -> bool:
-        """Whether normalisation changed anything."""
+        """Whether offsets differ between the two texts (a removal or an expansion)."""
         return bool(self.replacements)
 
     def start_to_original(self, offset: int) -> int:
@@ -151,60 +179,53 @@ class Normalized:
         """A span of the normalised text as a span of the original text."""
         if not self.replacements:
             return start, end
-        return self.start_to_original(start), max(self.start_to_original(start), self.end_to_original(end))
+        first = self.start_to_original(start)
+        return first, max(first, self.end_to_original(end))
 
 
 def normalize(text: str) -> Normalized:
     """``text`` normalised for matching (see the module documentation), with its offset map."""
     if text.isascii():
         return Normalized(text, text, [])
-    pattern = _pattern()
-    first = pattern.search(text)
-    if first is None:
-        return Normalized(text, text, [])
+    tables = _tables()
+    present = set("".join(set(tables.bmp.findall(text))))
+    if tables.any_astral.search(text) is not None:
+        present.update("".join(tables.astral.findall(text)))
+    work = text
+    lengthy = []
+    for char in present:
+        folded = tables.one.get(char)
+        if folded is not None:
+            work = work.replace(char, folded)  # one character for one: offsets stay
+        elif char in tables.other:
+            lengthy.append(char)
+    if not lengthy and " " not in work and "\t" not in work:
+        return Normalized(text, work, [])
     pieces: list[str] = []
     replacements: list[tuple[int, int, int, int]] = []
     last = 0
     shift = 0  # normalised offset minus original offset, so far
-    for match in pattern.finditer(text, first.start()):
+    for match in _edits(frozenset(lengthy)).finditer(work):
         start, end = match.span()
         run = match.group()
-        if run[0] in _SPACES:
-            folded = "" if _is_gap(text, start, end) else run.replace("\u3000", " ")
-        else:
-            folded = _fold_run(run)
-        if folded == run:
-            continue
-        pieces.append(text[last:start])
         norm = start + shift
-        if len(folded) == len(run) and run[0] not in _SPACES:
-            # Character for character (e.g. full-width digits): offsets inside the run stay exact.
-            for k, (a, b) in enumerate(zip(run, folded, strict=True)):
-                if a != b:
-                    replacements.append((norm + k, norm + k + 1, start + k, start + k + 1))
-        elif run[0] in _SPACES:
-            replacements.append((norm, norm + len(folded), start, end))
+        if run[0] in " \t":
+            folded = ""
+            replacements.append((norm, norm, start, end))
         else:
+            folded = "".join(tables.other[c] for c in run)
             for k, char in enumerate(run):
-                piece = _fold_run(char)
-                if piece != char:
-                    replacements.append((norm, norm + len(piece), start + k, start + k + 1))
+                piece = tables.other[char]
+                replacements.append((norm, norm + len(piece), start + k, start + k + 1))
                 norm += len(piece)
+        pieces.append(work[last:start])
         pieces.append(folded)
         shift += len(folded) - len(run)
         last = end
     if not replacements:
-        return Normalized(text, text, [])
-    pieces.append(text[last:])
+        return Normalized(text, work, [])
+    pieces.append(work[last:])
     return Normalized(text, "".join(pieces), replacements)
-
-
-def _is_gap(text: str, start: int, end: int) -> bool:
-    return start > 0 and end < len(text) and _is_cjk(text[start - 1]) and _is_cjk(text[end])
-
-
-def _is_cjk(char: str) -> bool:
-    return "\u3400" <= char <= "\u4dbf" or "\u4e00" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
 
 def normalize_term(term: str) -> str:
@@ -212,4 +233,4 @@ def normalize_term(term: str) -> str:
     return normalize(term).text
 
 
-__all__ = ["Normalized", "normalize", "normalize_term"]
+__all__ = ["TRADITIONAL", "Normalized", "normalize", "normalize_term"]

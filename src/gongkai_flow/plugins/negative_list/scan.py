@@ -18,7 +18,7 @@ import attrs
 
 from ...model import Finding, Severity
 from .documents import ExtractedDocument, Location, Problem, Segment
-from .scanner import ScanContext, Scanner
+from .scanner import ScanContext, Scanner, with_span
 
 #: What joins segments into the one text scanned: a blank line.
 JOINER: Final = "\n\n"
@@ -104,11 +104,14 @@ def scan_segments(
         i = bisect.bisect_right(starts, start) - 1
         segment = segments[i]
         local = (start - starts[i], min(end - starts[i], len(segment.text)))
-        index = lines.get(i)
-        if index is None:
-            index = lines[i] = LineIndex(segment.text)
-        line, column = index.position(local[0])
-        out.append(LocatedFinding(attrs.evolve(finding, span=local), segment.location, line, column))
+        if "\n" in segment.text:
+            index = lines.get(i)
+            if index is None:
+                index = lines[i] = LineIndex(segment.text)
+            line, column = index.position(local[0])
+        else:
+            line, column = 1, local[0] + 1
+        out.append(LocatedFinding(with_span(finding, local), segment.location, line, column))
     return out
 
 

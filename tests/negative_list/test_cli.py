@@ -217,3 +217,43 @@ def test_config_file_allow_list(tmp_path: Path, capsys: pytest.CaptureFixture[st
     code, _, err = run(capsys, "check", "--config", str(config), str(doc))
     assert code == 2
     assert "plugin.invalid" in err
+
+
+def test_many_findings_are_listed_one_per_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Above the table's row limit each finding is one plain line, located and masked."""
+    from gongkai_flow.cli.check import TABLE_MAX_ROWS
+
+    path = tmp_path / "名单.txt"
+    path.write_text("".join(f"第{i}人 内部资料\n" for i in range(TABLE_MAX_ROWS + 1)), encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 1
+    lines = [line for line in out.splitlines() if "negative_list.internal.marker" in line]
+    assert len(lines) == TABLE_MAX_ROWS + 1
+    assert lines[0].startswith("正文 1:5 | 阻断 |")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "fragment"),
+    [
+        ("扫描件.pdf", "image_pdf", "无法读取文字，须人工核对"),
+        ("说明.txt", "pdf", "文件内容与扩展名不符"),
+        ("照片.png", "png", "无法读取文字，须人工核对"),
+    ],
+)
+def test_what_is_not_read_in_full_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data: str, fragment: str
+) -> None:
+    """A scanned PDF, a PDF named .txt and an image exit 2 with the reason in Chinese on stderr."""
+    from .fixtures import pdf
+
+    content = {
+        "image_pdf": pdf(["x"], image_only=True),
+        "pdf": pdf(["hello"]),
+        "png": b"\x89PNG\r\n\x1a\n" + bytes(32),
+    }[data]
+    path = tmp_path / name
+    path.write_bytes(content)
+    code, _, err = run(capsys, "check", str(path))
+    assert code == 2
+    assert fragment in err
+    assert "Traceback" not in err

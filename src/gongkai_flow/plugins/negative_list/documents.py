@@ -122,6 +122,7 @@ _KIND_LABELS: Final = {
     "csv": "",
     "sheet_name": "",
     "cell": "",
+    "row": "",
     "sheet_comment": "",
     "page": "",
     "annotation": "注释",
@@ -184,7 +185,7 @@ class Location(NamedTuple):
     def label(self) -> str:
         """The location in Chinese, e.g. ``工作表“名单”（隐藏）单元格 B7``."""
         kind = self.kind
-        if kind in ("cell", "sheet_comment"):
+        if kind in ("cell", "row", "sheet_comment"):
             where = f"工作表“{self.sheet}”{self.detail}"
             where += f"单元格 {self.cell}" if self.cell else ""
             text = where + ("的批注" if kind == "sheet_comment" else "")
@@ -821,17 +822,9 @@ def _read_sheets(
                 raise _Unreadable(
                     f"工作表“{meta.name}”无法读取（{type(exc).__name__}）", location=Location("cell", sheet=meta.name)
                 ) from exc
-            append = segments.append
-            segment, location = Segment._make, Location._make  # tuple construction, no keywords: fast
             sheet_name = meta.name
-            append(Segment(sheet_name, Location("sheet_name", sheet_name, detail=hidden, within=within)))
-            for r, row in enumerate(rows, start=1):
-                for c, value in enumerate(row, start=1):
-                    if value == "":
-                        continue
-                    text = _cell_text(value)
-                    if text is not None:
-                        append(segment((text, location(("cell", sheet_name, r, c, None, None, hidden, within)))))
+            segments.append(Segment(sheet_name, Location("sheet_name", sheet_name, detail=hidden, within=within)))
+            segments.extend(_row_segments(rows, sheet_name, hidden, within))
     finally:
         workbook.close()
     if members is not None:
@@ -841,6 +834,23 @@ def _read_sheets(
             count = sum(1 for n in members if n.startswith(("xl/media/", "Pictures/")))
             problems.append(Problem(IMAGES, f"含 {count} 张图片", Location("file")))
     return None
+
+
+def _row_segments(rows: list[list[Any]], sheet: str, hidden: str, within: str) -> Iterator[Segment]:
+    """One segment per non-empty row (kind ``row``): its cells' texts joined by tabs.
+
+    A row is one segment, not one per cell, because building a segment per cell costs more than
+    the read; the scan places each finding in its cell (:func:`.scan.scan_segments`). Tabs inside
+    a cell become spaces so the tabs count the columns.
+    """
+    segment, location = Segment._make, Location._make  # tuple construction without keywords: fast
+    for r, row in enumerate(rows, start=1):
+        parts = [value if value.__class__ is str else (_cell_text(value) or "") for value in row]
+        line = "\t".join(parts)
+        if line.count("\t") != len(parts) - 1:
+            line = "\t".join(p.replace("\t", " ") for p in parts)
+        if line.strip():
+            yield segment((line, location(("row", sheet, r, None, None, None, hidden, within))))
 
 
 def _read_xls(

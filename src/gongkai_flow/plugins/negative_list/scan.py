@@ -12,13 +12,14 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from typing import Any, Final
-
-import attrs
+from typing import Any, Final, NamedTuple
 
 from ...model import Finding, Severity
 from .documents import ExtractedDocument, Location, Problem, Segment
+from .normalize import normalize
 from .scanner import ScanContext, Scanner, with_span
+
+_location = Location._make
 
 #: What joins segments into the one text scanned: a blank line.
 JOINER: Final = "\n\n"
@@ -39,11 +40,11 @@ class LineIndex:
         return line, offset - self._starts[line - 1] + 1
 
 
-@attrs.frozen
-class LocatedFinding:
+class LocatedFinding(NamedTuple):
     """A finding and where it is: the segment's location, and line and column inside the segment.
 
-    ``finding.span`` is relative to the segment's text (``None`` for a file that was not read).
+    ``finding.span`` is relative to the segment's text (for a spreadsheet, the cell's text;
+    ``None`` for a part that was not read).
     """
 
     finding: Finding
@@ -96,22 +97,34 @@ def scan_segments(
         starts.append(position)
         position += len(segment.text) + len(JOINER)
     text = JOINER.join(s.text for s in segments)
-    lines: dict[int, LineIndex] = {}
+    lines: dict[tuple[int, int], LineIndex] = {}
     out: list[LocatedFinding] = []
-    for finding in scanner.scan(text, context):
+    normalized = normalize(text)
+    # The normalised text is scanned and spans mapped here, straight to the segment: one new
+    # Finding per finding instead of two (a third of the time on a list of 100,000 ID numbers).
+    for finding in scanner.scan_normalized(normalized.text, context):
         assert finding.span is not None
-        start, end = finding.span
+        start, end = normalized.to_original(*finding.span)
         i = bisect.bisect_right(starts, start) - 1
         segment = segments[i]
-        local = (start - starts[i], min(end - starts[i], len(segment.text)))
-        if "\n" in segment.text:
-            index = lines.get(i)
+        text, location = segment
+        local = (start - starts[i], min(end - starts[i], len(text)))
+        if location.kind == "row":  # a spreadsheet row: the finding's cell by counting tabs
+            cell_start = text.rfind("\t", 0, local[0]) + 1
+            cell_end = text.find("\t", cell_start)
+            text = text[cell_start : len(text) if cell_end == -1 else cell_end]
+            column = segment.text.count("\t", 0, cell_start) + 1
+            location = _location(("cell", location.sheet, location.row, column, None, None, *location[6:]))
+            local = (local[0] - cell_start, min(local[1] - cell_start, len(text)))
+        if "\n" in text:
+            key = (i, len(segment.text) - len(text))  # a row's cells get their own index
+            index = lines.get(key)
             if index is None:
-                index = lines[i] = LineIndex(segment.text)
+                index = lines[key] = LineIndex(text)
             line, column = index.position(local[0])
         else:
             line, column = 1, local[0] + 1
-        out.append(LocatedFinding(with_span(finding, local), segment.location, line, column))
+        out.append(LocatedFinding(with_span(finding, local), location, line, column))
     return out
 
 

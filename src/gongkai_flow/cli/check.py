@@ -23,11 +23,19 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import GongkaiFlowError
-from ..model import DisclosureAttribute, Severity
+from ..model import DisclosureAttribute, Finding, Severity
 from ._app import EXIT_REFUSED, EXIT_USAGE, cli, console
 
 if TYPE_CHECKING:
     from ..plugins.negative_list import LocatedFinding, Scanner
+
+
+def category_name(finding: Finding) -> str | None:
+    """The category as 附件1 words it (imported late: the CLI starts without the extra)."""
+    from ..plugins.negative_list.scan import category_name as name
+
+    return name(finding)
+
 
 #: Identifies the layout of ``--format json`` output; bumped on an incompatible change.
 JSON_SCHEMA: Final = "gongkai_flow.negative_list.check/2"
@@ -64,7 +72,7 @@ def _table(path: str, characters: int, findings: Sequence[LocatedFinding]) -> Ta
         table.add_row(
             escape(_where(found)),
             f"[{_STYLES[f.severity]}]{f.severity.label}[/]",
-            f.category.label if f.category else "—",
+            category_name(f) or "—",
             escape(f.message),
             escape(f.excerpt or ""),
             f"{f.rule_id}\nv{f.rule_version}",
@@ -79,7 +87,7 @@ def _listing(path: str, characters: int, findings: Sequence[LocatedFinding]) -> 
     lines = [f"{path}（{characters} 字）：{summary}", "位置 | 级别 | 负面清单类别 | 说明 | 摘录（已脱敏） | 规则"]
     for found in findings:
         f = found.finding
-        category = f.category.label if f.category else "—"
+        category = category_name(f) or "—"
         lines.append(
             f"{_where(found)} | {f.severity.label} | {category} | {f.message} | {f.excerpt or ''} | "
             f"{f.rule_id} v{f.rule_version}"

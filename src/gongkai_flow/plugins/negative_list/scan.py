@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any, Final, NamedTuple
 
 from ...model import Finding, Severity
+from .catalogue import category
 from .documents import ExtractedDocument, Location, Problem, Segment
 from .normalize import normalize
 from .scanner import ScanContext, Scanner, with_span
@@ -70,7 +71,7 @@ class LocatedFinding(NamedTuple):
             "rule_id": f.rule_id,
             "rule_version": f.rule_version,
             "category": f.category.value if f.category else None,
-            "category_label": f.category.label if f.category else None,
+            "category_label": category_name(f),
             "severity": f.severity.value,
             "severity_label": f.severity.label,
             "blocking": f.blocking,
@@ -83,6 +84,14 @@ class LocatedFinding(NamedTuple):
             "message": f.message,
             "legal_basis": f.legal_basis,
         }
+
+
+def category_name(finding: Finding) -> str | None:
+    """The finding's category as 附件1 words it (``（二）涉及商业秘密、个人隐私等…``), or ``None``."""
+    if finding.category is None:
+        return None
+    entry = category(finding.category)
+    return f"{entry.number}{entry.name}"
 
 
 def scan_segments(

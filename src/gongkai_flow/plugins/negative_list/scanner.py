@@ -196,7 +196,9 @@ class Scanner:
                 case RuleKind.PATTERN:
                     assert rule.trigger is not None  # checked by check_rule
                     assert rule.pattern is not None
-                    add(rule.trigger, self._pattern_handler(rule, re.compile(rule.pattern)))
+                    handler = self._pattern_handler(rule, re.compile(rule.pattern))
+                    for trigger in (rule.trigger, *rule.terms):
+                        add(trigger, handler)
                 case RuleKind.HEADING:
                     for term in rule.terms:
                         add(term, self._heading_handler(rule))

@@ -72,10 +72,44 @@ def test_rule_ids_are_unique_and_point_to_known_categories() -> None:
 
 
 def test_every_detectable_category_has_a_rule() -> None:
-    """Every category a text can show (all but 需加工 c05 and 其他 c11) has at least one rule."""
-    covered = {r.category for r in builtin_rules() if r.category is not None}
+    """Every category a text can show has an enabled rule; 需加工 c05 none; 其他 c11 one the bureau fills."""
+    covered = {r.category for r in builtin_rules() if r.category is not None and r.enabled}
     missing = set(NegativeListCategory) - covered
     assert missing == {NegativeListCategory.REQUIRES_PROCESSING, NegativeListCategory.OTHER_PROHIBITED}
+    other = [r for r in builtin_rules() if r.category is NegativeListCategory.OTHER_PROHIBITED]
+    assert [(r.id, r.terms, r.enabled) for r in other] == [("negative_list.other_law", (), False)]
+
+
+def test_other_law_list_is_the_bureaus() -> None:
+    """（十一）: empty by default; a bureau's words, once enabled, are found."""
+    from gongkai_flow.plugins.negative_list import Scanner, Settings
+
+    text = "本通知涉及统计调查对象的原始资料。"
+    assert Scanner().scan(text) == []
+    settings = Settings.from_config(
+        {"rules": {"negative_list.other_law": {"terms": ["统计调查对象的原始资料"], "enabled": True}}}
+    )
+    found = Scanner(settings).scan(text)
+    assert [(f.rule_id, f.category) for f in found] == [
+        ("negative_list.other_law", NegativeListCategory.OTHER_PROHIBITED)
+    ]
+
+
+def test_petition_prose_is_flagged_for_review() -> None:
+    """来信人…反映, 举报人王某举报: review findings of （六）; the protection clause is not."""
+    from gongkai_flow.plugins.negative_list import Scanner
+
+    scanner = Scanner()
+    for text in ("来信人张某某反映其单位拖欠工资。", "举报人王某举报某公司未缴社保。", "投诉人称其未领到补贴。"):
+        found = [f for f in scanner.scan(text) if f.rule_id == "negative_list.petition.prose"]
+        assert found, text
+        assert found[0].category is NegativeListCategory.PETITION
+        assert not found[0].blocking
+    assert not [
+        f
+        for f in scanner.scan("举报人的合法权益受法律保护，对举报人信息严格保密。")
+        if f.rule_id.startswith("negative_list.petition")
+    ]
 
 
 def test_personal_numbers_block_and_process_drafts_only_ask_for_review() -> None:

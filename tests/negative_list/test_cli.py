@@ -10,7 +10,7 @@ import docx
 import pytest
 
 from gongkai_flow.cli import main
-from gongkai_flow.plugins.negative_list.documents import read_document
+from gongkai_flow.plugins.negative_list.documents import html_to_text, read_file
 
 from .conftest import CORPUS
 
@@ -57,12 +57,13 @@ def test_docx_findings_in_header_and_table(tmp_path: Path, capsys: pytest.Captur
     assert "阻断" in out
 
 
-def test_docx_text_keeps_document_order(tmp_path: Path) -> None:
-    """Header first, then paragraphs and table rows in order, cells separated by tabs."""
-    text = read_document(make_docx(tmp_path / "a.docx"))
-    lines = text.split("\n")
-    assert lines[0] == "机密★1年"
-    assert lines.index("刘某某\t371102198503121234\t10000元") < lines.index("公示期为5个工作日。")
+def test_docx_segments_keep_document_order_and_cells(tmp_path: Path) -> None:
+    """Paragraphs and table cells in order, each with its place; the header is read too."""
+    document = read_file(make_docx(tmp_path / "a.docx"))
+    places = [(s.text, s.location.label) for s in document.segments]
+    assert ("机密★1年", "页眉") in places
+    assert ("371102198503121234", "第1个表格第2行第2列") in places
+    assert places.index(("刘某某", "第1个表格第2行第1列")) < places.index(("公示期为5个工作日。", "第3段"))
 
 
 def test_clean_files_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,7 +86,7 @@ def test_json_output_follows_the_documented_schema(tmp_path: Path, capsys: pytes
     code, out, _ = run(capsys, "check", "--format", "json", str(docx_path), str(tmp_path / "missing.txt"))
     assert code == 2
     data: dict[str, Any] = json.loads(out)
-    assert data["schema"] == "gongkai_flow.negative_list.check/1"
+    assert data["schema"] == "gongkai_flow.negative_list.check/2"
     assert data["exit_code"] == 2
     assert data["summary"] == {"files": 2, "errors": 1, "findings": 2, "blocking": 2}
     ok, missing = data["files"]
@@ -95,7 +96,7 @@ def test_json_output_follows_the_documented_schema(tmp_path: Path, capsys: pytes
         "status": "error",
         "error": {"code": "document.not_found", "message": f"找不到文件“{tmp_path / 'missing.txt'}”。"},
     }
-    finding = ok["findings"][0]
+    finding = next(f for f in ok["findings"] if f["location"]["kind"] == "header")
     assert set(finding) == {
         "rule_id",
         "rule_version",
@@ -104,6 +105,7 @@ def test_json_output_follows_the_documented_schema(tmp_path: Path, capsys: pytes
         "severity",
         "severity_label",
         "blocking",
+        "location",
         "start",
         "end",
         "line",
@@ -118,6 +120,7 @@ def test_json_output_follows_the_documented_schema(tmp_path: Path, capsys: pytes
         1,
         True,
     )
+    assert finding["location"] == {"kind": "header", "label": "页眉", "number": 1}
 
 
 def test_missing_file_exits_2_with_one_chinese_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -136,7 +139,8 @@ def test_corrupt_docx_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     path.write_bytes(b"PK\x03\x04 this is not really a zip file")
     code, _, err = run(capsys, "check", str(path))
     assert code == 2
-    assert "document.corrupt_docx" in err
+    assert "negative_list.input.unreadable" in err
+    assert "压缩结构已损坏" in err
     assert "Traceback" not in err
 
 
@@ -146,12 +150,13 @@ def test_unknown_encoding_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     path.write_bytes(bytes(range(256)) * 4)
     code, _, err = run(capsys, "check", str(path))
     assert code == 2
-    assert "document.unknown_encoding" in err
+    assert "negative_list.input.unreadable" in err
+    assert "无法读取文字，须人工核对" in err
 
 
 @pytest.mark.parametrize(
     ("name", "code_fragment"),
-    [("旧格式.doc", "document.unsupported_type"), ("目录", "document.unreadable")],
+    [("旧格式.doc", "negative_list.input.unreadable"), ("目录", "document.unreadable")],
 )
 def test_unsupported_type_and_directory_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, code_fragment: str
@@ -159,7 +164,7 @@ def test_unsupported_type_and_directory_exit_2(
     """A .doc file or a directory is bad input with its own code."""
     path = tmp_path / name
     if name.endswith(".doc"):
-        path.write_bytes(b"\xd0\xcf\x11\xe0")
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     else:
         path.mkdir()
     code, _, err = run(capsys, "check", str(path))
@@ -185,7 +190,7 @@ def test_gb18030_text_and_html_are_read(tmp_path: Path, capsys: pytest.CaptureFi
         "<body><p>联系电话&#xFF1A;13906335678</p><div>正文</div></body></html>",
         encoding="utf-8",
     )
-    assert read_document(html) == "通知\n联系电话：13906335678\n正文"
+    assert html_to_text(html.read_text(encoding="utf-8")) == "通知\n联系电话：13906335678\n正文"
     code, out, _ = run(capsys, "check", "--format", "json", str(txt), str(html))
     assert code == 1
     files = json.loads(out)["files"]
@@ -212,3 +217,43 @@ def test_config_file_allow_list(tmp_path: Path, capsys: pytest.CaptureFixture[st
     code, _, err = run(capsys, "check", "--config", str(config), str(doc))
     assert code == 2
     assert "plugin.invalid" in err
+
+
+def test_many_findings_are_listed_one_per_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Above the table's row limit each finding is one plain line, located and masked."""
+    from gongkai_flow.cli.check import TABLE_MAX_ROWS
+
+    path = tmp_path / "名单.txt"
+    path.write_text("".join(f"第{i}人 内部资料\n" for i in range(TABLE_MAX_ROWS + 1)), encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 1
+    lines = [line for line in out.splitlines() if "negative_list.internal.marker" in line]
+    assert len(lines) == TABLE_MAX_ROWS + 1
+    assert lines[0].startswith("正文 1:5 | 阻断 |")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "fragment"),
+    [
+        ("扫描件.pdf", "image_pdf", "无法读取文字，须人工核对"),
+        ("说明.txt", "pdf", "文件内容与扩展名不符"),
+        ("照片.png", "png", "无法读取文字，须人工核对"),
+    ],
+)
+def test_what_is_not_read_in_full_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data: str, fragment: str
+) -> None:
+    """A scanned PDF, a PDF named .txt and an image exit 2 with the reason in Chinese on stderr."""
+    from .fixtures import pdf
+
+    content = {
+        "image_pdf": pdf(["x"], image_only=True),
+        "pdf": pdf(["hello"]),
+        "png": b"\x89PNG\r\n\x1a\n" + bytes(32),
+    }[data]
+    path = tmp_path / name
+    path.write_bytes(content)
+    code, _, err = run(capsys, "check", str(path))
+    assert code == 2
+    assert fragment in err
+    assert "Traceback" not in err

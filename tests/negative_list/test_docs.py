@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gongkai_flow.cli.check import finding_to_json
 from gongkai_flow.model import Finding, Severity
-from gongkai_flow.plugins.negative_list import builtin_rules, load_categories
+from gongkai_flow.plugins.negative_list import LocatedFinding, Location, builtin_rules, load_categories
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "negative-list.md"
 
@@ -28,5 +27,5 @@ def test_documented_finding_fields_are_the_json_fields() -> None:
     for line in text.splitlines():
         if line.startswith("| `…"):
             documented.update(re.findall(r"`…?(\w+)`", line.split("|")[1]))
-    produced = set(finding_to_json(Finding("r", Severity.INFO, "m", span=(0, 1)), "x"))
+    produced = set(LocatedFinding(Finding("r", Severity.INFO, "m", span=(0, 1)), Location("text"), 1, 1).to_json())
     assert documented == produced

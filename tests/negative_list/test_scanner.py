@@ -97,12 +97,14 @@ def test_allow_listed_phone_email_and_official_name() -> None:
 
 def test_labelled_personal_name_is_masked_and_allow_list_applies(scanner: Scanner) -> None:
     """A labelled name (举报人：…) is found and masked; masked or listed names pass."""
-    (finding,) = scanner.scan("举报人：刘建国，反映某公司拖欠工资。")
-    assert finding.rule_id == "negative_list.pii.person_name"
+    found = scanner.scan("举报人：刘建国，反映某公司拖欠工资。")
+    (finding,) = [f for f in found if f.rule_id == "negative_list.pii.person_name"]
+    assert {f.rule_id for f in found} == {"negative_list.pii.person_name", "negative_list.petition.prose"}
     assert finding.excerpt is not None
     assert "刘**" in finding.excerpt
     assert "建国" not in finding.excerpt
-    assert scanner.scan("举报人：刘某，反映某公司拖欠工资。") == []
+    masked = scanner.scan("举报人：刘某，反映某公司拖欠工资。")
+    assert [f.rule_id for f in masked] == ["negative_list.petition.prose"]  # the prose, not a name
     assert scanner.scan("申请人：应当提交以下材料。") == []
     listed = Scanner(Settings.from_config({"allow": {"names": ["刘建国"]}}))
     assert listed.scan("当事人：刘建国") == []

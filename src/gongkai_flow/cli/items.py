@@ -7,7 +7,6 @@ import stat
 from pathlib import Path
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from ..directory import ActorDirectory, TomlActorDirectory
@@ -84,7 +83,7 @@ def attach_cmd(
     finally:
         database.close()
     attached = next(a for a in item.attachments if a.name == (name or file.name))
-    console().print(f"已添加附件“{escape(attached.name)}”（{attached.size:,} 字节，SHA-256 {attached.sha256[:12]}…）。")
+    console().print(f"已添加附件“{attached.name}”（{attached.size:,} 字节，SHA-256 {attached.sha256[:12]}…）。")
 
 
 @items.command("detach")
@@ -102,7 +101,7 @@ def detach_cmd(db: str, actor_id: str, actors_file: Path | None, item_id: str, n
             flow.detach(item_id, actor, name)
     finally:
         database.close()
-    console().print(f"已删除附件“{escape(name)}”。")
+    console().print(f"已删除附件“{name}”。")
 
 
 @items.command("list")
@@ -116,12 +115,12 @@ def list_cmd(db: str, item_id: str) -> None:
             item = flow.get(item_id)
     finally:
         database.close()
-    table = Table(title=f"《{escape(item.title)}》的附件")
+    table = Table(title=f"《{item.title}》的附件")
     for column in ("名称", "类型", "大小（字节）", "SHA-256"):
         table.add_column(column)
     for a in item.attachments:
-        table.add_row(escape(a.name), escape(a.media_type), f"{a.size:,}", a.sha256)
-    console().print(table if item.attachments else f"《{escape(item.title)}》没有附件。")
+        table.add_row(a.name, a.media_type, f"{a.size:,}", a.sha256)
+    console().print(table if item.attachments else f"《{item.title}》没有附件。")
 
 
 @items.command("export")
@@ -141,4 +140,4 @@ def export_cmd(db: str, item_id: str, name: str, output: Path) -> None:
         output.write_bytes(data)
     except OSError as exc:
         raise InvalidFieldError(f"无法写入 {output}：{exc.strerror or exc}。", field="output") from None
-    console().print(f"已导出附件到 {escape(str(output))}（{len(data):,} 字节）。")
+    console().print(f"已导出附件到 {output!s}（{len(data):,} 字节）。")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from ..chain import Action
@@ -242,8 +241,8 @@ def show_cmd(db: str, calendar_file: Path | None, application_id: str) -> None:
             e.occurred_on.isoformat() if e.occurred_on is not None else "",
             f"{e.at.astimezone(BUREAU_TZ):%Y-%m-%d %H:%M}",
             e.actor_name,
-            escape(e.decision),
-            escape(e.opinion or ""),
+            e.decision,
+            e.opinion or "",
         )
     out.print(log)
 

@@ -9,15 +9,29 @@ excerpt and a Chinese message.
 
 Enable it with ``Flow(plugins=["negative_list"], plugin_config={"negative_list": {...}})``; the
 configuration is described in :mod:`.settings` and ``docs/negative-list.md``. Use
-:class:`Scanner` directly to check a text, or ``gongkai check FILE…`` on the command line.
-Needs the ``negative-list`` extra (``ahocorasick-rs``; ``python-docx`` for Word files).
+:class:`Scanner` directly to check a text; :func:`read_document` (bytes and a name) or
+:func:`read_file` (a path) and :func:`scan_document` to check a file, every finding with its
+:class:`Location`; or ``gongkai check FILE…`` on the command line. Needs the ``negative-list``
+extra (``ahocorasick-rs``, ``python-calamine``, ``pypdfium2``, ``charset-normalizer``,
+``defusedxml``).
 """
 
 from __future__ import annotations
 
 from .catalogue import Category, LegalBasis, Rule, RuleKind, builtin_rules, category, load_categories, rules_version
-from .documents import DocumentError, read_document
+from .documents import (
+    DocumentError,
+    ExtractedDocument,
+    Limits,
+    Location,
+    Problem,
+    Segment,
+    read_document,
+    read_file,
+)
+from .normalize import Normalized, normalize
 from .plugin import NegativeListPlugin, check_transition, plugin
+from .scan import LineIndex, LocatedFinding, scan_document, scan_segments
 from .scanner import ScanContext, Scanner, published_text
 from .settings import AllowList, Settings
 
@@ -25,19 +39,31 @@ __all__ = [
     "AllowList",
     "Category",
     "DocumentError",
+    "ExtractedDocument",
     "LegalBasis",
+    "Limits",
+    "LineIndex",
+    "LocatedFinding",
+    "Location",
     "NegativeListPlugin",
+    "Normalized",
+    "Problem",
     "Rule",
     "RuleKind",
     "ScanContext",
     "Scanner",
+    "Segment",
     "Settings",
     "builtin_rules",
     "category",
     "check_transition",
     "load_categories",
+    "normalize",
     "plugin",
     "published_text",
     "read_document",
+    "read_file",
     "rules_version",
+    "scan_document",
+    "scan_segments",
 ]

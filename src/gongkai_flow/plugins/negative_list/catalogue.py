@@ -39,6 +39,13 @@ class RuleKind(enum.Enum):
     CORRECTION = "correction"
     PII = "pii"
     COPY_NUMBER = "copy_number"
+    INPUT = "input"
+
+
+#: Kinds whose findings come from reading a file, not from its text: they fail closed, and a
+#: bureau may neither disable them nor lower their severity (only an attribute reviewer's
+#: recorded override lets one pass).
+FAIL_CLOSED_KINDS: Final = frozenset({RuleKind.INPUT})
 
 
 #: Kinds whose word lists a bureau may extend or replace.

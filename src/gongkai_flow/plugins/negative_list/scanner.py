@@ -8,13 +8,17 @@
    near-miss. Nothing loops over keywords and nothing scans the text once per rule. The
    automaton searches the text's UTF-16 bytes when the text has no character outside the BMP
    (a character offset is then half a byte offset), the ``str`` API otherwise.
-2. **One regular-expression pass** finds every run of digits that could be a personal number;
-   each run is classified by its shape and validated (GB 11643 check character and birth date,
-   Luhn, mobile ranges). The pass looks for full-width digits too only when the automaton saw
-   one. E-mail addresses are found from their ``@`` only when the text has one.
+2. **One regular-expression pass** finds every run of digits that could be a personal number,
+   with the separators people put inside numbers (spaces, dots, hyphens, slashes, one line
+   break); each run is classified by its shape and validated (GB 11643 check character and birth
+   date, Luhn, mobile ranges). E-mail addresses are found from their ``@`` only when the text
+   has one.
 
-Spans are character offsets into the scanned text. Excerpts show a few characters of context
-with personal numbers masked, never the number itself.
+Both passes run over the text normalised by :func:`.normalize.normalize` (NFKC, format
+characters removed, digits of any script folded, spaces between Chinese characters removed);
+the rules' own words are normalised the same way. Spans are character offsets into the text
+as given (mapped back from the normalised text). Excerpts are cut from the normalised text and
+show a few characters of context with personal numbers masked, never the number itself.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import attrs
 from ...model import PUBLIC_PLATFORMS, DisclosureAttribute, DisclosureItem, Finding, NegativeListCategory, Severity
 from . import validators as v
 from .catalogue import Rule, RuleKind, category
+from .normalize import normalize, normalize_term
 from .settings import Settings
 
 #: Characters of context shown on each side of a hit in its excerpt.
@@ -42,17 +47,17 @@ NAME_REACH: Final = 30
 
 _SENTENCE_PUNCT: Final = frozenset("。；！？!?;")
 _SPACES: Final = " \t\u3000\r\xa0"
-_OPEN: Final = "（(【[〔"
-_CLOSE: Final = "）)】]〕"
-_FULLWIDTH: Final = str.maketrans("０１２３４５６７８９－ｘＸ", "0123456789-xX")
+_OPEN: Final = "（(【[〔<《〈"
+_CLOSE: Final = "）)】]〕>》〉"
 _WORD_ASCII: Final = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ０１２３４５６７８９")
 _EMAIL_LOCAL: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 
-# A run of digits that may hold separators: the one PII regex pass. The ASCII form is markedly
-# faster; the wide form runs instead when the automaton saw a full-width digit in the text.
-_NUMBER_RUN: Final = re.compile(r"[0-9][0-9 \-]{5,30}[0-9Xx]")
-_NUMBER_RUN_WIDE: Final = re.compile(r"[0-9０-９][0-9０-９ \-－]{5,30}[0-9０-９XxＸｘ]")
-_FULLWIDTH_DIGITS: Final = "０１２３４５６７８９"
+# A run of digits that may hold separators: the one PII regex pass. Between two digits: up to
+# three spaces, dots, hyphens, underscores, slashes or middle dots, and at most one line break
+# (two line breaks end a run: documents join their cells and paragraphs with a blank line).
+_GAP: Final = r"[ .\-_/·・]{0,3}(?:\r?\n[ ]{0,3})?"
+_NUMBER_RUN: Final = re.compile(rf"[0-9](?:{_GAP}[0-9]){{5,40}}(?:{_GAP}[Xx])?")
+_GROUPS: Final = re.compile(r"[0-9Xx]+")
 _NOT_DIGIT: Final = re.compile(r"[^0-9]+")
 _CLEAN: Final = re.compile(r"[\n\r\t]|[0-9０-９]{6,}")
 _AREA_CODE_BEFORE: Final = re.compile(r"[（(]0[1-9][0-9]{1,2}[）)][ ]?$")
@@ -60,7 +65,7 @@ _LANDLINE_SHAPE: Final = re.compile(r"0[1-9][0-9]{1,2}-[2-9][0-9]{6,7}(?:-[0-9]{
 _EMAIL_LOCAL_PART: Final = re.compile(r"[A-Za-z0-9._%+\-]+$")
 _EMAIL_DOMAIN: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
 _PERIOD_AFTER_STAR: Final = re.compile(r"[ \u3000]*(?:[0-9０-９]{1,3}[ \u3000]*(?:年|个月|月)|长期)?")
-_LABEL: Final = re.compile(r"此件(不予公开|不公开|依申请公开|主动公开|公开发布|予以公开)")
+_LABEL: Final = re.compile(r"此件[\s:·・\-_,、/|]{0,3}(不予公开|不公开|依申请公开|主动公开|公开发布|予以公开)")
 _TRAILING_NOTE: Final = re.compile(r"[（(][^（()）]{1,12}[）)]")
 _COPY_NUMBER: Final = re.compile(r"[0-9]{6}")
 
@@ -122,8 +127,15 @@ def excerpt(text: str, start: int, end: int, shown: str | None = None) -> str:
     """A short excerpt around ``text[start:end]`` (replaced by ``shown``), long digit runs masked."""
     low = start - EXCERPT_CONTEXT if start > EXCERPT_CONTEXT else 0
     high = end + EXCERPT_CONTEXT
-    lead = "…" if low else ""
-    tail = "…" if high < len(text) else ""
+    # A blank line ends the context: documents join their cells and paragraphs with one.
+    blank = text.rfind("\n\n", low, start)
+    if blank != -1:
+        low = blank + 2
+    blank = text.find("\n\n", end, high)
+    if blank != -1:
+        high = blank
+    lead = "…" if low and text[low - 1] != "\n" else ""
+    tail = "…" if high < len(text) and text[high] != "\n" else ""
     if shown is None:
         return lead + _clean(text[low:high]) + tail
     return lead + _clean(text[low:start]) + shown + _clean(text[end:high]) + tail
@@ -156,15 +168,24 @@ class Scanner:
         self.settings = settings if settings is not None else Settings.default()
         self.rules: dict[str, Rule] = {rule.id: rule for rule in self.settings.rules if rule.enabled}
         self._basis = {rid: self._basis_of(rule) for rid, rule in self.rules.items()}
+        self._names = tuple(normalize_term(n) for n in self.settings.allow.names)
         entries: dict[str, list[_Handler]] = {}
+        added: set[tuple[str, str]] = set()
+        rule_id = ""
 
         def add(word: str, handler: _Handler) -> None:
-            entries.setdefault(word, []).append(handler)
+            # Words are matched in normalised text, so they are normalised too; two spellings of
+            # one word (拟办意见：/拟办意见:) then meet in one entry, handled once per rule.
+            word = normalize_term(word)
+            if (word, rule_id) not in added:
+                added.add((word, rule_id))
+                entries.setdefault(word, []).append(handler)
 
         labels = [r for r in self.rules.values() if r.kind is RuleKind.LABEL]
         if labels:
             add("此件", self._label_handler())
         for rule in self.rules.values():
+            rule_id = rule.id
             match rule.kind:
                 case RuleKind.KEYWORD:
                     for term in rule.terms:
@@ -175,7 +196,9 @@ class Scanner:
                 case RuleKind.PATTERN:
                     assert rule.trigger is not None  # checked by check_rule
                     assert rule.pattern is not None
-                    add(rule.trigger, self._pattern_handler(rule, re.compile(rule.pattern)))
+                    handler = self._pattern_handler(rule, re.compile(rule.pattern))
+                    for trigger in (rule.trigger, *rule.terms):
+                        add(trigger, handler)
                 case RuleKind.HEADING:
                     for term in rule.terms:
                         add(term, self._heading_handler(rule))
@@ -186,12 +209,9 @@ class Scanner:
                 case RuleKind.CORRECTION:
                     for wrong, right in rule.corrections:
                         add(wrong, self._correction_handler(rule, right))
-                case RuleKind.PII | RuleKind.COPY_NUMBER | RuleKind.LABEL:
-                    pass  # the number pass, the head of the text, the 此件 trigger
+                case RuleKind.PII | RuleKind.COPY_NUMBER | RuleKind.LABEL | RuleKind.INPUT:
+                    pass  # the number pass, the head of the text, the 此件 trigger, the readers
         self._pii = any(r.kind is RuleKind.PII for r in self.rules.values())
-        if self._pii:
-            for digit in _FULLWIDTH_DIGITS:  # no handler: only tells the number pass to widen
-                entries.setdefault(digit, [])
         #: The words the automaton searches for, and the handlers of each (same order).
         self.words: tuple[str, ...] = tuple(entries)
         self._handlers: tuple[tuple[_Handler, ...], ...] = tuple(tuple(entries[w]) for w in self.words)
@@ -204,16 +224,25 @@ class Scanner:
             if self.words
             else None
         )
-        self._wide = frozenset(i for i, w in enumerate(self.words) if w in _FULLWIDTH_DIGITS)
         self._copy_number = self.rules.get("negative_list.secrecy.copy_number")
 
     # -- public API -----------------------------------------------------------------------
 
     def scan(self, text: str, context: ScanContext | None = None) -> list[Finding]:
-        """Every finding in ``text``, ordered by position; overlapping hits of one rule counted once."""
+        """Every finding in ``text``, ordered by position; overlapping hits of one rule counted once.
+
+        The text is normalised first (see the module documentation); spans point into ``text``.
+        """
+        normalized = normalize(text)
+        findings = self.scan_normalized(normalized.text, context)
+        if not normalized.changed:
+            return findings
+        return [with_span(f, normalized.to_original(*f.span)) if f.span else f for f in findings]
+
+    def scan_normalized(self, text: str, context: ScanContext | None = None) -> list[Finding]:
+        """:meth:`scan` for a text already normalised: spans point into ``text`` itself."""
         ctx = context if context is not None else ScanContext()
         findings: list[Finding] = []
-        wide = False
         if self._automaton is not None and self._automaton16 is not None and text:
             handlers = self._handlers
             data = text.encode("utf-16-le", "surrogatepass")
@@ -232,10 +261,9 @@ class Scanner:
                     finding = handler(text, start, end, ctx)
                     if finding is not None:
                         findings.append(finding)
-            wide = not self._wide.isdisjoint([m[0] for m in matches])
         if self._pii:
-            self._scan_numbers(text, findings, _NUMBER_RUN_WIDE if wide else _NUMBER_RUN)
-            if "@" in text or "＠" in text:
+            self._scan_numbers(text, findings)
+            if "@" in text:
                 self._scan_emails(text, findings)
         if self._copy_number is not None:
             self._scan_copy_number(text, findings)
@@ -277,7 +305,9 @@ class Scanner:
     # -- handlers of automaton hits --------------------------------------------------------
 
     def _keyword_handler(self, rule: Rule) -> _Handler:
-        before, after, heading_only = rule.exclude_before, rule.exclude_after, rule.heading_only
+        before = tuple(normalize_term(b) for b in rule.exclude_before)
+        after = tuple(normalize_term(a) for a in rule.exclude_after)
+        heading_only = rule.heading_only
         consultation = rule.category is NegativeListCategory.PROCESS
         columns = self.settings.consultation_columns
         messages: dict[str, str] = {}  # one message per word: the words are few, their hits many
@@ -303,7 +333,7 @@ class Scanner:
         return handle
 
     def _marking_handler(self, rule: Rule) -> _Handler:
-        before = rule.exclude_before
+        before = tuple(normalize_term(b) for b in rule.exclude_before)
 
         def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
             size = len(text)
@@ -340,7 +370,7 @@ class Scanner:
         return handle
 
     def _heading_handler(self, rule: Rule) -> _Handler:
-        allow = rule.allow
+        allow = tuple(normalize_term(a) for a in rule.allow)
 
         def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
             line_start, line_end = _line_bounds(text, start, end)
@@ -385,7 +415,7 @@ class Scanner:
         return handle
 
     def _person_handler(self, rule: Rule) -> _Handler:
-        names = self.settings.allow.names
+        names = self._names
 
         def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
             j = end
@@ -415,51 +445,64 @@ class Scanner:
 
     # -- personal numbers -----------------------------------------------------------------
 
-    def _scan_numbers(self, text: str, findings: list[Finding], pattern: re.Pattern[str]) -> None:
+    def _scan_numbers(self, text: str, findings: list[Finding]) -> None:
         n = len(text)
-        for match in pattern.finditer(text):
+        for match in _NUMBER_RUN.finditer(text):
             start, end = match.span()
             if (start and text[start - 1] in _WORD_ASCII) or (end < n and text[end] in _WORD_ASCII):
                 continue
             token = match.group()
-            if not token.isascii():
-                token = token.translate(_FULLWIDTH)
-            elif token.isdigit():
+            if token.isdigit():
                 if _may_be_personal(token):
                     self._classify_digits(text, start, token, findings)
                 continue
-            self._classify(text, start, token, findings, split=True)
+            self._classify(text, start, token, findings)
 
-    def _classify(self, text: str, start: int, token: str, findings: list[Finding], *, split: bool) -> None:
-        if " " not in token and "-" not in token:
-            self._classify_digits(text, start, token, findings)
-            return
+    def _classify(self, text: str, start: int, token: str, findings: list[Finding]) -> None:
+        """A run of digits with separators inside: known groupings first, then any grouping."""
+        end = start + len(token)
         if _LANDLINE_SHAPE.fullmatch(token):
-            self._emit_phone("negative_list.pii.landline", text, start, start + len(token), token, findings)
+            self._emit_phone("negative_list.pii.landline", text, start, end, token, findings)
             return
-        parts = re.split(r"[ -]+", token)
-        if parts[0] == "86" and len(parts) > 1:
-            parts = parts[1:]
+        groups = [(m.start(), m.end(), m.group()) for m in _GROUPS.finditer(token)]
+        if groups[0][2] == "86" and len(groups) > 1:
+            groups = groups[1:]
+        parts = [g[2] for g in groups]
         lengths = [len(p) for p in parts]
         digits = "".join(parts)
-        end = start + len(token)
-        if lengths == [3, 4, 4] and v.is_mobile(digits):
+        size = len(digits)
+        if size == 11 and v.is_mobile(digits):
             self._emit_phone("negative_list.pii.mobile", text, start, end, digits, findings)
             return
-        if lengths == [6, 8, 4] and self._classify_digits(text, start, digits, findings, end=end):
+        if size in (15, 18) and self._classify_digits(text, start, digits, findings, end=end):
             return
         if (
-            len(parts) >= 4
-            and all(x == 4 for x in lengths[:-1])
-            and 1 <= lengths[-1] <= 4
+            16 <= size <= 19
+            and (digits.startswith(v.BANK_CARD_PREFIXES) or (len(parts) >= 4 and all(x == 4 for x in lengths[:-1])))
             and v.is_valid_bank_card(digits)
         ):
             self._emit("negative_list.pii.bank_card", text, start, end, v.mask_middle(digits, 4, 4), findings)
             return
-        if split:
-            for part in re.finditer(r"[^ -]+", token):
-                if len(part.group()) >= 7:
-                    self._classify(text, start + part.start(), part.group(), findings, split=False)
+        # An ID number among other numbers ("2023.01.05 371102.19900101.1232"): any run of
+        # consecutive groups holding 18 characters with a valid check character and birth date.
+        found = False
+        for i in range(len(groups)):
+            total = 0
+            for j in range(i, len(groups)):
+                total += lengths[j]
+                if total > 18:
+                    break
+                if total == 18 and (i, j) != (0, len(groups) - 1):
+                    candidate = "".join(parts[i : j + 1])
+                    if v.is_valid_id18(candidate):
+                        s, e = start + groups[i][0], start + groups[j][1]
+                        self._emit("negative_list.pii.id_card", text, s, e, v.mask_middle(candidate, 6, 4), findings)
+                        found = True
+        if found:
+            return
+        for g_start, _, part in groups:
+            if len(part) >= 7 and (part.isdigit() or len(part) == 18) and _may_be_personal(part):
+                self._classify_digits(text, start + g_start, part, findings)
 
     def _classify_digits(
         self, text: str, start: int, digits: str, findings: list[Finding], *, end: int | None = None
@@ -501,7 +544,7 @@ class Scanner:
         return False
 
     def _near_allowed_name(self, text: str, start: int) -> bool:
-        names = self.settings.allow.names
+        names = self._names
         if not names:
             return False
         window_start = max(0, start - NAME_REACH, text.rfind("\n", 0, start) + 1)
@@ -522,11 +565,10 @@ class Scanner:
         return True
 
     def _scan_emails(self, text: str, findings: list[Finding]) -> None:
-        for at in ("@", "＠"):
-            i = text.find(at)
-            while i != -1:
-                self._email_at(text, i, findings)
-                i = text.find(at, i + 1)
+        i = text.find("@")
+        while i != -1:
+            self._email_at(text, i, findings)
+            i = text.find("@", i + 1)
 
     def _email_at(self, text: str, at: int, findings: list[Finding]) -> None:
         domain = _EMAIL_DOMAIN.match(text, at + 1)
@@ -559,6 +601,22 @@ class Scanner:
                 if seen >= 3:
                     return
             offset += len(line) + 1
+
+
+def with_span(finding: Finding, span: tuple[int, int]) -> Finding:
+    """``finding`` at another span (built with the constructor: several times cheaper than ``attrs.evolve``)."""
+    if span == finding.span:
+        return finding
+    return Finding(
+        finding.rule_id,
+        finding.severity,
+        finding.message,
+        finding.rule_version,
+        finding.category,
+        span,
+        finding.excerpt,
+        finding.legal_basis,
+    )
 
 
 def _may_be_personal(digits: str) -> bool:

@@ -8,6 +8,13 @@ file named by its ``config_file`` key have the same shape (see ``docs/negative-l
     submit_severity = "review"                         # what a blocking finding becomes on submit
     consultation_columns = ["征求意见"]                  # process drafts published here are INFO
 
+    [limits]                                           # bounds on reading files (documents.Limits)
+    max_file_mb = 100                                  # a file larger than this is not read
+    max_unpacked_mb = 100                              # .docx/.xlsx/.ods: decompressed total
+    max_members = 10000                                # parts of a zip-based file
+    max_pages = 5000                                   # pages of a PDF
+    max_depth = 2                                      # files embedded in files
+
     [allow]
     phones = ["12333", "0633-8781234"]
     emails = ["rsjbgs@rizhao.gov.cn"]
@@ -48,7 +55,17 @@ import attrs
 
 from ...errors import PluginError
 from ...model import Severity
-from .catalogue import TERM_KINDS, Rule, RuleKind, builtin_rules, check_rule, parse_severity, rule_from_dict
+from .catalogue import (
+    FAIL_CLOSED_KINDS,
+    TERM_KINDS,
+    Rule,
+    RuleKind,
+    builtin_rules,
+    check_rule,
+    parse_severity,
+    rule_from_dict,
+)
+from .documents import MIB, Limits
 
 _TOP_KEYS: Final = frozenset(
     {
@@ -60,8 +77,16 @@ _TOP_KEYS: Final = frozenset(
         "blocking_states",
         "submit_severity",
         "consultation_columns",
+        "limits",
     }
 )
+_LIMIT_KEYS: Final = {
+    "max_file_mb": "max_file_bytes",
+    "max_unpacked_mb": "max_unpacked_bytes",
+    "max_members": "max_members",
+    "max_pages": "max_pages",
+    "max_depth": "max_depth",
+}
 _ALLOW_KEYS: Final = frozenset({"phones", "emails", "email_domains", "names", "terms"})
 _RULE_OVERRIDE_KEYS: Final = frozenset({"terms", "add_terms", "severity", "enabled", "allow", "add_allow"})
 
@@ -163,6 +188,7 @@ class Settings:
     blocking_states: frozenset[str] = frozenset({"attribute_review"})
     submit_severity: Severity = Severity.REVIEW
     consultation_columns: tuple[str, ...] = ("征求意见", "意见征集")
+    limits: Limits = attrs.field(factory=Limits)
 
     @classmethod
     def default(cls) -> Settings:
@@ -198,7 +224,30 @@ class Settings:
             consultation_columns=_list(
                 config.get("consultation_columns", ["征求意见", "意见征集"]), "consultation_columns"
             ),
+            limits=parse_limits(config.get("limits") or {}),
         )
+
+
+def parse_limits(raw: Any) -> Limits:
+    """The ``[limits]`` table: sizes in MB (whole or decimal), counts as positive integers."""
+    if not isinstance(raw, Mapping):
+        raise PluginError("负面清单配置 limits 应为表。")
+    unknown = set(raw) - set(_LIMIT_KEYS)
+    if unknown:
+        raise PluginError(
+            f"负面清单配置 limits 有无法识别的项：{'、'.join(sorted(unknown))}（可用：{'、'.join(_LIMIT_KEYS)}）。"
+        )
+    values: dict[str, int] = {}
+    for key, field in _LIMIT_KEYS.items():
+        if key not in raw:
+            continue
+        value = raw[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise PluginError(f"负面清单配置 limits.{key} 应为正数：{value!r}。")
+        values[field] = int(value * MIB) if key.endswith("_mb") else int(value)
+        if values[field] < 1:
+            raise PluginError(f"负面清单配置 limits.{key} 太小：{value!r}。")
+    return Limits(**values)
 
 
 def _allow_list(raw: Any) -> AllowList:
@@ -272,6 +321,10 @@ def _adjust(rule: Rule, raw: Any) -> Rule:
         raise PluginError(f"{where} 应为表。")
     if not raw:
         return rule
+    if rule.kind in FAIL_CLOSED_KINDS:
+        raise PluginError(
+            f"{where} 是“无法读取即阻断”的规则，不能在配置中修改或停用；须由保密及公开属性审核人逐件填写理由后解除。"
+        )
     unknown = set(raw) - _RULE_OVERRIDE_KEYS
     if unknown:
         raise PluginError(f"{where} 有无法识别的项：{'、'.join(sorted(unknown))}。")

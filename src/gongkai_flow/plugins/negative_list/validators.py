@@ -11,6 +11,7 @@ recognise; the test suite feeds them arbitrary Unicode.
 
 from __future__ import annotations
 
+import operator
 from datetime import date
 from typing import Final
 
@@ -42,7 +43,7 @@ _ASCII_DIGITS: Final = frozenset("0123456789")
 
 
 def _is_ascii_digits(text: str) -> bool:
-    return bool(text) and all(c in _ASCII_DIGITS for c in text)
+    return text.isascii() and text.isdigit()
 
 
 def is_valid_birth_date(yyyymmdd: str) -> bool:
@@ -63,7 +64,7 @@ def id18_check_char(first17: str) -> str:
     """The GB 11643 check character for the first 17 digits (``ValueError`` if they are not digits)."""
     if len(first17) != 17 or not _is_ascii_digits(first17):
         raise ValueError("须为17位数字")
-    total = sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, first17), ID_WEIGHTS))
     return ID_CHECK_CHARS[total % 11]
 
 

@@ -1,0 +1,236 @@
+"""Text normalisation before matching, with a map back to the original text.
+
+What people (or tools) put into a text to dodge a check, undone before any rule runs:
+
+- compatibility forms folded by NFKC, one character at a time (full-width digits and letters,
+  ideographic space, circled numbers, 〇-style punctuation variants such as ``（`` → ``(``);
+- Unicode format characters (category Cf: zero-width space and joiners, soft hyphen, BOM,
+  bidirectional marks) removed;
+- decimal digits of any script (Arabic-Indic ``٣٧١``, Devanagari…) folded to ASCII;
+- spaces and tabs between two Chinese characters removed (``此件 不予公开``, ``机 密★``);
+- the traditional forms of the characters the rules' words use folded to simplified ones
+  (``機密★`` → ``机密★``, ``此件不予公開``): a Big5 text is checked like a GB one. This is a
+  short table (:data:`TRADITIONAL`), not a full conversion.
+
+:func:`normalize` returns a :class:`Normalized` text and the replacements it made; spans found in
+the normalised text are mapped back with :meth:`Normalized.to_original`, so findings point at the
+original text. Text that needs none of this (nearly all text) is returned as it is, after one
+regular-expression search.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+import unicodedata
+from typing import Final, final
+
+#: Highest code point examined when building the class of characters to change: the BMP and the
+#: supplementary planes holding mathematical alphanumerics and CJK compatibility ideographs.
+_LAST_CODE_POINT: Final = 0x2FFFF
+
+
+#: Traditional characters of the rules' words, with their simplified forms (same length: the
+#: fold keeps offsets).
+TRADITIONAL: Final = {
+    a: b
+    for a, b in zip(
+        "機絕開內資發請報號證碼訪舉訴檔會議紀錄審簽閱傳辦擬領導見參標討論稿徵電話銀單據級軍專門戶籍個隱私權檢複務職區縣鄉鎮醫療診斷結論網頁箋聯繫",
+        "机绝开内资发请报号证码访举诉档会议纪录审签阅传办拟领导见参标讨论稿征电话银单据级军专门户籍个隐私权检复务职区县乡镇医疗诊断结论网页笺联系",
+        strict=True,
+    )
+    if a != b
+}
+
+
+def _changes(char: str) -> bool:
+    if char in TRADITIONAL:
+        return True
+    if unicodedata.category(char) == "Cf":
+        return True
+    if unicodedata.normalize("NFKC", char) != char:
+        return True
+    return not char.isascii() and unicodedata.decimal(char, None) is not None
+
+
+def _ranges(points: list[int]) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(points):
+        j = i
+        while j + 1 < len(points) and points[j + 1] == points[j] + 1:
+            j += 1
+        first, last = chr(points[i]), chr(points[j])
+        out.append(re.escape(first) if i == j else f"{re.escape(first)}-{re.escape(last)}")
+        i = j + 1
+    return "".join(out)
+
+
+def _fold(char: str) -> str:
+    simplified = TRADITIONAL.get(char)
+    if simplified is not None:
+        return simplified
+    if unicodedata.category(char) == "Cf":
+        return ""
+    folded = unicodedata.normalize("NFKC", char)
+    if folded.isascii():
+        return folded
+    out = []
+    for c in folded:
+        if unicodedata.category(c) == "Cf":
+            continue
+        digit = unicodedata.decimal(c, None) if not c.isascii() else None
+        out.append(str(digit) if digit is not None else c)
+    return "".join(out)
+
+
+@final
+class _Tables:
+    """What normalisation changes, split by cost; built once, on first use (about 0.2 s).
+
+    ``one`` maps characters folded to exactly one character (full-width forms, the ideographic
+    space, digits of other scripts, traditional characters): replaced in place, offsets
+    unchanged. ``other`` maps the rest (removals, expansions) to their folds: they need the
+    offset map. ``bmp`` finds runs of either kind below U+10000 (one character class of the BMP,
+    which the regular-expression engine tests with a bitmap), ``astral`` the few above.
+    """
+
+    def __init__(self) -> None:
+        one: dict[str, str] = {}
+        other: dict[str, str] = {}
+        for cp in range(0x80, _LAST_CODE_POINT + 1):
+            if 0xD800 <= cp <= 0xDFFF:
+                continue
+            char = chr(cp)
+            if _changes(char):
+                folded = _fold(char)
+                (one if len(folded) == 1 else other)[char] = folded
+        points = sorted(ord(c) for c in (*one, *other))
+        self.one = one
+        self.other = other
+        self.bmp = re.compile(f"[{_ranges([p for p in points if p < 0x10000])}]+")
+        self.astral = re.compile(f"[{_ranges([p for p in points if p >= 0x10000])}]+")
+        # One range: a cheap test for any character outside the BMP before the costly class.
+        self.any_astral = re.compile("[\U00010000-\U0010ffff]")
+
+
+@functools.cache
+def _tables() -> _Tables:
+    return _Tables()
+
+
+_CJK: Final = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_GAP: Final = rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])"
+
+
+@functools.lru_cache(maxsize=256)
+def _edits(lengthy: frozenset[str]) -> re.Pattern[str]:
+    """Spaces between Chinese characters, or runs of the length-changing characters of a text."""
+    if not lengthy:
+        return re.compile(_GAP)
+    return re.compile(rf"{_GAP}|[{_ranges(sorted(ord(c) for c in lengthy))}]+")
+
+
+@final
+class Normalized:
+    """A normalised text and the replacements that made it from the original.
+
+    ``replacements`` holds ``(norm_start, norm_end, orig_start, orig_end)`` in order: the original
+    ``[orig_start, orig_end)`` became the normalised ``[norm_start, norm_end)`` (empty for a
+    removal). Between replacements the two texts have the same length character for character
+    (a character folded to one character keeps its offset).
+    """
+
+    __slots__ = ("_starts", "original", "replacements", "text")
+
+    def __init__(self, original: str, text: str, replacements: list[tuple[int, int, int, int]]) -> None:
+        self.original = original
+        self.text = text
+        self.replacements = replacements
+        self._starts = [r[0] for r in replacements]
+
+    @property
+    def changed(self) -> bool:
+        """Whether offsets differ between the two texts (a removal or an expansion)."""
+        return bool(self.replacements)
+
+    def start_to_original(self, offset: int) -> int:
+        """The original offset of a span starting at ``offset`` in the normalised text."""
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i < 0:
+            return offset
+        _ns, ne, os_, oe = self.replacements[i]
+        if offset < ne:
+            return os_
+        return oe + (offset - ne)
+
+    def end_to_original(self, offset: int) -> int:
+        """The original offset of a span ending (exclusive) at ``offset`` in the normalised text."""
+        i = bisect.bisect_left(self._starts, offset) - 1
+        if i < 0:
+            return offset
+        _ns, ne, _os, oe = self.replacements[i]
+        if offset <= ne:
+            return oe
+        return oe + (offset - ne)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """A span of the normalised text as a span of the original text."""
+        if not self.replacements:
+            return start, end
+        first = self.start_to_original(start)
+        return first, max(first, self.end_to_original(end))
+
+
+def normalize(text: str) -> Normalized:
+    """``text`` normalised for matching (see the module documentation), with its offset map."""
+    if text.isascii():
+        return Normalized(text, text, [])
+    tables = _tables()
+    present = set("".join(set(tables.bmp.findall(text))))
+    if tables.any_astral.search(text) is not None:
+        present.update("".join(tables.astral.findall(text)))
+    work = text
+    lengthy = []
+    for char in present:
+        folded = tables.one.get(char)
+        if folded is not None:
+            work = work.replace(char, folded)  # one character for one: offsets stay
+        elif char in tables.other:
+            lengthy.append(char)
+    if not lengthy and " " not in work and "\t" not in work:
+        return Normalized(text, work, [])
+    pieces: list[str] = []
+    replacements: list[tuple[int, int, int, int]] = []
+    last = 0
+    shift = 0  # normalised offset minus original offset, so far
+    for match in _edits(frozenset(lengthy)).finditer(work):
+        start, end = match.span()
+        run = match.group()
+        norm = start + shift
+        if run[0] in " \t":
+            folded = ""
+            replacements.append((norm, norm, start, end))
+        else:
+            folded = "".join(tables.other[c] for c in run)
+            for k, char in enumerate(run):
+                piece = tables.other[char]
+                replacements.append((norm, norm + len(piece), start + k, start + k + 1))
+                norm += len(piece)
+        pieces.append(work[last:start])
+        pieces.append(folded)
+        shift += len(folded) - len(run)
+        last = end
+    if not replacements:
+        return Normalized(text, work, [])
+    pieces.append(work[last:])
+    return Normalized(text, "".join(pieces), replacements)
+
+
+def normalize_term(term: str) -> str:
+    """A rule's word normalised the way texts are, so the two still meet."""
+    return normalize(term).text
+
+
+__all__ = ["TRADITIONAL", "Normalized", "normalize", "normalize_term"]

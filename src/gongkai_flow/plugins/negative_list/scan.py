@@ -1,0 +1,167 @@
+"""Scanning documents: the scanner over a document's segments, findings placed where they are.
+
+:func:`scan_segments` runs one scan over all segments joined by a blank line (a word or a number
+never spans two segments: numbers may hold at most one line break) and hands each finding back
+with its segment's :class:`~.documents.Location` and, inside the segment, its span, line and
+column. :func:`scan_document` adds a blocking finding for each part of the file that could not be
+read (rules ``negative_list.input.*``): what was not read is never reported clean.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from typing import Any, Final, NamedTuple
+
+from ...model import Finding, Severity
+from .catalogue import category
+from .documents import ExtractedDocument, Location, Problem, Segment
+from .normalize import normalize
+from .scanner import ScanContext, Scanner, with_span
+
+_location = Location._make
+
+#: What joins segments into the one text scanned: a blank line.
+JOINER: Final = "\n\n"
+_NEWLINE: Final = re.compile("\n")
+
+
+class LineIndex:
+    """1-based line and column of character offsets, in logarithmic time after a linear pass."""
+
+    __slots__ = ("_starts",)
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """The line and column (both from 1) of ``offset``."""
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+
+class LocatedFinding(NamedTuple):
+    """A finding and where it is: the segment's location, and line and column inside the segment.
+
+    ``finding.span`` is relative to the segment's text (for a spreadsheet, the cell's text;
+    ``None`` for a part that was not read).
+    """
+
+    finding: Finding
+    location: Location
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def blocking(self) -> bool:
+        """Whether the finding stops publication."""
+        return self.finding.blocking
+
+    @property
+    def fail_closed(self) -> bool:
+        """Whether the finding says part of the file was not read (``negative_list.input.*``)."""
+        return self.finding.rule_id.startswith("negative_list.input.")
+
+    def to_json(self) -> dict[str, Any]:
+        """The finding in the JSON shape of ``docs/negative-list.md``."""
+        f = self.finding
+        start, end = f.span or (None, None)
+        return {
+            "rule_id": f.rule_id,
+            "rule_version": f.rule_version,
+            "category": f.category.value if f.category else None,
+            "category_label": category_name(f),
+            "severity": f.severity.value,
+            "severity_label": f.severity.label,
+            "blocking": f.blocking,
+            "location": self.location.to_json(),
+            "start": start,
+            "end": end,
+            "line": self.line,
+            "column": self.column,
+            "excerpt": f.excerpt,
+            "message": f.message,
+            "legal_basis": f.legal_basis,
+        }
+
+
+def category_name(finding: Finding) -> str | None:
+    """The finding's category as 附件1 words it (``（二）涉及商业秘密、个人隐私等…``), or ``None``."""
+    if finding.category is None:
+        return None
+    entry = category(finding.category)
+    return f"{entry.number}{entry.name}"
+
+
+def scan_segments(
+    scanner: Scanner, segments: Sequence[Segment], context: ScanContext | None = None
+) -> list[LocatedFinding]:
+    """Scan text segments together; each finding comes back with its segment's location."""
+    if not segments:
+        return []
+    starts: list[int] = []
+    position = 0
+    for segment in segments:
+        starts.append(position)
+        position += len(segment.text) + len(JOINER)
+    text = JOINER.join(s.text for s in segments)
+    lines: dict[tuple[int, int], LineIndex] = {}
+    out: list[LocatedFinding] = []
+    normalized = normalize(text)
+    # The normalised text is scanned and spans mapped here, straight to the segment: one new
+    # Finding per finding instead of two (a third of the time on a list of 100,000 ID numbers).
+    for finding in scanner.scan_normalized(normalized.text, context):
+        assert finding.span is not None
+        start, end = normalized.to_original(*finding.span)
+        i = bisect.bisect_right(starts, start) - 1
+        segment = segments[i]
+        text, location = segment
+        local = (start - starts[i], min(end - starts[i], len(text)))
+        if location.kind == "row":  # a spreadsheet row: the finding's cell by counting tabs
+            cell_start = text.rfind("\t", 0, local[0]) + 1
+            cell_end = text.find("\t", cell_start)
+            text = text[cell_start : len(text) if cell_end == -1 else cell_end]
+            column = segment.text.count("\t", 0, cell_start) + 1
+            location = _location(("cell", location.sheet, location.row, column, None, None, *location[6:]))
+            local = (local[0] - cell_start, min(local[1] - cell_start, len(text)))
+        if "\n" in text:
+            key = (i, len(segment.text) - len(text))  # a row's cells get their own index
+            index = lines.get(key)
+            if index is None:
+                index = lines[key] = LineIndex(text)
+            line, column = index.position(local[0])
+        else:
+            line, column = 1, local[0] + 1
+        out.append(LocatedFinding(with_span(finding, local), location, line, column))
+    return out
+
+
+def problem_finding(scanner: Scanner, name: str, problem: Problem) -> LocatedFinding:
+    """The finding of one part the reader could not check (blocking unless it is only images)."""
+    where = "" if problem.location.kind == "file" and not problem.location.within else problem.location.label
+    term = f"“{name}”{where}（{problem.reason}）"
+    rule = scanner.rules.get(problem.rule_id)
+    if rule is None:  # a scanner built without the rule still refuses what it did not read
+        finding = Finding(
+            rule_id=problem.rule_id, severity=Severity.BLOCK, message=f"{term}：无法读取文字，须人工核对。"
+        )
+    else:
+        finding = Finding(
+            rule_id=rule.id,
+            severity=rule.severity,
+            message=rule.message.format(term=term, masked="", right="", label=""),
+            rule_version=rule.version,
+            category=rule.category,
+            legal_basis=rule.basis,
+        )
+    return LocatedFinding(finding, problem.location)
+
+
+def scan_document(
+    scanner: Scanner, document: ExtractedDocument, context: ScanContext | None = None
+) -> list[LocatedFinding]:
+    """Every finding of a document: one per part it could not read, then those in its text."""
+    found = [problem_finding(scanner, document.name, p) for p in document.problems]
+    found.extend(scan_segments(scanner, document.segments, context))
+    return found

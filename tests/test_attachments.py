@@ -263,8 +263,8 @@ def test_switching_the_guard_off_is_recorded_on_the_publication(bureau: dict[str
 def test_the_default_flow_is_guarded_by_the_negative_list() -> None:
     """Flow() with no plugin list enables the negative list, which declares itself the content guard."""
     with Flow() as flow:
-        assert flow.workflow.content_guards == {"negative_list"}
-    assert flow.workflow.content_guards == set()  # closing withdraws the declaration
+        assert set(flow.workflow.content_guards) == {"negative_list"}
+    assert flow.workflow.content_guards == {}  # closing withdraws the declaration
 
 
 # --- the command line ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ is injected onto domain objects and no per-item machine is ever built.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, final
 
@@ -45,8 +45,10 @@ from .model import (
     CONTENT_FIELDS,
     PUBLIC_PLATFORMS,
     Actor,
+    Attachment,
     AuditEntry,
     BlobReader,
+    ContentGuard,
     DisclosureAttribute,
     DisclosureItem,
     Finding,
@@ -283,7 +285,7 @@ class Workflow:
         #: Names of the plugins that check content before it reaches the public (``negative_list``
         #: declares itself here). Publishing to a public platform needs one, unless the host sets
         #: ``require_content_guard=False`` — each such publication is then audited as an override.
-        self.content_guards: set[str] = set()
+        self.content_guards: dict[str, ContentGuard] = {}
         self.require_content_guard = require_content_guard
         self.clock = clock
         self.new_id = new_id
@@ -581,6 +583,15 @@ class Workflow:
             audit=(entry,),
             findings=findings,
         )
+
+    def check_output(
+        self,
+        item: DisclosureItem,
+        parts: Sequence[tuple[str, str]],
+        files: Sequence[tuple[Attachment, bytes]] = (),
+    ) -> None:
+        """The last gate for this workflow's declared content guards (see :func:`gate_output`)."""
+        gate_output(self.content_guards, item, parts, files, required=self.require_content_guard)
 
     def available_actions(self, item: DisclosureItem, actor: Actor) -> tuple[ActionOption, ...]:
         """Every action of the item's chain, and whether ``actor`` may take it now; if not, why.
@@ -970,4 +981,42 @@ class Workflow:
             opinion,
             signed,
             overrides,
+        )
+
+
+def gate_output(
+    guards: Mapping[str, ContentGuard],
+    item: DisclosureItem,
+    parts: Sequence[tuple[str, str]],
+    files: Sequence[tuple[Attachment, bytes]] = (),
+    *,
+    required: bool = True,
+) -> None:
+    """The last gate: scan what is about to be written or sent for ``item``; raise if it must not go out.
+
+    Every guard checks ``parts`` (rendered text, each with where it appears) and ``files``;
+    blocking findings an attribute reviewer overrode for the item's current content pass, any
+    other raises :class:`~gongkai_flow.errors.OutputBlockedError`. With no guard this fails closed
+    (``ContentGuardMissingError``) unless ``required`` is false (the host switched the guard off).
+    """
+    if not guards:
+        if required:
+            raise errors.ContentGuardMissingError(
+                f"{quote_title(item.title)}没有可用的发布前内容检查（负面清单），页面和推送内容不能发出。",
+                item_id=item.id,
+            )
+        return
+    honoured = {o.rule_id for o in item.overrides if o.content_hash == item.content_hash}
+    blocking = [
+        f
+        for guard in guards.values()
+        for f in guard.check_output(item, parts, files)
+        if f.blocking and f.rule_id not in honoured
+    ]
+    if blocking:
+        lines = "；".join(f.message for f in blocking[:5]) + ("……" if len(blocking) > 5 else "")
+        raise errors.OutputBlockedError(
+            f"{quote_title(item.title)}发布前的最后检查发现不可公开的内容，已停止发出：{lines}",
+            blocking,
+            item_id=item.id,
         )

@@ -261,6 +261,12 @@ class TransitionBlockedError(WorkflowError):
         self.findings = tuple(findings)
 
 
+class OutputBlockedError(TransitionBlockedError):
+    """The last gate found non-disclosable content in a rendered page or a push payload."""
+
+    code = "check.output_blocked"
+
+
 class ContentGuardMissingError(WorkflowError):
     """Publishing to a public platform with no content check configured (fail closed)."""
 

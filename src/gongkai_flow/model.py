@@ -11,7 +11,7 @@ import enum
 import functools
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Final, Literal, Protocol, final
 
@@ -251,6 +251,24 @@ class BlobReader(Protocol):
 
     def get_blob(self, sha256: str) -> bytes | None:
         """The bytes stored under ``sha256``, or ``None``."""
+
+
+class ContentGuard(Protocol):
+    """Checks what is about to reach the public (a content plugin such as ``negative_list``).
+
+    ``parts`` are the texts as rendered or sent, each with where it appears (e.g. 门户网站页面,
+    推送内容); ``files`` the attachments with their bytes. The findings use the item's own context
+    (主动公开 on a public platform blocks). A guard that cannot read something reports a blocking
+    finding — it never returns "clean" for what it did not look at.
+    """
+
+    def check_output(
+        self,
+        item: DisclosureItem,
+        parts: Sequence[tuple[str, str]],
+        files: Sequence[tuple[Attachment, bytes]],
+    ) -> list[Finding]:
+        """The findings in what is about to be published."""
 
 
 _SHA256_HEX: Final = frozenset("0123456789abcdef")

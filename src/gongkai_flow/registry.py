@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, final, runtime_checkable
 from blinker import NamedSignal
 
 from .errors import PluginError, PluginNotFoundError
+from .model import ContentGuard
 from .signals import ALL_SIGNALS
 
 if TYPE_CHECKING:
@@ -80,14 +81,14 @@ class PluginRegistry:
         self.plugins: dict[str, Plugin] = {}
         self._connections: list[tuple[NamedSignal, Receiver]] = []
 
-    def declare_content_guard(self, name: str) -> None:
+    def declare_content_guard(self, name: str, guard: ContentGuard) -> None:
         """Say that plugin ``name`` checks content before it reaches the public.
 
         Publishing to a public platform is refused while no plugin has declared this (see
         :attr:`Workflow.content_guards <gongkai_flow.engine.Workflow.content_guards>`); closing the
         registry withdraws the declaration.
         """
-        self.workflow.content_guards.add(name)
+        self.workflow.content_guards[name] = guard
         self._guards.add(name)
 
     def connect(self, signal: NamedSignal | str, receiver: Receiver) -> Receiver:
@@ -138,6 +139,7 @@ class PluginRegistry:
         for signal, receiver in self._connections:
             signal.disconnect(receiver, sender=self.workflow)
         self._connections.clear()
-        self.workflow.content_guards.difference_update(self._guards)
+        for name in self._guards:
+            self.workflow.content_guards.pop(name, None)
         self._guards.clear()
         self.plugins.clear()

@@ -18,7 +18,7 @@ import attrs
 
 from ..events import TransitionRequested
 from ..model import DisclosureItem, Finding, NegativeListCategory, compute_content_hash
-from ..plugins.negative_list import Scanner, Settings, check_transition, load_categories
+from ..plugins.negative_list import OutputGuard, ScanContext, Scanner, Settings, check_transition, load_categories
 from ..signals import transition_requested
 
 if TYPE_CHECKING:
@@ -72,7 +72,12 @@ class _NotingScanner:
     def __init__(self, scanner: Scanner) -> None:
         self.scanner = scanner
         self.settings = scanner.settings
+        self.rules = scanner.rules
         self.scanned = False
+
+    def scan_normalized(self, text: str, context: ScanContext | None = None) -> list[Finding]:
+        """The public fields and attachments beyond title and body are scanned through here."""
+        return self.scanner.scan_normalized(text, context)
 
     def scan_item(self, item: DisclosureItem) -> list[Finding]:
         """Scan as the plugin does, and remember that a scan ran."""
@@ -106,7 +111,7 @@ class RecordedNegativeList:
             return found
 
         registry.connect(transition_requested, check)
-        registry.declare_content_guard(self.name)
+        registry.declare_content_guard(self.name, OutputGuard(scanner.scanner))
 
     def check_now(self, item: DisclosureItem) -> CheckRecord:
         """Check ``item`` as it stands (before any submission), record and return the result."""

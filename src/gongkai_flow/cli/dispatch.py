@@ -16,6 +16,7 @@ from rich.table import Table
 from ..dispatch import Dispatcher, DispatchReport, RetryPolicy
 from ..engine import Workflow
 from ..registry import PluginRegistry
+from ..service import default_plugins
 from ..storage.base import OutboxStatus
 from ..storage.sql import SqlOutbox
 from ..text import beijing_time
@@ -89,7 +90,9 @@ def dispatch_cmd(
     registry = PluginRegistry(workflow)
     out = console()
     try:
-        registry.load(plugins)
+        # The content guard comes first, as in Flow(): pages and pushes pass its last gate.
+        guard = [name for name in default_plugins() if name not in plugins]
+        registry.load([*guard, *plugins])
         outbox = SqlOutbox(database.engine)
         dispatcher = Dispatcher(
             workflow,

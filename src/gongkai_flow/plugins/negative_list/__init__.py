@@ -30,7 +30,7 @@ from .documents import (
     read_file,
 )
 from .normalize import Normalized, normalize
-from .plugin import NegativeListPlugin, check_transition, plugin
+from .plugin import NegativeListPlugin, OutputGuard, check_transition, default_guard, plugin, scan_public_content
 from .scan import LineIndex, LocatedFinding, scan_document, scan_segments
 from .scanner import ScanContext, Scanner, published_text
 from .settings import AllowList, Settings
@@ -47,6 +47,7 @@ __all__ = [
     "Location",
     "NegativeListPlugin",
     "Normalized",
+    "OutputGuard",
     "Problem",
     "Rule",
     "RuleKind",
@@ -57,6 +58,7 @@ __all__ = [
     "builtin_rules",
     "category",
     "check_transition",
+    "default_guard",
     "load_categories",
     "normalize",
     "plugin",
@@ -65,5 +67,6 @@ __all__ = [
     "read_file",
     "rules_version",
     "scan_document",
+    "scan_public_content",
     "scan_segments",
 ]

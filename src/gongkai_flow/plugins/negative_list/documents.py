@@ -115,6 +115,7 @@ class Limits:
 
 _KIND_LABELS: Final = {
     "name": "文件名",
+    "field": "",
     "text": "正文",
     "html_text": "网页正文",
     "html_attribute": "网页属性",
@@ -199,6 +200,8 @@ class Location(NamedTuple):
             text = f"第{self.page}页的{_KIND_LABELS[kind]}" + (f"（{self.detail}）" if self.detail else "")
         elif kind == "paragraph":
             text = f"第{self.number}段"
+        elif kind == "field":  # a public field of an item, named in ``detail`` (发布栏目, 文号 …)
+            text = self.detail
         elif kind == "table_cell":
             text = f"第{self.number}个表格第{self.row}行第{self.column}列"
         elif kind in ("deleted", "hidden", "field_code") and self.number:

@@ -21,15 +21,18 @@ reason})`` — the engine audits it and honours it at publication for the same c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, final
 
 import attrs
 
 from ...chain import Action
 from ...events import TransitionRequested
-from ...model import Finding, Severity
+from ...model import PUBLIC_FIELDS, Attachment, BlobReader, DisclosureItem, Finding, Severity, public_texts
 from ...signals import transition_requested
+from .documents import UNREADABLE, Location, Problem, Segment, read_document
+from .scan import LocatedFinding, problem_finding, scan_document, scan_segments
 from .scanner import ScanContext, Scanner
 from .settings import Settings
 
@@ -51,6 +54,82 @@ def _lower(findings: list[Finding], severity: Severity, note: str) -> list[Findi
     ]
 
 
+def _placed(found: Iterable[LocatedFinding], where: str) -> list[Finding]:
+    """Findings from outside the title and body, their message prefixed with where they are."""
+    out = []
+    for lf in found:
+        place = where + (lf.location.label if lf.location.kind not in ("name", "file") else "")
+        out.append(attrs.evolve(lf.finding, message=f"{place}：{lf.finding.message}", span=None))
+    return out
+
+
+def _unreadable(scanner: Scanner, attachment: Attachment, reason: str) -> Finding:
+    problem = Problem(UNREADABLE, reason, Location("file"))
+    found = problem_finding(scanner, attachment.name, problem)
+    return attrs.evolve(found.finding, message=f"附件：{found.finding.message}")
+
+
+def scan_public_content(scanner: Scanner, item: DisclosureItem, blobs: BlobReader | None) -> list[Finding]:
+    """Every finding in what of ``item`` reaches the public (:data:`~gongkai_flow.model.PUBLIC_FIELDS`).
+
+    The title and body keep spans into :func:`published_text`; the other public fields and every
+    attachment (its name and its contents, read by format) are prefixed with where they are. An
+    attachment that cannot be read — no blob store given, bytes missing or not matching their
+    SHA-256, a format the readers do not know — is a blocking finding, never "clean".
+    """
+    context = ScanContext.for_item(item)
+    findings = scanner.scan_item(item)
+    others = [
+        Segment(text, Location("field", detail=PUBLIC_FIELDS[name]))
+        for name, text in public_texts(item)
+        if name not in ("title", "body", "attachments")
+    ]
+    for lf in scan_segments(scanner, others, context):
+        findings.append(attrs.evolve(lf.finding, message=f"{lf.location.label}：{lf.finding.message}", span=None))
+    for attachment in item.attachments:
+        data = blobs.get_blob(attachment.sha256) if blobs is not None else None
+        if data is None:
+            findings.append(_unreadable(scanner, attachment, "附件内容无法取得"))
+            continue
+        if hashlib.sha256(data).hexdigest() != attachment.sha256:
+            findings.append(_unreadable(scanner, attachment, "附件内容与其 SHA-256 不符"))
+            continue
+        document = read_document(data, attachment.name, scanner.settings.limits)
+        findings.extend(_placed(scan_document(scanner, document, context), f"附件“{attachment.name}”"))
+    return findings
+
+
+@final
+class OutputGuard:
+    """The negative list as the last gate: rendered pages and push payloads, with their files."""
+
+    def __init__(self, scanner: Scanner) -> None:
+        self.scanner = scanner
+
+    def check_output(
+        self,
+        item: DisclosureItem,
+        parts: Sequence[tuple[str, str]],
+        files: Sequence[tuple[Attachment, bytes]],
+    ) -> list[Finding]:
+        """Findings in the rendered ``parts`` and in ``files``, in the item's context."""
+        context = ScanContext.for_item(item)
+        found: list[Finding] = []
+        for where, text in parts:
+            # Read like a file: a rendered page is parsed as HTML, so attribute values count too.
+            document = read_document(text.encode("utf-8"), where)
+            found.extend(_placed(scan_document(self.scanner, document, context), where))
+        for attachment, data in files:
+            document = read_document(data, attachment.name, self.scanner.settings.limits)
+            found.extend(_placed(scan_document(self.scanner, document, context), f"附件“{attachment.name}”"))
+        return found
+
+
+def default_guard() -> OutputGuard:
+    """A last gate with the built-in rules and no bureau allow-lists (for tools run outside a flow)."""
+    return OutputGuard(Scanner(Settings.from_config({})))
+
+
 def check_transition(scanner: Scanner, event: TransitionRequested) -> list[Finding]:
     """The findings for one requested transition, with the severities of its phase (see module doc)."""
     item, action = event.item, event.action
@@ -61,7 +140,7 @@ def check_transition(scanner: Scanner, event: TransitionRequested) -> list[Findi
         blocking_phase = True
     else:
         return []
-    findings = scanner.scan_item(item)
+    findings = scan_public_content(scanner, item, event.blobs)
     if not blocking_phase:
         return _lower(findings, settings.submit_severity, SUBMIT_NOTE)
     if not ScanContext.for_item(item).goes_public:
@@ -83,7 +162,7 @@ class NegativeListPlugin:
             return check_transition(scanner, event)
 
         registry.connect(transition_requested, check)
-        registry.declare_content_guard(self.name)
+        registry.declare_content_guard(self.name, OutputGuard(scanner))
 
 
 #: The object the entry point ``negative_list`` names.

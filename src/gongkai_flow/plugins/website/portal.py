@@ -20,7 +20,7 @@ import hashlib
 import os
 import shutil
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final, final
@@ -29,8 +29,9 @@ import attrs
 import jinja2
 
 from ...deadlines import BUREAU_TZ
+from ...engine import gate_output
 from ...errors import GongkaiFlowError
-from ...model import AuditEntry, DisclosureAttribute, DisclosureItem, ItemKind, Platform
+from ...model import AuditEntry, ContentGuard, DisclosureAttribute, DisclosureItem, ItemKind, Platform
 from ...service import read_attachment
 from ...storage.base import Repository
 from .._items import (
@@ -272,8 +273,16 @@ def build_portal(
     org_code: str = DEFAULT_ORG_CODE,
     title: str | None = None,
     now: datetime | None = None,
+    guards: Mapping[str, ContentGuard] | None = None,
 ) -> PortalReport:
-    """Render every public item of ``repository`` into the folder ``out`` (emptied first)."""
+    """Render every public item of ``repository`` into the folder ``out`` (emptied first).
+
+    Each item page and its attachments pass the last gate (:func:`~gongkai_flow.engine.gate_output`)
+    before anything is written: ``guards`` are the flow's content guards (``flow.workflow.content_guards``);
+    without them the negative list's built-in rules are used, and if it is not installed the build
+    is refused.
+    """
+    gate = guards if guards is not None else default_guards()
     target = Path(out)
     public_items = [item for item in repository.items(states=VISIBLE_STATES) if is_public(item)]
     pages = [
@@ -300,8 +309,22 @@ def build_portal(
     built = (now or datetime.now(UTC)).astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M")
     site = Site(title=title or f"{publisher} 政府信息公开", publisher=publisher, built_at=built, columns=columns)
 
-    _prepare(target)
+    # Render and pass the last gate before touching the folder: a blocked page writes nothing.
     env = _environment()
+    item_template = env.get_template("item.html")
+    by_id = {item.id: item for item in public_items}
+    rendered = []
+    for page in pages:
+        html = item_template.render(site=site, page=page, root="../")
+        item = by_id[page.id]
+        item_files = [(a, files[file_href(a.sha256, a.name)][1]) for a in item.attachments]
+        try:
+            gate_output(gate, item, [("门户网站页面", html)], item_files)
+        except GongkaiFlowError as exc:
+            raise PortalError(f"门户网站未生成：{exc.message}") from exc
+        rendered.append((page, html))
+
+    _prepare(target)
     (target / "items").mkdir()
     (target / "columns").mkdir()
     (target / "index.html").write_text(env.get_template("index.html").render(site=site, root=""), encoding="utf-8")
@@ -312,10 +335,9 @@ def build_portal(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     written: dict[str, Path] = {}
-    item_template = env.get_template("item.html")
-    for page in pages:
+    for page, html in rendered:
         path = target / page.href
-        path.write_text(item_template.render(site=site, page=page, root="../"), encoding="utf-8")
+        path.write_text(html, encoding="utf-8")
         written[page.id] = path
     column_template = env.get_template("column.html")
     column_paths = []
@@ -324,3 +346,15 @@ def build_portal(
         path.write_text(column_template.render(site=site, column=column, root="../"), encoding="utf-8")
         column_paths.append(path)
     return PortalReport(target, written, tuple(column_paths))
+
+
+def default_guards() -> dict[str, ContentGuard]:
+    """The negative list's built-in rules as the last gate, for builds outside a flow; refused if not installed."""
+    try:
+        from ..negative_list import default_guard
+    except ImportError as exc:
+        raise PortalError(
+            f"生成门户网站前须用负面清单检查每个页面，但未安装所需的包（{exc.name}）："
+            "pip install 'gongkai_flow[negative-list]'"
+        ) from exc
+    return {"negative_list": default_guard()}

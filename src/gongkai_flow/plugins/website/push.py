@@ -10,6 +10,7 @@ the failed delivery and retries it later with backoff. The CMS must treat a repe
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, final
 
@@ -165,3 +166,10 @@ def may_push(item: DisclosureItem | None, event: Event, platform: Platform) -> b
     if item is None:
         return True
     return not item.classified and item.attribute is DisclosureAttribute.PROACTIVE and platform in item.platforms
+
+
+def payload_text(body: Mapping[str, Any]) -> str:
+    """The push body as the last gate reads it: every value but the attachments' bytes (checked as files)."""
+    item = dict(body.get("item") or {})
+    item["attachments"] = [{k: v for k, v in a.items() if k != "content_base64"} for a in item.get("attachments", [])]
+    return json.dumps({**body, "item": item}, ensure_ascii=False, indent=1)

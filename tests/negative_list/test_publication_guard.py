@@ -149,7 +149,7 @@ def published_then_altered(flow: Flow, repo: MemoryRepository, **changes: str) -
     item = draft(flow)
     assert try_to_publish(flow, item.id) is None
     published = flow.get(item.id)
-    altered = attrs.evolve(published, **changes)
+    altered = attrs.evolve(published, **changes)  # type: ignore[arg-type]
     repo._items[item.id] = altered  # behind the engine's back: only the last gate can stop it now
     return altered
 

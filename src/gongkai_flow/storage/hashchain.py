@@ -25,8 +25,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
-from typing import Any, Final
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Final, final
+
+import attrs
 
 from ..model import (
     AuditEntry,
@@ -38,9 +40,11 @@ from ..model import (
     Signature,
     compute_content_hash,
 )
+from .errors import AnchorError
 
 __all__ = [
     "GENESIS",
+    "Anchor",
     "AuditProblem",
     "AuditRecord",
     "AuditReport",
@@ -222,6 +226,11 @@ def verify_chain(
     if count is not None and len(rows) > count and not any(k == "inserted" for _, k in found):
         report(rows[-1].position, "inserted", f"记录有 {len(rows)} 条，多于信息上记录的 {count} 条")
 
+    if count is not None and len(rows) < count and not found:
+        report(
+            count, "deleted", f"信息上记录有 {count} 条审核记录，实有 {len(rows)} 条（末尾的记录被删除，或条数被改大）"
+        )
+
     # 6. Order: along the links, the positions must increase.
     inserted = {p for p, k in found if k == "inserted"}
     linked = [r for segment in segments for r in segment if r.position not in inserted]
@@ -355,3 +364,58 @@ def publish_signatures_problem(item: DisclosureItem, trail: Sequence[AuditEntry]
     if _same_signatures(item.signatures, expected):
         return None
     return f"数据行：{signatures_text(item.signatures)}；审核记录：{signatures_text(expected)}"
+
+
+# --- anchors -------------------------------------------------------------------------------------------
+
+#: Beijing time, for the time a person reads on an anchor.
+BEIJING: Final = timezone(timedelta(hours=8), "北京时间")
+ANCHOR_FORMAT: Final = "gongkai-audit-anchor/1"
+
+
+@final
+@attrs.frozen
+class Anchor:
+    """A point of the database-wide audit chain kept outside the database: its number and hash.
+
+    Printed into the paper archive or sent elsewhere; ``audit verify --anchor`` then proves the
+    history up to that point unchanged, whoever later rewrote every hash in the database.
+    """
+
+    seq: int
+    hash: str
+    at: datetime
+
+    @property
+    def at_text(self) -> str:
+        """The anchor's time as a clerk reads it: Beijing time."""
+        local = self.at.astimezone(BEIJING)
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M:%S}（北京时间）"
+
+    def to_text(self) -> str:
+        """The anchor as a small JSON document (the time in Beijing time, ISO 8601)."""
+        doc = {
+            "format": ANCHOR_FORMAT,
+            "seq": self.seq,
+            "hash": self.hash,
+            "time": self.at.astimezone(BEIJING).isoformat(timespec="seconds"),
+            "说明": f"审核记录全库哈希链第 {self.seq} 个链接，{self.at_text}",
+        }
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+    @classmethod
+    def from_text(cls, text: str, *, source: str = "锚点") -> Anchor:
+        """Read an anchor written by :meth:`to_text`; ``AnchorError`` when it is not one."""
+        try:
+            doc = json.loads(text)
+            if not isinstance(doc, dict) or doc.get("format") != ANCHOR_FORMAT:
+                raise ValueError("format")
+            seq, digest, moment = doc["seq"], doc["hash"], datetime.fromisoformat(doc["time"])
+            if type(seq) is not int or seq < 0 or not isinstance(digest, str) or len(digest) != 64:
+                raise ValueError("fields")
+            int(digest, 16)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AnchorError(f"{source}不是有效的审核记录锚点文件（应由 gongkai audit anchor 生成）。") from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=BEIJING)
+        return cls(seq, digest, moment)

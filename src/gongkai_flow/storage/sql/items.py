@@ -310,7 +310,8 @@ class SqlRepository:
         if why is not None:
             self._known.pop(item.id, None)
             raise AuditMismatchError(
-                f"《{item.title}》不能发布：信息上的签字与审核记录不符（{why}），数据可能被篡改，请先运行 gongkai audit verify。",
+                f"《{item.title}》不能发布：信息上的签字与审核记录不符（{why}），"
+                "数据可能被篡改，请先运行 gongkai audit verify。",
                 item_id=item.id,
             )
 

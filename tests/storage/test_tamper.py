@@ -85,7 +85,7 @@ def _item(flow: Flow, n: int, until: str) -> str:
         "column": "政策文件",
         "document_number": f"某人社发〔2019〕{n}号",
     }
-    item = flow.draft(PEOPLE["zhangmin"], **fields)  # type: ignore[arg-type]
+    item = flow.draft(PEOPLE["zhangmin"], **fields)
     for action, who in HAPPY:
         if item.state == until:
             break

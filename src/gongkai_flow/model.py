@@ -559,13 +559,25 @@ def form_signatures(entries: Iterable[AuditEntry], content_hash: str) -> dict[st
 
 # --- audit verification results (computed by storage, read by everyone) -------------------------
 
-ProblemKind = Literal["edited", "deleted", "inserted", "reordered"]
+ProblemKind = Literal["edited", "deleted", "inserted", "reordered", "duplicated", "mismatch", "missing"]
 
 _KIND_LABELS: Final[dict[str, str]] = {
     "edited": "被篡改",
     "deleted": "被删除",
     "inserted": "被插入",
     "reordered": "顺序被调换",
+    "duplicated": "被复制",
+    "mismatch": "与审核记录不符",
+    "missing": "整条被删除",
+}
+
+#: What an audited subject is called in a report line.
+SUBJECT_LABELS: Final[dict[str, str]] = {
+    "item": "信息",
+    "application": "依申请公开申请",
+    "record": "年报记录",
+    "timer": "法定时限",
+    "ledger": "全库哈希链",
 }
 
 
@@ -584,17 +596,34 @@ class AuditRecord:
 @final
 @attrs.frozen
 class AuditProblem:
-    """One finding of :func:`verify_chain`: what happened to which entry of which item."""
+    """One finding of the audit verification: what happened to which entry of which subject.
+
+    ``subject`` says what ``item_id`` names (an item, an application, a report record, a timer,
+    or the database-wide chain, see :data:`SUBJECT_LABELS`). A ``mismatch`` names the ``field``
+    of the stored row that disagrees with what the audit trail says, with both values.
+    """
 
     item_id: str
     position: int
     kind: ProblemKind
     detail: str
+    subject: str = "item"
+    field: str | None = None
+    row_value: str | None = None
+    audit_value: str | None = None
 
     @property
     def message(self) -> str:
         """One Chinese line for the operator."""
-        return f"信息 {self.item_id} 的第 {self.position} 条审核记录{_KIND_LABELS[self.kind]}：{self.detail}"
+        what = SUBJECT_LABELS.get(self.subject, self.subject)
+        if self.kind == "mismatch":
+            return (
+                f"{what} {self.item_id} 的“{self.field}”{_KIND_LABELS[self.kind]}：{self.detail}"
+                f"（数据行：{self.row_value}；审核记录：{self.audit_value}）"
+            )
+        if self.kind == "missing" or self.position == 0:
+            return f"{what} {self.item_id} {_KIND_LABELS[self.kind]}：{self.detail}"
+        return f"{what} {self.item_id} 的第 {self.position} 条审核记录{_KIND_LABELS[self.kind]}：{self.detail}"
 
 
 @final
@@ -605,6 +634,25 @@ class AuditReport:
     items_checked: int
     entries_checked: int
     problems: tuple[AuditProblem, ...] = ()
+    applications_checked: int = 0
+    records_checked: int = 0
+    timers_checked: int = 0
+    #: Audit rows on the database-wide chain, and anchors it was checked against.
+    linked: int = 0
+    anchors_checked: int = 0
+
+    def __add__(self, other: AuditReport) -> AuditReport:
+        """Both reports' counts and problems together."""
+        return AuditReport(
+            self.items_checked + other.items_checked,
+            self.entries_checked + other.entries_checked,
+            self.problems + other.problems,
+            self.applications_checked + other.applications_checked,
+            self.records_checked + other.records_checked,
+            self.timers_checked + other.timers_checked,
+            self.linked + other.linked,
+            self.anchors_checked + other.anchors_checked,
+        )
 
     @property
     def ok(self) -> bool:

@@ -92,6 +92,22 @@ class AuditChainBrokenError(StorageError):
     code = "audit.tampered"
 
 
+class AuditMismatchError(AuditChainBrokenError):
+    """A save was refused because the stored row disagrees with its own audit trail.
+
+    Publication takes the signatures from the audit trail: a row whose signatures were written
+    around the review (or whose content was changed under them) is not published.
+    """
+
+    code = "audit.row_mismatch"
+
+
+class AnchorError(StorageError):
+    """An anchor file cannot be read, or names a point the database-wide chain never had."""
+
+    code = "audit.anchor_invalid"
+
+
 def stale_application(application: Application, current: int | None) -> StaleItemError:
     """The error of an application save that lost a race (``current``: the stored version, if any)."""
     if current is None:
@@ -104,7 +120,9 @@ def stale_application(application: Application, current: int | None) -> StaleIte
 __all__ = [
     "ActorDirectoryError",
     "ActorNotFoundError",
+    "AnchorError",
     "AuditChainBrokenError",
+    "AuditMismatchError",
     "ConnectionLostError",
     "CorruptDatabaseError",
     "DatabaseLockedError",

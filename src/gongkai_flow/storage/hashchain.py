@@ -25,20 +25,36 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
-from typing import Any, Final
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Final, final
 
-from ..model import AuditEntry, AuditProblem, AuditRecord, AuditReport, ProblemKind
+import attrs
+
+from ..model import (
+    AuditEntry,
+    AuditProblem,
+    AuditRecord,
+    AuditReport,
+    DisclosureItem,
+    ProblemKind,
+    Signature,
+    compute_content_hash,
+)
+from .errors import AnchorError
 
 __all__ = [
     "GENESIS",
+    "Anchor",
     "AuditProblem",
     "AuditRecord",
     "AuditReport",
     "ProblemKind",
     "chain_entries",
     "entry_digest",
+    "publish_signatures_problem",
+    "replay_signatures",
     "verify_chain",
+    "verify_item_row",
 ]
 
 #: What the first entry of every item links to.
@@ -104,7 +120,12 @@ def chain_entries(entries: Iterable[AuditEntry], head: str, start: int) -> list[
 
 
 def verify_chain(
-    item_id: str, records: Sequence[AuditRecord], head: str | None, count: int | None
+    item_id: str,
+    records: Sequence[AuditRecord],
+    head: str | None,
+    count: int | None,
+    *,
+    subject: str = "item",
 ) -> list[AuditProblem]:
     """Check one item's stored audit rows against their hashes, their links and the item's head.
 
@@ -112,11 +133,21 @@ def verify_chain(
     says the last hash and the number of entries are (``None`` when the item row is missing:
     then only the rows themselves are checked).
     """
-    rows = sorted(records, key=lambda r: (r.position, r.row_id))
     found: dict[tuple[int, str], AuditProblem] = {}
 
     def report(position: int, kind: ProblemKind, detail: str) -> None:
-        found.setdefault((position, kind), AuditProblem(item_id, position, kind, detail))
+        found.setdefault((position, kind), AuditProblem(item_id, position, kind, detail, subject))
+
+    # 0. A row copied whole (same content, same links) is one duplicated row, not a reordering:
+    #    keep the first copy, report the others and check the rest without them.
+    rows = []
+    first_of: dict[tuple[str, str], AuditRecord] = {}
+    for r in sorted(records, key=lambda r: (r.position, r.row_id)):
+        original = first_of.setdefault((r.prev_hash, r.hash), r)
+        if original is not r and r.entry == original.entry:
+            report(r.position, "duplicated", f"与第 {original.position} 条完全相同，是复制出来的记录")
+        else:
+            rows.append(r)
 
     # 1. Each row against its own hash.
     for r in rows:
@@ -195,6 +226,11 @@ def verify_chain(
     if count is not None and len(rows) > count and not any(k == "inserted" for _, k in found):
         report(rows[-1].position, "inserted", f"记录有 {len(rows)} 条，多于信息上记录的 {count} 条")
 
+    if count is not None and len(rows) < count and not found:
+        report(
+            count, "deleted", f"信息上记录有 {count} 条审核记录，实有 {len(rows)} 条（末尾的记录被删除，或条数被改大）"
+        )
+
     # 6. Order: along the links, the positions must increase.
     inserted = {p for p, k in found if k == "inserted"}
     linked = [r for segment in segments for r in segment if r.position not in inserted]
@@ -215,3 +251,171 @@ def _ancestors(rows: Sequence[AuditRecord], head: str | None) -> set[int]:
         out.add(id(record))
         cur = record.prev_hash
     return out
+
+
+# --- the row as a projection of its chain -------------------------------------------------------------
+
+#: The audit action after which the chain does not know the content hash: classifying rewrites the
+#: form's attribute fields, and the entry keeps the hash of the content the classifier saw.
+_REHASHING_ACTIONS: Final = frozenset({"classify"})
+
+
+def replay_signatures(entries: Iterable[AuditEntry]) -> tuple[Signature, ...]:
+    """The review form's signatures as the audit trail says they are now.
+
+    The same rules the engine applies, read back from the entries: a signed entry signs its
+    ``from_state`` stage (a re-signature by the same person replaces theirs); a submission keeps
+    only the signatures given to the content it submits, and only when it resumes at the stage
+    that returned the item; any other submission starts the form afresh.
+    """
+    signatures: tuple[Signature, ...] = ()
+    returned: tuple[str, str] | None = None  # (stage, content hash) of the last return
+    for e in entries:
+        if e.action == "draft":
+            signatures, returned = (), None
+        elif e.action == "submit":
+            resumes = returned is not None and returned[1] == e.content_hash
+            signatures = (
+                tuple(s for s in signatures if s.content_hash == e.content_hash and s.stage != e.from_state)
+                if resumes
+                else ()
+            )
+            returned = None
+        elif e.action == "return":
+            returned = (e.from_state, e.content_hash)
+        if e.signed and e.role is not None:
+            signatures = tuple(s for s in signatures if s.actor_id != e.actor_id or s.stage != e.from_state)
+            signatures = (
+                *signatures,
+                Signature(e.from_state, e.role, e.actor_id, e.actor_name, e.section, e.content_hash, e.at, e.opinion),
+            )
+    return signatures
+
+
+def signatures_text(signatures: Iterable[Signature]) -> str:
+    """The signatures in one line, for a report: stage, signer, the content hash they saw."""
+    parts = [f"{s.stage}:{s.actor_id}@{s.content_hash[:12]}" for s in sorted(signatures, key=_signature_key)]
+    return "；".join(parts) or "无"
+
+
+def _signature_key(s: Signature) -> tuple[str, str, str, str]:
+    return (s.stage, s.actor_id, s.section, utc_text(s.at))
+
+
+def _same_signatures(a: Iterable[Signature], b: Iterable[Signature]) -> bool:
+    def norm(sigs: Iterable[Signature]) -> list[tuple[Any, ...]]:
+        return sorted(
+            (s.stage, s.role.value, s.actor_id, s.actor_name, s.section, s.content_hash, utc_text(s.at), s.opinion)
+            for s in sigs
+        )
+
+    return norm(a) == norm(b)
+
+
+def verify_item_row(item: DisclosureItem, entries: Sequence[AuditEntry]) -> list[AuditProblem]:
+    """Compare the stored item row with what its audit trail says it must be.
+
+    The state is the last entry's target state, the version counts the entries, the signatures
+    are replayed from the signed entries (:func:`replay_signatures`), the publication time is the
+    publishing entry's; the content hash is recomputed from the row's own content and must equal
+    both the hash kept on the row and the latest content hash of the trail. Each difference is one
+    ``mismatch`` naming the field and both values.
+    """
+    if not entries:
+        return []  # a row without a trail is reported by the chain check (deleted entries)
+    out: list[AuditProblem] = []
+
+    def mismatch(label: str, row: object, audit: object, detail: str) -> None:
+        out.append(AuditProblem(item.id, 0, "mismatch", detail, "item", label, str(row), str(audit)))
+
+    last = entries[-1]
+    if item.state != last.to_state:
+        mismatch("状态", item.state, last.to_state, "信息的状态与最后一条审核记录的结果不符")
+    if item.version != len(entries):
+        mismatch("版本", item.version, len(entries), "版本号与审核记录的条数不符（每次操作加一）")
+    recomputed = compute_content_hash(item)
+    if recomputed != item.content_hash:
+        mismatch("内容哈希", recomputed, item.content_hash, "按数据行的内容重算的哈希与数据行记载的内容哈希不符")
+    if last.action not in _REHASHING_ACTIONS and recomputed != last.content_hash:
+        mismatch("内容", recomputed, last.content_hash, "按数据行的内容重算的哈希与最后一条审核记录的内容哈希不符")
+    expected = replay_signatures(entries)
+    if not _same_signatures(item.signatures, expected):
+        mismatch("签字", signatures_text(item.signatures), signatures_text(expected), "签字与审核记录中的签字不符")
+    published = [e.at for e in entries if e.action == "publish"]
+    want = published[-1] if published else None
+    have = item.published_at
+    if (have is None) != (want is None) or (have is not None and want is not None and utc_text(have) != utc_text(want)):
+        mismatch(
+            "发布时间",
+            utc_text(have) if have else "无",
+            utc_text(want) if want else "无",
+            "发布时间与发布的审核记录不符",
+        )
+    return out
+
+
+def publish_signatures_problem(item: DisclosureItem, trail: Sequence[AuditEntry]) -> str | None:
+    """Why the signatures a publication carries are not the trail's, or ``None`` when they are.
+
+    ``item`` is the item the outcome stores (signed as published), ``trail`` every audit entry of
+    the item, the publishing one last.
+    """
+    expected = replay_signatures(trail)
+    if _same_signatures(item.signatures, expected):
+        return None
+    return f"数据行：{signatures_text(item.signatures)}；审核记录：{signatures_text(expected)}"
+
+
+# --- anchors -------------------------------------------------------------------------------------------
+
+#: Beijing time, for the time a person reads on an anchor.
+BEIJING: Final = timezone(timedelta(hours=8), "北京时间")
+ANCHOR_FORMAT: Final = "gongkai-audit-anchor/1"
+
+
+@final
+@attrs.frozen
+class Anchor:
+    """A point of the database-wide audit chain kept outside the database: its number and hash.
+
+    Printed into the paper archive or sent elsewhere; ``audit verify --anchor`` then proves the
+    history up to that point unchanged, whoever later rewrote every hash in the database.
+    """
+
+    seq: int
+    hash: str
+    at: datetime
+
+    @property
+    def at_text(self) -> str:
+        """The anchor's time as a clerk reads it: Beijing time."""
+        local = self.at.astimezone(BEIJING)
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M:%S}（北京时间）"
+
+    def to_text(self) -> str:
+        """The anchor as a small JSON document (the time in Beijing time, ISO 8601)."""
+        doc = {
+            "format": ANCHOR_FORMAT,
+            "seq": self.seq,
+            "hash": self.hash,
+            "time": self.at.astimezone(BEIJING).isoformat(timespec="seconds"),
+            "说明": f"审核记录全库哈希链第 {self.seq} 个链接，{self.at_text}",
+        }
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+    @classmethod
+    def from_text(cls, text: str, *, source: str = "锚点") -> Anchor:
+        """Read an anchor written by :meth:`to_text`; ``AnchorError`` when it is not one."""
+        try:
+            doc = json.loads(text)
+            if not isinstance(doc, dict) or doc.get("format") != ANCHOR_FORMAT:
+                raise ValueError("format")
+            seq, digest, moment = doc["seq"], doc["hash"], datetime.fromisoformat(doc["time"])
+            if type(seq) is not int or seq < 0 or not isinstance(digest, str) or len(digest) != 64:
+                raise ValueError("fields")
+            int(digest, 16)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AnchorError(f"{source}不是有效的审核记录锚点文件（应由 gongkai audit anchor 生成）。") from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=BEIJING)
+        return cls(seq, digest, moment)

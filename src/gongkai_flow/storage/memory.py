@@ -26,7 +26,8 @@ from ..events import Event
 from ..model import Actor, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind
 from ..record_types import KINDS, Record
 from .base import Claim, DeadLetter, DeliveryState, OutboxStatus
-from .hashchain import GENESIS, chain_entries, verify_chain
+from .errors import AuditMismatchError
+from .hashchain import GENESIS, chain_entries, publish_signatures_problem, verify_chain, verify_item_row
 from .memory_clocks import MemoryClockStore
 from .worklist import WorkRow, row_matches, work_rows
 
@@ -150,6 +151,13 @@ class MemoryRepository:
                     current_version=current_version,
                     latest=trail[-1].entry if trail else None,
                 )
+            if self.keep_audit and any(e.action == "publish" for e in outcome.audit):
+                stored = [r.entry for r in self._audit.get(item.id, [])]
+                why = publish_signatures_problem(item, [*stored, *outcome.audit])
+                if why is not None:
+                    raise AuditMismatchError(
+                        f"《{item.title}》不能发布：信息上的签字与审核记录不符（{why}）。", item_id=item.id
+                    )
             self._items[item.id] = item
             self._work[item.id] = _Work(None, since)
             if self.keep_audit:
@@ -234,16 +242,24 @@ class MemoryRepository:
     # -- audit -----------------------------------------------------------------------------------
 
     def verify_audit(self, item_ids: Iterable[str] | None = None) -> AuditReport:
-        """Check the hash chains of the given items (all items when ``None``)."""
+        """Check the hash chains of the given items (all items when ``None``) and each item against its chain.
+
+        An id given that has neither an item nor a trail raises ``ItemNotFoundError``.
+        """
         with self._lock:
             ids = list(item_ids) if item_ids is not None else list(self._items)
             problems = []
             entries = 0
             for item_id in ids:
                 records = self._audit.get(item_id, [])
+                item = self._items.get(item_id)
+                if item is None and not records:
+                    raise ItemNotFoundError(f"找不到编号为“{item_id}”的信息。", item_id=item_id)
                 entries += len(records)
                 head, n = self._heads.get(item_id, (GENESIS, 0))
                 problems.extend(verify_chain(item_id, records, head, n))
+                if item is not None and self.keep_audit:
+                    problems.extend(verify_item_row(item, [r.entry for r in records]))
         return AuditReport(len(ids), entries, tuple(problems))
 
     # -- outbox (old-style) ------------------------------------------------------------------------

@@ -138,8 +138,8 @@ class MemoryClockStore:
                 records = self._audit.get(app_id, [])
                 entries += len(records)
                 head, count = self._heads.get(app_id, (GENESIS, 0))
-                problems.extend(verify_chain(app_id, records, head, count))
-        return AuditReport(len(ids), entries, tuple(problems))
+                problems.extend(verify_chain(app_id, records, head, count, subject="application"))
+        return AuditReport(0, entries, tuple(problems), applications_checked=len(ids))
 
     def enqueue(self, events: Sequence[Event]) -> None:
         """Append ``events`` to the memory repository's outbox (once per event id)."""

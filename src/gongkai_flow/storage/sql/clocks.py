@@ -217,25 +217,45 @@ class SqlClockStore:
             return [audit_entry_from_row(r._mapping) for r in self.conn.execute(query)]
 
     def verify_application_audit(self, application_ids: Iterable[str] | None = None) -> AuditReport:
-        """Check the hash chains of the applications' audit trails against the heads on their rows."""
+        """Check the applications' hash chains against the heads on their rows, and each row's state.
+
+        The state on the row must be where the last audit entry left the application.
+        """
         a = applications_table.c
         t = application_audit_table.c
-        query = sa.select(a.id, a.audit_head, a.audit_count).order_by(a.id)
+        query = sa.select(a.id, a.audit_head, a.audit_count, a.state).order_by(a.id)
         if application_ids is not None:
             query = query.where(a.id.in_(list(application_ids)))
         problems: list[AuditProblem] = []
         entries = 0
         with storage_errors():
             heads = self.conn.execute(query).all()
-            for app_id, head, count in heads:
+            for app_id, head, count, state in heads:
                 rows = self.conn.execute(sa.select(application_audit_table).where(t.item_id == app_id)).all()
-                records = [
-                    AuditRecord(m["position"], audit_entry_from_row(m), m["prev_hash"], m["hash"], m["id"])
-                    for m in (r._mapping for r in rows)
-                ]
+                records = sorted(
+                    (
+                        AuditRecord(m["position"], audit_entry_from_row(m), m["prev_hash"], m["hash"], m["id"])
+                        for m in (r._mapping for r in rows)
+                    ),
+                    key=lambda r: (r.position, r.row_id),
+                )
                 entries += len(records)
-                problems.extend(verify_chain(app_id, records, head, count))
-        return AuditReport(len(heads), entries, tuple(problems))
+                problems.extend(verify_chain(app_id, records, head, count, subject="application"))
+                if records and records[-1].entry.to_state != state:
+                    want = records[-1].entry.to_state
+                    problems.append(
+                        AuditProblem(
+                            app_id,
+                            0,
+                            "mismatch",
+                            "申请的状态与最后一条审核记录的结果不符",
+                            "application",
+                            "状态",
+                            state,
+                            want,
+                        )
+                    )
+        return AuditReport(0, entries, tuple(problems), applications_checked=len(heads))
 
     def enqueue(self, events: Sequence[Event]) -> None:
         """Insert ``events`` into ``gongkai_outbox`` (an event id already there is not inserted again)."""

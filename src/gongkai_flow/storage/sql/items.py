@@ -32,7 +32,17 @@ from ...model import (
     DisclosureItem,
     ItemKind,
 )
-from ..hashchain import GENESIS, AuditProblem, AuditRecord, AuditReport, chain_entries, verify_chain
+from ..errors import AuditMismatchError
+from ..hashchain import (
+    GENESIS,
+    AuditProblem,
+    AuditRecord,
+    AuditReport,
+    chain_entries,
+    publish_signatures_problem,
+    verify_chain,
+    verify_item_row,
+)
 from ..memory import standard_workflow
 from ..translate import storage_errors, translated
 from ..worklist import work_rows
@@ -114,6 +124,12 @@ _ITEM_STATE: Final = sa.select(
     items_table.c.version, items_table.c.audit_head, items_table.c.audit_count, items_table.c.wl_extra
 ).where(items_table.c.id == sa.bindparam("b_id"))
 _GET_ITEM: Final = sa.select(items_table).where(items_table.c.id == sa.bindparam("b_id"))
+_TRAIL: Final = (
+    sa.select(audit_table)
+    .where(audit_table.c.item_id == sa.bindparam("b_id"))
+    .order_by(audit_table.c.position, audit_table.c.id)
+)
+_PUBLISH: Final = "publish"
 
 
 @attrs.frozen
@@ -197,6 +213,8 @@ class SqlRepository:
         item = outcome.item
         if expected_version is not None and expected_version != outcome.previous_version:
             raise self._stale(conn, item, expected_version)
+        if any(e.action == _PUBLISH for e in outcome.audit):
+            self._check_publication(conn, item, outcome.audit)
         rows = work_rows(self.workflow, item)
         now = utcnow()
         since = outcome.audit[-1].at if outcome.audit else now
@@ -284,6 +302,18 @@ class SqlRepository:
                 raise self._stale(conn, item, prev)
             known = fresh
         raise self._stale(conn, item, prev)  # pragma: no cover - defensive
+
+    def _check_publication(self, conn: Connection, item: DisclosureItem, new: Sequence[AuditEntry]) -> None:
+        """Refuse to publish signatures the audit trail did not give (a row edited around the review)."""
+        stored = [audit_record(r._mapping).entry for r in conn.execute(_TRAIL, {"b_id": item.id})]
+        why = publish_signatures_problem(item, [*stored, *new])
+        if why is not None:
+            self._known.pop(item.id, None)
+            raise AuditMismatchError(
+                f"《{item.title}》不能发布：信息上的签字与审核记录不符（{why}），"
+                "数据可能被篡改，请先运行 gongkai audit verify。",
+                item_id=item.id,
+            )
 
     def _stale(self, conn: Connection, item: DisclosureItem, seen: int) -> StaleItemError:
         """The error for a save based on version ``seen``: the stored version and its latest action."""
@@ -461,29 +491,36 @@ class SqlRepository:
 
     @translated()
     def verify_audit(self, item_ids: Iterable[str] | None = None, *, batch: int = 500) -> AuditReport:
-        """Check the hash chains of the given items (every item, streamed in batches, when ``None``)."""
+        """Check the items' hash chains and their rows against them (every item, in batches, when ``None``).
+
+        Per item: the chain (:func:`~gongkai_flow.storage.hashchain.verify_chain`) and the row as
+        its projection (:func:`~gongkai_flow.storage.hashchain.verify_item_row`). Audit rows of an
+        item whose row is gone are reported as ``missing``. An id given that has neither a row nor
+        a trail raises ``ItemNotFoundError``.
+        """
         conn = self._conn()
-        problems = []
+        problems: list[AuditProblem] = []
         items_checked = 0
         entries = 0
         if item_ids is not None:
             for item_id in item_ids:
-                state = self._read_state(conn, item_id)
+                row = conn.execute(_GET_ITEM, {"b_id": item_id}).first()
                 records = self.audit_records(item_id)
+                if row is None and not records:
+                    raise ItemNotFoundError(f"找不到编号为“{item_id}”的信息。", item_id=item_id)
                 items_checked += 1
                 entries += len(records)
-                head, count = (state.head, state.count) if state is not None else (None, None)
-                problems.extend(verify_chain(item_id, records, head, count))
+                problems.extend(_verify_item(item_id, row, records))
             return AuditReport(items_checked, entries, tuple(problems))
         i = items_table.c
         a = audit_table.c
         low: str | None = None
         while True:
-            query = sa.select(i.id, i.audit_head, i.audit_count).order_by(i.id).limit(batch)
+            query = sa.select(items_table).order_by(i.id).limit(batch)
             if low is not None:
                 query = query.where(i.id > low)
-            heads = conn.execute(query).all()
-            high = heads[-1][0] if heads else None
+            rows = conn.execute(query).all()
+            high = rows[-1]._mapping["id"] if rows else None
             cond = []
             if low is not None:
                 cond.append(a.item_id > low)
@@ -492,14 +529,15 @@ class SqlRepository:
             trails: dict[str, list[AuditRecord]] = {}
             for row in conn.execute(sa.select(audit_table).where(*cond).order_by(a.item_id, a.position, a.id)):
                 trails.setdefault(row._mapping["item_id"], []).append(audit_record(row._mapping))
-            for item_id, head, count in heads:
+            for row in rows:
+                item_id = row._mapping["id"]
                 records = trails.pop(item_id, [])
                 items_checked += 1
                 entries += len(records)
-                problems.extend(verify_chain(item_id, records, head, count))
+                problems.extend(_verify_item(item_id, row, records))
             for item_id, records in trails.items():  # entries of an item that is not there
                 entries += len(records)
-                problems.extend(AuditProblem(item_id, r.position, "inserted", "所属的信息不存在") for r in records)
+                problems.extend(_verify_item(item_id, None, records))
             if high is None:
                 return AuditReport(items_checked, entries, tuple(problems))
             low = high
@@ -520,6 +558,18 @@ class SqlRepository:
         self._conn().execute(
             outbox_table.update().where(o.event_id == event_id).values(status="done", done_at=utcnow())
         )
+
+
+def _verify_item(item_id: str, row: Row[Any] | None, records: Sequence[AuditRecord]) -> list[AuditProblem]:
+    """One item's chain against its row, and the row against its chain."""
+    if row is None:
+        problems = verify_chain(item_id, records, None, None)
+        problems.append(AuditProblem(item_id, 0, "missing", f"信息的数据行已不存在，但还有 {len(records)} 条审核记录"))
+        return problems
+    m = row._mapping
+    problems = verify_chain(item_id, records, m["audit_head"], m["audit_count"])
+    problems.extend(verify_item_row(item_from_row(m), [r.entry for r in records]))
+    return problems
 
 
 def _is_busy_snapshot(exc: sa_exc.DBAPIError) -> bool:

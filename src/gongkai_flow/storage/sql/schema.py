@@ -316,6 +316,23 @@ blobs_table = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
+audit_links_table = sa.Table(
+    "gongkai_audit_links",
+    metadata,
+    # One database-wide sequence over every audit row (items, applications) and report record.
+    # Written after the audited rows committed, by a sealing step, so writers never wait on it.
+    sa.Column("seq", BigKey, primary_key=True, autoincrement=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("row_key", sa.String(_ID), nullable=False),
+    sa.Column("subject_id", sa.String(_ID), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("row_hash", sa.String(64), nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("linked_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("source", "row_key", name="uq_gongkai_audit_links_source_row"),
+)
+
 #: gongkai_flow's own tables of revision 0002 (items, audit, outbox, actors).
 TABLES: Final = (items_table, worklist_table, audit_table, outbox_table, deliveries_table, actors_table)
 #: The clock and 依申请公开 tables (revision 0003).
@@ -324,5 +341,7 @@ CLOCK_TABLES: Final = (timers_table, applications_table, application_audit_table
 RECORDS_TABLES: Final = (records_table,)
 #: The attachments' content-addressed bytes (revision 0005).
 BLOB_TABLES: Final = (blobs_table,)
+#: The database-wide chain over every audit row and record (revision 0007).
+LINK_TABLES: Final = (audit_links_table,)
 #: Written inline (not as a parameter) so that the partial index on pending events always applies.
 PENDING: Final = outbox_table.c.status == sa.literal_column("'pending'")

@@ -444,6 +444,7 @@ def _override(gongkai_world: World, who: str, reason: str) -> None:
     actor, item = world.person(who), world.item()
     findings = world.findings_of(item)
     rules = {f.rule_id for f in findings if f.blocking} or {f.rule_id for f in findings}
+    rules |= {f.rule_id for f in world.last_blocked if f.blocking}
     if not rules:
         raise ScenarioError(f"负面清单对“{item.title}”没有发现问题，没有需要放行的发现。")
     world.attempt(

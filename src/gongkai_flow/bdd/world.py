@@ -118,6 +118,7 @@ class World:
         self.current: str | None = None
         self.application: str | None = None
         self.pending: GongkaiFlowError | None = None
+        self.last_blocked: tuple[Finding, ...] = ()
         self.checks: dict[str, CheckRecord] = {}
         self.negative_list = RecordedNegativeList(self._record_check)
         #: The people as the notify plugin sees them (the same list, filled by the people table).
@@ -250,5 +251,8 @@ class World:
             result = action()
         except GongkaiFlowError as exc:  # TransitionBlockedError included: its findings are in self.checks
             self.pending = exc
+            # A blocked action's findings (the negative list's, or a rule of the chain such as the
+            # external-policy exception) are what an attribute reviewer may override next.
+            self.last_blocked = tuple(getattr(exc, "findings", ()))
             return None
         return result

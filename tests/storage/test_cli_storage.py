@@ -210,3 +210,25 @@ def test_database_url_comes_from_the_environment(
     code, out, _ = gongkai(capsys, "db", "status")
     assert code == 0
     assert db in out
+
+
+def test_db_status_reads_every_page_and_reports_damage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file whose pages are damaged is reported as corrupt (exit 1), never "ready"; an intact one passes."""
+    path = tmp_path / "damaged.db"
+    with Flow(database=path) as flow:
+        for _ in range(5):
+            run_demo(flow)
+    assert run_cli("db", "status", "--db", str(path)) == 0
+    assert "全部页面检查无误" in capsys.readouterr().out
+    with sqlite3.connect(path) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    assert pages > 4
+    data = bytearray(path.read_bytes())
+    start = page_size * (pages // 2)  # a page in the middle: the header and the schema stay readable
+    data[start : start + page_size] = b"\xa5" * page_size
+    path.write_bytes(bytes(data))
+    assert run_cli("db", "status", "--db", str(path)) == EXIT_REFUSED
+    err = capsys.readouterr().err
+    assert "storage.corrupt" in err
+    assert "损坏" in err

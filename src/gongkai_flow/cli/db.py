@@ -13,6 +13,7 @@ from ..storage.database import (
     SCHEMA_HEAD,
     Database,
     SchemaStatus,
+    check_integrity,
     create_engine,
     display_url,
     inspect_schema,
@@ -73,6 +74,10 @@ def db_upgrade(db: str, revision: str) -> None:
         console().print(f"数据库 {where} 已从结构版本 {before} 升级到 {after}。")
 
 
+#: States in which there are no gongkai_flow pages to check.
+_NO_TABLES = frozenset({SchemaStatus.MISSING_FILE, SchemaStatus.EMPTY, SchemaStatus.FOREIGN})
+
+
 @db.command("status")
 @db_option
 def db_status(db: str) -> None:
@@ -80,6 +85,8 @@ def db_status(db: str) -> None:
     engine = create_engine(db)
     try:
         state = inspect_schema(engine)
+        # A file whose pages are damaged is never "ready": every page is read, not only the schema.
+        integrity = check_integrity(engine) if state.status not in _NO_TABLES else "—"
     finally:
         engine.dispose()
     where = display_url(engine.url)
@@ -92,7 +99,10 @@ def db_status(db: str) -> None:
         SchemaStatus.FOREIGN: "不是 gongkai_flow 的数据库",
         SchemaStatus.UNVERSIONED: "有数据表但没有版本记录",
     }[state.status]
-    console().print(f"数据库：{where}\n结构版本：{state.revision or '无'}（本程序需要 {SCHEMA_HEAD}）\n状态：{text}")
+    console().print(
+        f"数据库：{where}\n结构版本：{state.revision or '无'}（本程序需要 {SCHEMA_HEAD}）\n"
+        f"状态：{text}\n完整性：{integrity}"
+    )
     if state.status is not SchemaStatus.CURRENT:
         # sys.exit, not click's Exit: the entry point runs click with standalone_mode=False.
         sys.exit(EXIT_REFUSED)

@@ -74,6 +74,16 @@ class PluginNotFoundError(PluginError):
     code = "plugin.not_found"
 
 
+class MissingExtraError(DefinitionError):
+    """A feature needs an optional dependency that is not installed.
+
+    ``details`` carry ``module`` (the missing top-level module) and ``extra`` (the extra of
+    ``gongkai_flow`` that installs it); the message names the ``pip install`` line to run.
+    """
+
+    code = "dependency.missing"
+
+
 class CalendarError(GongkaiFlowError):
     """The working-day calendar cannot answer."""
 

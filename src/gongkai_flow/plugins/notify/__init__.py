@@ -83,6 +83,7 @@ class NotifyError(GongkaiFlowError):
     """A notification could not be sent; the outbox retries it later."""
 
     code = "effects.notify_failed"
+    http_status = 502
 
 
 @final

@@ -144,6 +144,17 @@ def _replace(item: DisclosureItem, changes: Mapping[str, Any]) -> DisclosureItem
     return new
 
 
+def item_kind(kind: ItemKind | str) -> ItemKind:
+    """``kind`` as an :class:`ItemKind`: a member, or a member's value or Chinese label."""
+    if isinstance(kind, ItemKind):
+        return kind
+    try:
+        member: ItemKind = ItemKind.from_label(kind)
+    except KeyError:
+        raise errors.InvalidFieldError(f"“{kind}”不是有效的信息类别。", field="kind") from None
+    return member
+
+
 def _new_id() -> str:
     # 128 random bits as hex, like uuid4().hex without building a UUID object.
     return os.urandom(16).hex()
@@ -270,6 +281,15 @@ class Workflow:
         """The exact chain version ``item`` runs on."""
         return self.chains.get(item.chain_id, item.chain_version)
 
+    def stage_label(self, item: DisclosureItem, state: str | None = None) -> str:
+        """The Chinese label of ``item``'s stage (「法律法规审核」), or of ``state`` on its chain.
+
+        A state the item's chain version does not name (a custom terminal state) is shown as is.
+        """
+        chain = self.chain_of(item)
+        name = item.state if state is None else state
+        return chain.stage(name).label if chain.has_stage(name) else name
+
     # -- creating and editing ------------------------------------------------------------
 
     def draft(
@@ -277,13 +297,18 @@ class Workflow:
         actor: Actor,
         *,
         title: str,
-        kind: ItemKind,
+        kind: ItemKind | str,
         body: str,
         sections: Iterable[str] | None = None,
         item_id: str | None = None,
         **fields: Any,
     ) -> Outcome:
-        """A drafter (承办人) creates an item with the review form's fields."""
+        """A drafter (承办人) creates an item with the review form's fields.
+
+        ``kind`` is an :class:`ItemKind` or its value or Chinese label (``"news"``, ``"新闻宣传"``);
+        any other text is refused with ``form.invalid_field``.
+        """
+        kind = item_kind(kind)
         if not actor.has_role(Role.DRAFTER):
             raise errors.RoleRequiredError(
                 f"{actor.name}没有“{Role.DRAFTER.label}”角色，不能起草信息。", actor_id=actor.id
@@ -533,7 +558,7 @@ class Workflow:
     def _step(self, chain: ChainDefinition, item: DisclosureItem, action: Action) -> Step:
         step = chain.step(item.state, action)
         if step is None:
-            label = chain.stage(item.state).label if chain.has_stage(item.state) else item.state
+            label = self.stage_label(item)
             raise errors.ActionNotAvailableError(
                 f"《{item.title}》当前处于“{label}”环节，不能进行“{action.label}”操作。",
                 item_id=item.id,

@@ -33,7 +33,7 @@ from .calendar import WorkCalendar
 from .chain import Action
 from .clocks import Clocks, Requests
 from .dispatch import Dispatcher, DispatchReport, RetryPolicy
-from .engine import ActionOption, Outcome, Workflow
+from .engine import ActionOption, Outcome, Workflow, item_kind
 from .events import Event
 from .model import Actor, Attachment, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind, form_signatures
 from .ports import BlobStore, ClockStore
@@ -185,17 +185,11 @@ class Flow:
 
     def draft(self, actor: Actor, *, title: str, kind: ItemKind | str, body: str, **fields: Any) -> DisclosureItem:
         """承办人 drafts an item; an interpretation must name a policy document that exists."""
-        if isinstance(kind, ItemKind):
-            item_kind = kind
-        else:
-            try:
-                item_kind = ItemKind.from_label(kind)
-            except KeyError:
-                raise errors.InvalidFieldError(f"“{kind}”不是有效的信息类别。", field="kind") from None
+        kind = item_kind(kind)
 
         def build(repo: Repository) -> Outcome:
             _check_policy_link(repo, fields.get("policy_id"))
-            return self.workflow.draft(actor, title=title, kind=item_kind, body=body, **fields)
+            return self.workflow.draft(actor, title=title, kind=kind, body=body, **fields)
 
         return self._act(build)
 

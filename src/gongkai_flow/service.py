@@ -45,7 +45,7 @@ from .storage.memory import MemoryRepository
 from .storage.stores import MemoryStore, SqlStore
 from .storage.worklist import WORK_ACTIONS
 
-__all__ = ["DEFAULT_MAX_ATTACHMENT_SIZE", "WORK_ACTIONS", "Flow", "guess_media_type", "read_attachment"]
+__all__ = ["DEFAULT_MAX_ATTACHMENT_SIZE", "WORK_ACTIONS", "Flow", "current_item", "guess_media_type", "read_attachment"]
 
 #: The largest attachment :meth:`Flow.attach` takes by default (bytes): 50 MiB.
 DEFAULT_MAX_ATTACHMENT_SIZE: Final = 50 * 1024 * 1024
@@ -202,7 +202,7 @@ class Flow:
         """
 
         def build(repo: Repository) -> Outcome:
-            item = _current(repo, item_id, expected_version)
+            item = current_item(repo, item_id, expected_version)
             if "policy_id" in changes:
                 _check_policy_link(repo, changes["policy_id"], item_id=item_id)
             return self.workflow.edit(item, actor, expected_version=expected_version, **changes)
@@ -237,7 +237,7 @@ class Flow:
             )
 
         def build(repo: Repository) -> Outcome:
-            item = _current(repo, item_id, expected_version)
+            item = current_item(repo, item_id, expected_version)
             try:
                 attachment = Attachment(
                     name=name,
@@ -261,7 +261,7 @@ class Flow:
         """承办人 removes an attachment while the item is with them (its bytes stay, for the audit)."""
 
         def build(repo: Repository) -> Outcome:
-            item = _current(repo, item_id, expected_version)
+            item = current_item(repo, item_id, expected_version)
             kept = tuple(a for a in item.attachments if a.name != name)
             if len(kept) == len(item.attachments):
                 raise errors.InvalidFieldError(
@@ -309,7 +309,7 @@ class Flow:
         """
         return self._act(
             lambda repo: self.workflow.fire(
-                _current(repo, item_id, expected_version),
+                current_item(repo, item_id, expected_version),
                 action,
                 actor,
                 opinion=opinion,
@@ -419,8 +419,14 @@ class Flow:
         self.close()
 
 
-def _current(repo: Repository, item_id: str, expected_version: int | None) -> DisclosureItem:
-    """The stored item; if it is not at ``expected_version``, the error naming who acted meanwhile."""
+def current_item(repo: Repository, item_id: str, expected_version: int | None = None) -> DisclosureItem:
+    """The stored item; if it is not at ``expected_version``, the error naming who acted meanwhile.
+
+    For a host on its own session (``SqlRepository(session)``): read the item with the version its
+    form showed, so a double submit or a colleague's earlier action is refused with
+    ``storage.stale_item`` and a message saying who did what, and when — the message
+    ``Workflow.fire`` alone cannot give, having no audit trail to read.
+    """
     item = repo.get(item_id)
     if expected_version is not None and item.version != expected_version:
         trail = repo.audit(item_id)

@@ -230,6 +230,10 @@ class Workflow:
         #: declares itself here). Publishing to a public platform needs one, unless the host sets
         #: ``require_content_guard=False`` — each such publication is then audited as an override.
         self.content_guards: set[str] = set()
+        #: The rule ids the enabled check plugins can report, by plugin (``registry.declare_rules``).
+        #: Once any plugin declared its rules, an override naming another id is refused — a
+        #: misspelled id would otherwise be ignored and leave the block in place unexplained.
+        self.known_rules: dict[str, frozenset[str]] = {}
         self.require_content_guard = require_content_guard
         self.clock = clock
         self.new_id = new_id
@@ -444,6 +448,8 @@ class Workflow:
         if step.opinion_required and opinion is None:
             raise errors.OpinionRequiredError(f"{action.label}须填写意见。", item_id=item.id, action=action.value)
         requested = self._requested_overrides(item, actor, overrides) if overrides else {}
+        if requested and self.known_rules:
+            self._check_override_ids(item, requested)
         current_hash = item.content_hash
         if action is Action.SUBMIT or action is Action.PUBLISH:
             # Recompute: the stored hash is only trusted up to here.
@@ -705,6 +711,18 @@ class Workflow:
                 )
             requested[rule_id.strip()] = text
         return requested
+
+    def _check_override_ids(self, item: DisclosureItem, requested: Mapping[str, str]) -> None:
+        """Refuse an override naming a rule no enabled check plugin has (a misspelled id)."""
+        known = frozenset().union(*self.known_rules.values())
+        unknown = sorted(rule_id for rule_id in requested if rule_id not in known)
+        if unknown:
+            raise errors.UnknownOverrideRuleError(
+                f"要解除的检查规则“{'、'.join(unknown)}”不存在（已启用的检查规则中没有这个编号），"
+                "请核对规则编号；编号见检查结果中的“规则”一栏。",
+                item_id=item.id,
+                rule_id=unknown[0],
+            )
 
     @staticmethod
     def _record_overrides(

@@ -273,6 +273,12 @@ class OverrideReasonRequiredError(WorkflowError):
     code = "rule.override_reason_required"
 
 
+class UnknownOverrideRuleError(WorkflowError):
+    """An override names a rule id no enabled check plugin has (misspelled, or its plugin is off)."""
+
+    code = "rule.override_unknown"
+
+
 class TransitionBlockedError(WorkflowError):
     """A check-phase receiver reported a blocking finding."""
 

@@ -118,6 +118,7 @@ class PluginRegistry:
     def __init__(self, workflow: Workflow) -> None:
         self.workflow = workflow
         self._guards: set[str] = set()
+        self._rules: set[str] = set()
         self.plugins: dict[str, Plugin] = {}
         self._connections: list[tuple[NamedSignal, Receiver]] = []
 
@@ -130,6 +131,16 @@ class PluginRegistry:
         """
         self.workflow.content_guards.add(name)
         self._guards.add(name)
+
+    def declare_rules(self, name: str, rule_ids: Iterable[str]) -> None:
+        """Say which rule ids plugin ``name``'s findings can carry.
+
+        An override (``overrides={rule_id: reason}``) naming an id no plugin declared is then
+        refused (``rule.override_unknown``) instead of silently doing nothing; closing the registry
+        withdraws the declaration.
+        """
+        self.workflow.known_rules[name] = frozenset(rule_ids)
+        self._rules.add(name)
 
     def connect(self, signal: NamedSignal | str, receiver: Receiver) -> Receiver:
         """Connect ``receiver`` to ``signal`` for this workflow (strongly); return it."""
@@ -184,4 +195,7 @@ class PluginRegistry:
         self._connections.clear()
         self.workflow.content_guards.difference_update(self._guards)
         self._guards.clear()
+        for name in self._rules:
+            self.workflow.known_rules.pop(name, None)
+        self._rules.clear()
         self.plugins.clear()

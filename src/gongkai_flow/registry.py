@@ -119,6 +119,7 @@ class PluginRegistry:
         self.workflow = workflow
         self._guards: set[str] = set()
         self._rules: set[str] = set()
+        self._closers: list[Callable[[], object]] = []
         self.plugins: dict[str, Plugin] = {}
         self._connections: list[tuple[NamedSignal, Receiver]] = []
 
@@ -131,6 +132,10 @@ class PluginRegistry:
         """
         self.workflow.content_guards.add(name)
         self._guards.add(name)
+
+    def on_close(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` when the registry closes (a plugin releasing what its setup opened)."""
+        self._closers.append(callback)
 
     def declare_rules(self, name: str, rule_ids: Iterable[str]) -> None:
         """Say which rule ids plugin ``name``'s findings can carry.
@@ -198,4 +203,7 @@ class PluginRegistry:
         for name in self._rules:
             self.workflow.known_rules.pop(name, None)
         self._rules.clear()
+        closers, self._closers = self._closers, []
+        for callback in closers:
+            callback()
         self.plugins.clear()

@@ -193,3 +193,72 @@ def test_lazy_commands_match_their_modules() -> None:
         assert COMMANDS[name].help == first, name
         assert command.callback is not None
         assert command.callback.__module__ == f"gongkai_flow.cli.{COMMANDS[name].module}", name
+
+
+_LOAD_PLUGIN = r"""
+import importlib.abc, json, sys
+
+blocked = set(json.loads(sys.argv[1]))
+
+
+class Blocker(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in blocked:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, Blocker())
+from gongkai_flow import PluginRegistry, Workflow
+from gongkai_flow.errors import MissingExtraError
+
+try:
+    PluginRegistry(Workflow()).load([sys.argv[2]])
+except MissingExtraError as exc:
+    print(json.dumps({"code": exc.code, "message": exc.message, **exc.to_dict()}))
+else:
+    print(json.dumps({"code": None}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("plugin", "blocked", "extra"),
+    [
+        ("negative_list", ["ahocorasick_rs"], "negative-list"),
+        ("website", ["httpx"], "website"),
+        ("new_media", ["httpx"], "new-media"),
+    ],
+)
+def test_a_plugin_missing_its_dependency_names_the_extra(
+    plugin: str, blocked: list[str], extra: str, tmp_path: Path
+) -> None:
+    """Loading a built-in plugin without its extra is ``dependency.missing`` naming the pip install."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _LOAD_PLUGIN, json.dumps(blocked), plugin],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["code"] == "dependency.missing", result
+    assert f"pip install 'gongkai_flow[{extra}]'" in result["message"]
+    assert result["plugin"] == plugin
+    assert result["module"] == blocked[0]
+
+
+def test_every_built_in_plugin_with_a_dependency_has_an_extra() -> None:
+    """PLUGIN_EXTRAS names an extra for each built-in plugin but ``log``, and each is an extra of the package."""
+    import tomllib
+
+    from gongkai_flow.registry import PLUGIN_EXTRAS, available_plugins
+
+    extras = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    built_in = {name for name, target in available_plugins().items() if target.startswith("gongkai_flow.")}
+    assert built_in - {"log"} == set(PLUGIN_EXTRAS)
+    assert set(PLUGIN_EXTRAS.values()) <= set(extras)
+    assert set(EXTRA_MODULES) <= set(extras)

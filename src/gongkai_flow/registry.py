@@ -44,6 +44,7 @@ EXTRA_MODULES: Final[dict[str, frozenset[str]]] = {
     "postgres": frozenset({"psycopg", "psycopg_binary"}),
     "negative-list": frozenset({"ahocorasick_rs", "docx"}),
     "website": frozenset({"httpx", "jinja2"}),
+    "new-media": frozenset({"httpx", "jinja2"}),
     "reports": frozenset({"docx", "openpyxl", "jinja2"}),
     "bdd": frozenset({"pytest", "pytest_bdd", "ahocorasick_rs", "docx", "httpx", "jinja2"}),
     "docs": frozenset({"mkdocs", "material", "pymdownx", "mkdocstrings"}),

@@ -281,7 +281,6 @@ def test_deadline_reminder_without_an_item_goes_to_the_responsible_section(db_pa
 def test_notify_reads_through_the_hosts_engine(tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Given the host's engine, notify reads through it: no database is opened for a delivery."""
     from gongkai_flow import Dispatcher, PluginRegistry, SqlOutbox
-    from gongkai_flow.plugins import _items
     from gongkai_flow.storage.database import Database
 
     with Flow(database=db_path, dispatch=False) as flow:
@@ -290,13 +289,13 @@ def test_notify_reads_through_the_hosts_engine(tmp_path: Path, db_path: Path, mo
         flow.approve(item_id, P["lihua"], "同意")
     host = Database(db_path, create=False)  # stands for the OA's own engine
     opened: list[object] = []
-    real_init = _items.Database.__init__
+    real_init = Database.__init__
 
     def counting_init(self: Database, *args: Any, **kwargs: Any) -> None:
         opened.append(args[0] if args else None)
         real_init(self, *args, **kwargs)
 
-    monkeypatch.setattr(_items.Database, "__init__", counting_init)
+    monkeypatch.setattr(Database, "__init__", counting_init)
     sink = tmp_path / "notices.jsonl"
     workflow = Workflow(require_content_guard=False)
     registry = PluginRegistry(workflow)
@@ -315,10 +314,10 @@ def test_notify_reads_through_the_hosts_engine(tmp_path: Path, db_path: Path, mo
 
 def test_notify_opens_a_database_path_once(tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Given a path, notify opens it on the first delivery and keeps it, however many events follow."""
-    from gongkai_flow.plugins import _items
+    from gongkai_flow.storage.database import Database
 
     opened: list[object] = []
-    real_init = _items.Database.__init__
+    real_init = Database.__init__
 
     def counting_init(self: Any, *args: Any, **kwargs: Any) -> None:
         opened.append(args[0] if args else None)
@@ -327,7 +326,7 @@ def test_notify_opens_a_database_path_once(tmp_path: Path, db_path: Path, monkey
     sink = tmp_path / "notices.jsonl"
     config = notify_config(db_path, file=str(sink))
     with Flow(database=db_path, plugins=["negative_list", "notify"], plugin_config={"notify": config}) as flow:
-        monkeypatch.setattr(_items.Database, "__init__", counting_init)
+        monkeypatch.setattr(Database, "__init__", counting_init)
         for n in range(3):
             item_id = draft(flow, f"关于第{n}批就业见习基地的通知")
             flow.submit(item_id, P["zhangmin"])

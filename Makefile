@@ -27,8 +27,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The docs site, warnings as errors; the chain diagrams are regenerated from the chain definitions.
+# The docs site, warnings as errors; the chain diagrams are regenerated from the chain definitions,
+# and Mermaid is vendored from its npm package so the site works offline.
 docs: $(STAMP)
+	scripts/vendor-mermaid
 	$(BIN)/python -m gongkai_flow.docs_gen docs/chains.md
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 

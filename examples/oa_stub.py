@@ -1,7 +1,13 @@
 """A small OA stub: a worklist page (待办) for one actor, with approve and return buttons.
 
-It shows how an OA web application embeds gongkai_flow: the host authenticates (here: the actor
-id in the URL, from a fixed directory), the library authorizes and records. Run it with::
+It embeds gongkai_flow the way docs/embedding.md describes for production: the OA owns its
+database engine and its transactions — each request opens a SQLAlchemy session, builds a
+``SqlRepository`` on it, lets the ``Workflow`` decide, saves, and commits (its own writes would
+commit in the same transaction). The form carries the item's version (a hidden field) and the
+action passes it back as ``expected_version``, so a double submit or a colleague who acted first
+is answered 409 with the library's message; every error's HTTP status comes from
+``gongkai_flow.errors.http_status``. The host authenticates (here: the actor id in the form,
+from a fixed directory), the library authorizes and records. Run it with::
 
     .venv/bin/python examples/oa_stub.py            # self-check through Flask's test client, exit 0
     .venv/bin/python examples/oa_stub.py --serve    # serve on http://127.0.0.1:5000/worklist/lihua
@@ -16,9 +22,13 @@ import argparse
 from collections.abc import Mapping
 
 from flask import Flask, abort, redirect, render_template_string, request, url_for
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from gongkai_flow import Action, Actor, DisclosureItem, Flow, GongkaiFlowError, ItemKind, Role
+from gongkai_flow import Action, Actor, DisclosureItem, Flow, GongkaiFlowError, ItemKind, Role, SqlRepository, Workflow
+from gongkai_flow.errors import http_status
+from gongkai_flow.service import current_item
 
 #: The host's user directory (a real OA reads its own; the library never authenticates).
 DIRECTORY: dict[str, Actor] = {
@@ -37,7 +47,7 @@ PAGE = """<!doctype html>
 <html lang="zh"><head><meta charset="utf-8"><title>{{ actor.name }}的待办</title></head>
 <body>
 <h1>{{ actor.name }}（{{ actor.section }}）的待办</h1>
-{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
+{% if error %}<p class="error" role="alert" data-code="{{ code }}">{{ error }}</p>{% endif %}
 {% if not items %}<p>暂无待办。</p>{% endif %}
 <ul>
 {% for item, stage, actions in items %}
@@ -46,6 +56,7 @@ PAGE = """<!doctype html>
     {% if "approve" in actions %}
     <form method="post" action="{{ url_for('act', item_id=item.id, action='approve') }}">
       <input type="hidden" name="actor" value="{{ actor.id }}">
+      <input type="hidden" name="version" value="{{ item.version }}">
       <input name="opinion" placeholder="审核意见" value="同意">
       <button type="submit">同意</button>
     </form>
@@ -53,6 +64,7 @@ PAGE = """<!doctype html>
     {% if "return" in actions %}
     <form method="post" action="{{ url_for('act', item_id=item.id, action='return') }}">
       <input type="hidden" name="actor" value="{{ actor.id }}">
+      <input type="hidden" name="version" value="{{ item.version }}">
       <input name="opinion" placeholder="退回意见（必填）">
       <button type="submit">退回</button>
     </form>
@@ -64,22 +76,39 @@ PAGE = """<!doctype html>
 """
 
 
-def create_app(flow: Flow, directory: Mapping[str, Actor] = DIRECTORY) -> Flask:
-    """The OA stub on ``flow``: ``GET /worklist/<actor>`` and ``POST /items/<id>/<approve|return>``."""
+def create_app(engine: Engine, workflow: Workflow, directory: Mapping[str, Actor] = DIRECTORY) -> Flask:
+    """The OA stub on the host's ``engine``: ``GET /worklist/<actor>``, ``POST /items/<id>/<approve|return>``.
+
+    ``workflow`` is compiled once and shared by every request; effects are left in the outbox for
+    a dispatch worker (``gongkai dispatch --loop``), as the application servers of a production
+    deployment do.
+    """
     app = Flask(__name__)
+    # Write requests take SQLite's write lock when they begin (BEGIN IMMEDIATE), so two presses at
+    # once queue up rather than one failing with "database is locked"; PostgreSQL ignores the option.
+    writer = engine.execution_options(gongkai_write=True)
+    actions = {Action.APPROVE.value: Action.APPROVE, Action.RETURN.value: Action.RETURN}
 
     def actor_or_404(actor_id: str) -> Actor:
         if actor_id not in directory:
             abort(404)
         return directory[actor_id]
 
-    def worklist_page(actor: Actor, error: str | None = None, status: int = 200) -> tuple[str, int]:
+    def worklist_page(actor: Actor, error: GongkaiFlowError | None = None) -> tuple[str, int]:
         rows: list[tuple[DisclosureItem, str, set[str]]] = []
-        for item in flow.worklist(actor):
-            stage = flow.workflow.chain_of(item).stage(item.state).label
-            allowed = {o.action.value for o in flow.available_actions(item.id, actor) if o.allowed}
-            rows.append((item, stage, allowed))
-        return render_template_string(PAGE, actor=actor, items=rows, error=error), status
+        with Session(engine) as session, session.begin():
+            repo = SqlRepository(session, workflow=workflow)
+            for item in repo.worklist(actor):
+                allowed = {o.action.value for o in workflow.available_actions(item, actor) if o.allowed}
+                rows.append((item, workflow.stage_label(item), allowed))
+        page = render_template_string(
+            PAGE,
+            actor=actor,
+            items=rows,
+            error=f"错误［{error.code}］：{error.message}" if error else None,
+            code=error.code if error else "",
+        )
+        return page, http_status(error) if error else 200
 
     @app.get("/worklist/<actor_id>")
     def worklist(actor_id: str) -> tuple[str, int]:
@@ -88,20 +117,34 @@ def create_app(flow: Flow, directory: Mapping[str, Actor] = DIRECTORY) -> Flask:
     @app.post("/items/<item_id>/<action>")
     def act(item_id: str, action: str) -> Response | tuple[str, int]:
         actor = actor_or_404(request.form.get("actor", ""))
-        opinion = request.form.get("opinion", "").strip()
+        opinion = request.form.get("opinion", "").strip() or None
+        if action not in actions:
+            abort(404)
         try:
-            if action == Action.APPROVE.value:
-                flow.approve(item_id, actor, opinion or None)
-            elif action == Action.RETURN.value:
-                flow.return_item(item_id, actor, opinion)
-            else:
-                return worklist_page(actor, f"不支持的操作“{action}”。", 400)
+            seen = int(request.form["version"])
+        except (KeyError, ValueError):
+            abort(400)  # a form without the version it was rendered with is not ours
+        try:
+            with Session(writer) as session, session.begin():
+                repo = SqlRepository(session, workflow=workflow)
+                # Read at the version the form showed: a stale form is refused naming who acted.
+                current = current_item(repo, item_id, seen)
+                outcome = workflow.fire(current, actions[action], actor, opinion=opinion, expected_version=seen)
+                repo.save(outcome, expected_version=seen)
+                # ... the OA's own writes (its 待办 table, a message) here, in the same transaction
         except GongkaiFlowError as err:
-            # The library's message is already in Chinese and says what to do; nothing was stored.
-            return worklist_page(actor, f"错误［{err.code}］：{err}", 400)
+            # Rolled back: nothing was stored. The message is Chinese and says what to do.
+            return worklist_page(actor, err)
         return redirect(url_for("worklist", actor_id=actor.id))
 
     return app
+
+
+def engine_of(flow: Flow) -> Engine:
+    """The engine of ``flow``'s database, standing in for the OA's own engine on that database."""
+    if flow.database is None:
+        raise SystemExit("the OA stub needs a SQL database, not the memory store")
+    return flow.database.engine
 
 
 def seed(flow: Flow) -> DisclosureItem:
@@ -119,18 +162,22 @@ def seed(flow: Flow) -> DisclosureItem:
 
 
 def self_check() -> None:
-    """Drive the app through Flask's test client: see the item, refuse an empty return, approve it."""
+    """Drive the app through Flask's test client: see the item, refuse an empty return, approve, resubmit."""
     with Flow.temporary() as flow:
         item = seed(flow)
-        client = create_app(flow).test_client()
+        client = create_app(engine_of(flow), flow.workflow).test_client()
         page = client.get("/worklist/lihua").get_data(as_text=True)
         assert item.title in page, page
-        refused = client.post(f"/items/{item.id}/return", data={"actor": "lihua", "opinion": ""})
+        form = {"actor": "lihua", "version": str(item.version)}
+        refused = client.post(f"/items/{item.id}/return", data={**form, "opinion": ""})
         print("退回无意见：", refused.status_code, flow.get(item.id).state)
-        assert refused.status_code == 400
-        approved = client.post(f"/items/{item.id}/approve", data={"actor": "lihua", "opinion": "不涉密，同意主动公开"})
+        assert refused.status_code == 422
+        approved = client.post(f"/items/{item.id}/approve", data={**form, "opinion": "不涉密，同意主动公开"})
         assert approved.status_code == 302
-        print("同意后：", flow.workflow.chain_of(flow.get(item.id)).stage(flow.get(item.id).state).label)
+        print("同意后：", flow.workflow.stage_label(flow.get(item.id)))
+        again = client.post(f"/items/{item.id}/approve", data={**form, "opinion": "不涉密，同意主动公开"})
+        print("重复提交：", again.status_code)
+        assert again.status_code == 409
         assert item.title in client.get("/worklist/wangfang").get_data(as_text=True)
     print("OA stub self-check: ok")
 
@@ -150,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     with flow:
         if not args.db:
             seed(flow)
-        create_app(flow).run(host=args.host, port=args.port)
+        # A real OA passes its own engine (on the same database) and one shared Workflow.
+        create_app(engine_of(flow), flow.workflow).run(host=args.host, port=args.port)
     return 0
 
 

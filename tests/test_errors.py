@@ -50,3 +50,58 @@ def test_blocked_error_carries_findings() -> None:
     exc = errors.TransitionBlockedError("未通过发布前检查", [finding], item_id="x1")
     assert exc.findings == (finding,)
     assert exc.to_dict() == {"code": "check.blocked", "message": "未通过发布前检查", "item_id": "x1"}
+
+
+def _all_error_classes() -> list[type[GongkaiFlowError]]:
+    """Every GongkaiFlowError subclass of the library, after importing every module that may define one."""
+    import importlib
+    import pkgutil
+
+    import gongkai_flow
+
+    for info in pkgutil.walk_packages(gongkai_flow.__path__, "gongkai_flow."):
+        if not info.name.startswith("gongkai_flow.migrations") and not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    return [cls for cls in errors.error_classes() if cls.__module__.startswith("gongkai_flow.")]
+
+
+def _doc_rows() -> dict[str, tuple[str, str, int]]:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "concepts.md").read_text(encoding="utf-8")
+    section = text.split("## Errors", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)` \| `([^`]+)` \| `([^`]+)` \| (\d{3}) \|$", section, re.M)
+    return {code: (cls, base, int(status)) for code, cls, base, status in rows}
+
+
+def test_every_error_has_an_http_status_in_the_documented_table() -> None:
+    """Every error class (every module's) is a row of the docs table: code, class, base, HTTP status."""
+    classes = _all_error_classes()
+    assert len(classes) > 60
+    expected = {}
+    for cls in classes:
+        base = next((b.__name__ for b in cls.__bases__ if issubclass(b, GongkaiFlowError)), "Exception")
+        expected[cls.code] = (f"{cls.__module__}.{cls.__qualname__}", base, cls.http_status)
+        assert 400 <= cls.http_status <= 599, cls
+        assert errors.http_status(cls.__new__(cls)) == cls.http_status
+    table = "\n".join(f"| `{c}` | `{k}` | `{b}` | {s} |" for c, (k, b, s) in sorted(expected.items()))
+    assert _doc_rows() == expected, f"docs/concepts.md#errors should list:\n{table}"
+
+
+@pytest.mark.parametrize(
+    ("exc", "status"),
+    [
+        (errors.StaleItemError("已被他人处理"), 409),
+        (errors.SelfApprovalError("不能审核自己起草的信息"), 403),
+        (errors.ItemNotFoundError("找不到"), 404),
+        (errors.OpinionRequiredError("请填写意见"), 422),
+        (errors.ActionNotAvailableError("不能执行"), 409),
+        (errors.StorageError("数据库不可用"), 503),
+        (errors.PluginError("插件有误"), 500),
+        (ValueError("x"), 500),
+    ],
+)
+def test_http_status_by_class(exc: BaseException, status: int) -> None:
+    """The helper reads the class attribute; a subclass inherits its base's unless it states its own."""
+    assert errors.http_status(exc) == status

@@ -133,6 +133,7 @@ class ApplicationNotFoundError(WorkflowError):
     """No application with that id."""
 
     code = "request.not_found"
+    http_status = 404
 
 
 _ENUM_FIELDS: Final[dict[str, type[_Labelled]]] = {

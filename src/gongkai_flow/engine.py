@@ -154,6 +154,17 @@ def _replace(item: DisclosureItem, changes: Mapping[str, Any]) -> DisclosureItem
     return new
 
 
+def item_kind(kind: ItemKind | str) -> ItemKind:
+    """``kind`` as an :class:`ItemKind`: a member, or a member's value or Chinese label."""
+    if isinstance(kind, ItemKind):
+        return kind
+    try:
+        member: ItemKind = ItemKind.from_label(kind)
+    except KeyError:
+        raise errors.InvalidFieldError(f"“{kind}”不是有效的信息类别。", field="kind") from None
+    return member
+
+
 def _new_id() -> str:
     # 128 random bits as hex, like uuid4().hex without building a UUID object.
     return os.urandom(16).hex()
@@ -286,6 +297,10 @@ class Workflow:
         #: declares itself here). Publishing to a public platform needs one, unless the host sets
         #: ``require_content_guard=False`` — each such publication is then audited as an override.
         self.content_guards: dict[str, ContentGuard] = {}
+        #: The rule ids the enabled check plugins can report, by plugin (``registry.declare_rules``).
+        #: Once any plugin declared its rules, an override naming another id is refused — a
+        #: misspelled id would otherwise be ignored and leave the block in place unexplained.
+        self.known_rules: dict[str, frozenset[str]] = {}
         self.require_content_guard = require_content_guard
         self.clock = clock
         self.new_id = new_id
@@ -337,6 +352,15 @@ class Workflow:
         """The exact chain version ``item`` runs on."""
         return self.chains.get(item.chain_id, item.chain_version)
 
+    def stage_label(self, item: DisclosureItem, state: str | None = None) -> str:
+        """The Chinese label of ``item``'s stage (「法律法规审核」), or of ``state`` on its chain.
+
+        A state the item's chain version does not name (a custom terminal state) is shown as is.
+        """
+        chain = self.chain_of(item)
+        name = item.state if state is None else state
+        return chain.stage(name).label if chain.has_stage(name) else name
+
     # -- creating and editing ------------------------------------------------------------
 
     def draft(
@@ -344,13 +368,18 @@ class Workflow:
         actor: Actor,
         *,
         title: str,
-        kind: ItemKind,
+        kind: ItemKind | str,
         body: str,
         sections: Iterable[str] | None = None,
         item_id: str | None = None,
         **fields: Any,
     ) -> Outcome:
-        """A drafter (承办人) creates an item with the review form's fields."""
+        """A drafter (承办人) creates an item with the review form's fields.
+
+        ``kind`` is an :class:`ItemKind` or its value or Chinese label (``"news"``, ``"新闻宣传"``);
+        any other text is refused with ``form.invalid_field``.
+        """
+        kind = item_kind(kind)
         if not actor.has_role(Role.DRAFTER):
             raise errors.RoleRequiredError(
                 f"{actor.name}没有“{Role.DRAFTER.label}”角色，不能起草信息。", actor_id=actor.id
@@ -486,6 +515,8 @@ class Workflow:
         if step.opinion_required and opinion is None:
             raise errors.OpinionRequiredError(f"{action.label}须填写意见。", item_id=item.id, action=action.value)
         requested = self._requested_overrides(item, actor, overrides) if overrides else {}
+        if requested and self.known_rules:
+            self._check_override_ids(item, requested)
         current_hash = item.content_hash
         if action is Action.SUBMIT or action is Action.PUBLISH:
             # Recompute: the stored hash is only trusted up to here.
@@ -617,7 +648,7 @@ class Workflow:
     def _step(self, chain: ChainDefinition, item: DisclosureItem, action: Action) -> Step:
         step = chain.step(item.state, action)
         if step is None:
-            label = chain.stage(item.state).label if chain.has_stage(item.state) else item.state
+            label = self.stage_label(item)
             raise errors.ActionNotAvailableError(
                 f"{quote_title(item.title)}当前处于“{label}”环节，不能进行“{action.label}”操作。",
                 item_id=item.id,
@@ -803,6 +834,19 @@ class Workflow:
                 )
             requested[rule_id.strip()] = text
         return requested
+
+    def _check_override_ids(self, item: DisclosureItem, requested: Mapping[str, str]) -> None:
+        """Refuse an override naming a rule no enabled check plugin has (a misspelled id)."""
+        # The chain's own rules (the external-policy exception) are always known.
+        known = frozenset({EXTERNAL_POLICY_RULE}).union(*self.known_rules.values())
+        unknown = sorted(rule_id for rule_id in requested if rule_id not in known)
+        if unknown:
+            raise errors.UnknownOverrideRuleError(
+                f"要解除的检查规则“{'、'.join(unknown)}”不存在（已启用的检查规则中没有这个编号），"
+                "请核对规则编号；编号见检查结果中的“规则”一栏。",
+                item_id=item.id,
+                rule_id=unknown[0],
+            )
 
     @staticmethod
     def _record_overrides(

@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 class GongkaiFlowError(Exception):
     """Root of every error the library raises on purpose."""
 
+    #: The stable machine-readable code hosts match on.
     code: ClassVar[str] = "error"
+    #: The HTTP status a web host answers with (read it through :func:`http_status`); a subclass
+    #: states its own where it differs from its base (table: ``docs/concepts.md``).
+    http_status: ClassVar[int] = 400
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -41,6 +45,31 @@ class GongkaiFlowError(Exception):
         }
 
 
+def http_status(exc: BaseException) -> int:
+    """The HTTP status a web host should answer ``exc`` with.
+
+    A :class:`GongkaiFlowError` carries it as the class attribute ``http_status`` (409 for
+    ``storage.stale_item``, 403 for ``auth.*``, 404 for what does not exist, 422 for a refused
+    action, 503 for a database that is down); anything else is an internal error, 500.
+    """
+    return exc.http_status if isinstance(exc, GongkaiFlowError) else 500
+
+
+def error_classes() -> list[type[GongkaiFlowError]]:
+    """Every :class:`GongkaiFlowError` class loaded so far, the root first, then by code.
+
+    Modules define their own errors (storage, plugins, reports): import them first to see theirs.
+    """
+    found: list[type[GongkaiFlowError]] = []
+    todo: list[type[GongkaiFlowError]] = [GongkaiFlowError]
+    while todo:
+        cls = todo.pop()
+        if cls not in found:
+            found.append(cls)
+            todo.extend(cls.__subclasses__())
+    return [GongkaiFlowError, *sorted(found[1:], key=lambda c: (c.code, c.__qualname__))]
+
+
 # --- definition errors -------------------------------------------------------------------
 
 
@@ -48,6 +77,7 @@ class DefinitionError(GongkaiFlowError):
     """Something is wrong with how the library was set up: a chain, a plugin, a configuration."""
 
     code = "definition"
+    http_status = 500
 
 
 class ChainDefinitionError(DefinitionError):
@@ -80,10 +110,22 @@ class BureauConfigError(DefinitionError):
     code = "config.invalid"
 
 
+class MissingExtraError(DefinitionError):
+    """A feature needs an optional dependency that is not installed.
+
+    ``details`` carry ``module`` (the missing top-level module) and ``extra`` (the extra of
+    ``gongkai_flow`` that installs it); the message names the ``pip install`` line to run.
+    """
+
+    code = "dependency.missing"
+    http_status = 500
+
+
 class CalendarError(GongkaiFlowError):
     """The working-day calendar cannot answer."""
 
     code = "calendar.error"
+    http_status = 500
 
 
 class CalendarYearUnknownError(CalendarError):
@@ -105,12 +147,14 @@ class WorkflowError(GongkaiFlowError):
     """An action was refused; the item is unchanged."""
 
     code = "workflow"
+    http_status = 422
 
 
 class ItemNotFoundError(WorkflowError):
     """No item with that id."""
 
     code = "item.not_found"
+    http_status = 404
 
 
 class InvalidFieldError(WorkflowError):
@@ -189,12 +233,14 @@ class ActionNotAvailableError(WorkflowError):
     """The action does not exist in the item's current state on its chain."""
 
     code = "chain.action_not_available"
+    http_status = 409
 
 
 class AuthorizationError(WorkflowError):
     """The actor may not take this action."""
 
     code = "auth.denied"
+    http_status = 403
 
 
 class RoleRequiredError(AuthorizationError):
@@ -251,10 +297,17 @@ class OverrideReasonRequiredError(WorkflowError):
     code = "rule.override_reason_required"
 
 
+class UnknownOverrideRuleError(WorkflowError):
+    """An override names a rule id no enabled check plugin has (misspelled, or its plugin is off)."""
+
+    code = "rule.override_unknown"
+
+
 class TransitionBlockedError(WorkflowError):
     """A check-phase receiver reported a blocking finding."""
 
     code = "check.blocked"
+    http_status = 422
 
     def __init__(self, message: str, findings: Sequence[Finding], **details: Any) -> None:
         super().__init__(message, **details)
@@ -271,12 +324,14 @@ class ContentGuardMissingError(WorkflowError):
     """Publishing to a public platform with no content check configured (fail closed)."""
 
     code = "rule.no_content_guard"
+    http_status = 500
 
 
 class CheckFailedError(WorkflowError):
     """A check-phase receiver raised: the transition fails closed."""
 
     code = "check.failed"
+    http_status = 503
 
 
 class StorageError(WorkflowError):
@@ -287,6 +342,7 @@ class StorageError(WorkflowError):
     """
 
     code = "storage.error"
+    http_status = 503
 
 
 class StaleItemError(StorageError):
@@ -298,12 +354,14 @@ class StaleItemError(StorageError):
     """
 
     code = "storage.stale_item"
+    http_status = 409
 
 
 class ActorNotFoundError(WorkflowError):
     """The actor directory has no person with that id."""
 
     code = "directory.actor_not_found"
+    http_status = 404
 
 
 class ActorDirectoryError(DefinitionError):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, final, runtime_checkable
 
 from blinker import NamedSignal
 
-from .errors import PluginError, PluginNotFoundError
+from .errors import MissingExtraError, PluginError, PluginNotFoundError
 from .model import ContentGuard
 from .signals import ALL_SIGNALS
 
@@ -37,6 +37,48 @@ PLUGIN_EXTRAS: Final[dict[str, str]] = {
     "new_media": "new-media",
     "notify": "notify",
 }
+
+#: The top-level modules each extra of ``gongkai_flow`` installs, in the order a missing module is
+#: attributed to an extra when the caller prefers none (``jinja2`` comes with ``website`` first).
+EXTRA_MODULES: Final[dict[str, frozenset[str]]] = {
+    "cli": frozenset({"click", "rich"}),
+    "postgres": frozenset({"psycopg", "psycopg_binary"}),
+    "negative-list": frozenset({"ahocorasick_rs", "docx"}),
+    "website": frozenset({"httpx", "jinja2"}),
+    "new-media": frozenset({"httpx", "jinja2"}),
+    "reports": frozenset({"docx", "openpyxl", "jinja2"}),
+    "bdd": frozenset({"pytest", "pytest_bdd", "ahocorasick_rs", "docx", "httpx", "jinja2"}),
+    "docs": frozenset({"mkdocs", "material", "pymdownx", "mkdocstrings"}),
+    "examples": frozenset({"flask"}),
+}
+
+
+def extra_for_module(module: str, preferred: Iterable[str] = ()) -> str | None:
+    """The extra that installs top-level ``module``: one of ``preferred`` if it does, else the first that does."""
+    top = module.split(".")[0]
+    for extra in (*preferred, *EXTRA_MODULES):
+        if top in EXTRA_MODULES.get(extra, ()):
+            return extra
+    return None
+
+
+def missing_extra_error(
+    exc: ModuleNotFoundError, preferred: Iterable[str] = (), what: str = "", **details: Any
+) -> MissingExtraError | None:
+    """A :class:`MissingExtraError` naming the extra for ``exc``'s module, or None when no extra installs it.
+
+    ``what`` names what needs the module (「插件“website”」), at the head of the message.
+    """
+    module = (exc.name or "").split(".")[0]
+    extra = extra_for_module(module, preferred)
+    if extra is None:
+        return None
+    return MissingExtraError(
+        f"{what}缺少可选依赖 {module}，请安装：pip install 'gongkai_flow[{extra}]'",
+        module=module,
+        extra=extra,
+        **details,
+    )
 
 
 @runtime_checkable
@@ -78,6 +120,8 @@ class PluginRegistry:
     def __init__(self, workflow: Workflow) -> None:
         self.workflow = workflow
         self._guards: set[str] = set()
+        self._rules: set[str] = set()
+        self._closers: list[Callable[[], object]] = []
         self.plugins: dict[str, Plugin] = {}
         self._connections: list[tuple[NamedSignal, Receiver]] = []
 
@@ -90,6 +134,20 @@ class PluginRegistry:
         """
         self.workflow.content_guards[name] = guard
         self._guards.add(name)
+
+    def on_close(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` when the registry closes (a plugin releasing what its setup opened)."""
+        self._closers.append(callback)
+
+    def declare_rules(self, name: str, rule_ids: Iterable[str]) -> None:
+        """Say which rule ids plugin ``name``'s findings can carry.
+
+        An override (``overrides={rule_id: reason}``) naming an id no plugin declared is then
+        refused (``rule.override_unknown``) instead of silently doing nothing; closing the registry
+        withdraws the declaration.
+        """
+        self.workflow.known_rules[name] = frozenset(rule_ids)
+        self._rules.add(name)
 
     def connect(self, signal: NamedSignal | str, receiver: Receiver) -> Receiver:
         """Connect ``receiver`` to ``signal`` for this workflow (strongly); return it."""
@@ -127,6 +185,9 @@ class PluginRegistry:
                 obj = ep.load()
             except ModuleNotFoundError as exc:
                 extra = PLUGIN_EXTRAS.get(name)
+                missing = missing_extra_error(exc, [extra] if extra else (), f"插件“{name}”", plugin=name)
+                if missing is not None:
+                    raise missing from exc
                 hint = f"请安装：pip install 'gongkai_flow[{extra}]'" if extra else "请安装该插件所需的依赖包"
                 raise PluginError(f"插件“{name}”缺少依赖包 {exc.name}，无法加载。{hint}。", plugin=name) from exc
             except Exception as exc:
@@ -142,4 +203,10 @@ class PluginRegistry:
         for name in self._guards:
             self.workflow.content_guards.pop(name, None)
         self._guards.clear()
+        for name in self._rules:
+            self.workflow.known_rules.pop(name, None)
+        self._rules.clear()
+        closers, self._closers = self._closers, []
+        for callback in closers:
+            callback()
         self.plugins.clear()

@@ -34,7 +34,7 @@ from .calendar import WorkCalendar
 from .chain import Action
 from .clocks import Clocks, Requests
 from .dispatch import Dispatcher, DispatchReport, RetryPolicy
-from .engine import ActionOption, Outcome, Workflow, check_interpretation_order, check_interpreter
+from .engine import ActionOption, Outcome, Workflow, check_interpretation_order, check_interpreter, item_kind
 from .events import Event
 from .model import Actor, Attachment, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind, form_signatures
 from .ports import BlobStore, ClockStore
@@ -46,7 +46,7 @@ from .storage.memory import MemoryRepository
 from .storage.stores import MemoryStore, SqlStore
 from .storage.worklist import WORK_ACTIONS
 
-__all__ = ["DEFAULT_MAX_ATTACHMENT_SIZE", "WORK_ACTIONS", "Flow", "guess_media_type", "read_attachment"]
+__all__ = ["DEFAULT_MAX_ATTACHMENT_SIZE", "WORK_ACTIONS", "Flow", "current_item", "guess_media_type", "read_attachment"]
 
 #: The largest attachment :meth:`Flow.attach` takes by default (bytes): 50 MiB.
 DEFAULT_MAX_ATTACHMENT_SIZE: Final = 50 * 1024 * 1024
@@ -195,17 +195,11 @@ class Flow:
 
     def draft(self, actor: Actor, *, title: str, kind: ItemKind | str, body: str, **fields: Any) -> DisclosureItem:
         """承办人 drafts an item; an interpretation must name a policy document that exists."""
-        if isinstance(kind, ItemKind):
-            item_kind = kind
-        else:
-            try:
-                item_kind = ItemKind.from_label(kind)
-            except KeyError:
-                raise errors.InvalidFieldError(f"“{kind}”不是有效的信息类别。", field="kind") from None
+        kind = item_kind(kind)
 
         def build(repo: Repository) -> Outcome:
             _check_policy_link(repo, fields.get("policy_id"), actor=actor, title=title)
-            return self.workflow.draft(actor, title=title, kind=item_kind, body=body, **fields)
+            return self.workflow.draft(actor, title=title, kind=kind, body=body, **fields)
 
         return self._act(build)
 
@@ -218,7 +212,7 @@ class Flow:
         """
 
         def build(repo: Repository) -> Outcome:
-            item = _current(repo, item_id, expected_version)
+            item = current_item(repo, item_id, expected_version)
             if "policy_id" in changes:
                 title = changes.get("title", item.title)
                 _check_policy_link(repo, changes["policy_id"], item_id=item_id, actor=actor, title=title)
@@ -254,7 +248,7 @@ class Flow:
             )
 
         def build(repo: Repository) -> Outcome:
-            item = _current(repo, item_id, expected_version)
+            item = current_item(repo, item_id, expected_version)
             try:
                 attachment = Attachment(
                     name=name,
@@ -278,7 +272,7 @@ class Flow:
         """承办人 removes an attachment while the item is with them (its bytes stay, for the audit)."""
 
         def build(repo: Repository) -> Outcome:
-            item = _current(repo, item_id, expected_version)
+            item = current_item(repo, item_id, expected_version)
             kept = tuple(a for a in item.attachments if a.name != name)
             if len(kept) == len(item.attachments):
                 raise errors.InvalidFieldError(
@@ -326,7 +320,7 @@ class Flow:
         """
 
         def build(repo: Repository) -> Outcome:
-            item = _current(repo, item_id, expected_version)
+            item = current_item(repo, item_id, expected_version)
             if action is Action.PUBLISH and item.policy_id:  # 同步发布: never before the policy
                 check_interpretation_order(item, repo.find(item.policy_id))
             return self.workflow.fire(
@@ -440,8 +434,14 @@ class Flow:
         self.close()
 
 
-def _current(repo: Repository, item_id: str, expected_version: int | None) -> DisclosureItem:
-    """The stored item; if it is not at ``expected_version``, the error naming who acted meanwhile."""
+def current_item(repo: Repository, item_id: str, expected_version: int | None = None) -> DisclosureItem:
+    """The stored item; if it is not at ``expected_version``, the error naming who acted meanwhile.
+
+    For a host on its own session (``SqlRepository(session)``): read the item with the version its
+    form showed, so a double submit or a colleague's earlier action is refused with
+    ``storage.stale_item`` and a message saying who did what, and when — the message
+    ``Workflow.fire`` alone cannot give, having no audit trail to read.
+    """
     item = repo.get(item_id)
     if expected_version is not None and item.version != expected_version:
         trail = repo.audit(item_id)

@@ -297,3 +297,60 @@ def test_a_title_with_book_marks_is_nested_and_the_due_day_is_formal(mail: MailS
     # Submitted Friday 2019-09-06 (Beijing): three working days later is Wednesday 11 September.
     assert "请于 2019年9月11日 前办理。" in text
     assert "经办：张敏（就业失业科）于 2019-09-06 17:30 提交审核" in text
+
+
+def test_notify_reads_through_the_hosts_engine(tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given the host's engine, notify reads through it: no database is opened for a delivery."""
+    from gongkai_flow import Dispatcher, PluginRegistry, SqlOutbox
+    from gongkai_flow.storage.database import Database
+
+    with Flow(database=db_path, dispatch=False) as flow:
+        item_id = draft(flow)
+        flow.submit(item_id, P["zhangmin"])
+        flow.approve(item_id, P["lihua"], "同意")
+    host = Database(db_path, create=False)  # stands for the OA's own engine
+    opened: list[object] = []
+    real_init = Database.__init__
+
+    def counting_init(self: Database, *args: Any, **kwargs: Any) -> None:
+        opened.append(args[0] if args else None)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Database, "__init__", counting_init)
+    sink = tmp_path / "notices.jsonl"
+    workflow = Workflow(require_content_guard=False)
+    registry = PluginRegistry(workflow)
+    config = {**notify_config(db_path, file=str(sink)), "database": host.engine}
+    registry.load(["notify"], {"notify": config})
+    try:
+        report = Dispatcher(workflow, SqlOutbox(host.engine)).run_once()
+    finally:
+        registry.close()
+        host.close()
+    assert report.delivered >= 2
+    assert len(sink.read_text(encoding="utf-8").splitlines()) >= 1
+    assert len(opened) <= 1  # Database(engine) wraps the host's engine once; never one per delivery
+    assert all(target is host.engine for target in opened)
+
+
+def test_notify_opens_a_database_path_once(tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given a path, notify opens it on the first delivery and keeps it, however many events follow."""
+    from gongkai_flow.storage.database import Database
+
+    opened: list[object] = []
+    real_init = Database.__init__
+
+    def counting_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        opened.append(args[0] if args else None)
+        real_init(self, *args, **kwargs)
+
+    sink = tmp_path / "notices.jsonl"
+    config = notify_config(db_path, file=str(sink))
+    with Flow(database=db_path, plugins=["negative_list", "notify"], plugin_config={"notify": config}) as flow:
+        monkeypatch.setattr(Database, "__init__", counting_init)
+        for n in range(3):
+            item_id = draft(flow, f"关于第{n}批就业见习基地的通知")
+            flow.submit(item_id, P["zhangmin"])
+            flow.approve(item_id, P["lihua"], "同意")
+    assert len(sink.read_text(encoding="utf-8").splitlines()) >= 6
+    assert opened == [str(db_path)]

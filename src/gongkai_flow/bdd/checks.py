@@ -112,6 +112,7 @@ class RecordedNegativeList:
 
         registry.connect(transition_requested, check)
         registry.declare_content_guard(self.name, OutputGuard(scanner.scanner))
+        registry.declare_rules(self.name, scanner.rules)
 
     def check_now(self, item: DisclosureItem) -> CheckRecord:
         """Check ``item`` as it stands (before any submission), record and return the result."""

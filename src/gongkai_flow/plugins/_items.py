@@ -4,10 +4,14 @@ An effect receiver is called with the workflow and the event only. The website p
 and the notifications need more — the body, the dates, who can act next — so their plugins take
 where to read it from in their configuration:
 
-* ``database`` — a SQLite path or SQLAlchemy URL (the standalone and CLI case). It is opened for
-  each delivery and closed right after, so a plugin never holds a connection between events.
-* ``repository`` — any :class:`~gongkai_flow.storage.base.Repository` object (embedding code,
-  the in-memory façade, tests).
+* ``database`` — the host's SQLAlchemy ``Engine`` or a :class:`~gongkai_flow.storage.database.Database`
+  (embedding code: the plugin reads through the host's connection pool), or a SQLite path or
+  SQLAlchemy URL (the standalone and CLI case). A path or URL is opened once, on the first
+  delivery, and kept; every delivery reads in its own short transaction, so no database is
+  opened per delivery and no connection is held between events.
+* ``repository`` — any :class:`~gongkai_flow.storage.base.Repository` object (the in-memory
+  façade, tests). A repository on a host's session lives only as long as that session: give
+  the engine instead.
 
 Also here: the stable 索引号 of an item and the shared text helpers.
 """
@@ -16,10 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Final, final
+
+from sqlalchemy import Engine
 
 from ..model import Actor, Attachment, AuditEntry, DisclosureItem
 from ..service import read_attachment
@@ -89,13 +96,17 @@ def published_at(item: DisclosureItem, entries: Sequence[AuditEntry]) -> datetim
 
 @final
 class ItemSource:
-    """Reads items and audit trails from a database (opened per use) or a repository object."""
+    """Reads items and audit trails from a database (an engine, or a path opened once) or a repository."""
 
-    def __init__(self, *, database: str | None = None, repository: Repository | None = None) -> None:
+    def __init__(
+        self, *, database: str | Engine | Database | None = None, repository: Repository | None = None
+    ) -> None:
         if database is None and repository is None:
             raise ValueError("ItemSource needs a database or a repository")
         self.database = database
         self.repository = repository
+        self._opened: Database | None = database if isinstance(database, Database) else None
+        self._lock = threading.Lock()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> ItemSource | None:
@@ -104,21 +115,34 @@ class ItemSource:
         repository = config.get("repository")
         if database is None and repository is None:
             return None
-        return cls(database=str(database) if database is not None else None, repository=repository)
+        if database is not None and not isinstance(database, Engine | Database):
+            database = str(database)
+        return cls(database=database, repository=repository)
+
+    def sql(self) -> Database:
+        """The database to read from, opened (and its schema checked) on first use only."""
+        with self._lock:
+            if self._opened is None:
+                if self.database is None or isinstance(self.database, Database):
+                    raise ValueError("this ItemSource reads from a repository, not a database")
+                self._opened = Database(self.database, create=False)
+            return self._opened
+
+    def close(self) -> None:
+        """Release a database this source opened from a path or URL (an engine given stays the host's)."""
+        with self._lock:
+            if self._opened is not None and self._opened is not self.database:
+                self._opened.close()
+                self._opened = None
 
     @contextmanager
     def open(self) -> Iterator[Repository]:
-        """A repository to read from, valid inside the block."""
+        """A repository to read from, valid inside the block (one short read transaction)."""
         if self.repository is not None:
             yield self.repository
             return
-        assert self.database is not None
-        database = Database(self.database, create=False)
-        try:
-            with database.transaction(write=False) as conn:
-                yield SqlRepository(conn)
-        finally:
-            database.close()
+        with self.sql().transaction(write=False) as conn:
+            yield SqlRepository(conn)
 
     def files(self, item: DisclosureItem) -> list[tuple[Attachment, bytes]]:
         """The item's attachments with their bytes, each checked against its SHA-256 (fail closed)."""
@@ -153,10 +177,6 @@ def actors_from_config(config: Mapping[str, Any], source: ItemSource | None) -> 
     if given is not None:
         return [a for a in given if isinstance(a, Actor)]
     if source is not None and source.database is not None:
-        database = Database(source.database, create=False)
-        try:
-            with database.transaction(write=False) as conn:
-                return SqlActorDirectory(conn).all()
-        finally:
-            database.close()
+        with source.sql().transaction(write=False) as conn:
+            return SqlActorDirectory(conn).all()
     return []

@@ -30,18 +30,21 @@ class NotADatabaseError(StorageError):
     """The file is not a SQLite database at all (a foreign file, or its header is destroyed)."""
 
     code = "storage.not_a_database"
+    http_status = 500
 
 
 class CorruptDatabaseError(StorageError):
     """The SQLite file is a database but its pages are damaged."""
 
     code = "storage.corrupt"
+    http_status = 500
 
 
 class ForeignDatabaseError(StorageError):
     """The database holds other tables but not gongkai_flow's: probably the wrong file."""
 
     code = "storage.foreign_database"
+    http_status = 500
 
 
 class SchemaError(StorageError):
@@ -90,6 +93,7 @@ class AuditChainBrokenError(StorageError):
     """``audit verify`` found edited, deleted, inserted or reordered audit entries."""
 
     code = "audit.tampered"
+    http_status = 500
 
 
 class AuditMismatchError(AuditChainBrokenError):

@@ -163,6 +163,7 @@ class NegativeListPlugin:
 
         registry.connect(transition_requested, check)
         registry.declare_content_guard(self.name, OutputGuard(scanner))
+        registry.declare_rules(self.name, scanner.rules)
 
 
 #: The object the entry point ``negative_list`` names.

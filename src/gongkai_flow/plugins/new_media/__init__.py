@@ -93,6 +93,8 @@ class NewMediaPlugin:
         config = with_environment(config, "GONGKAI_NEW_MEDIA_")
         endpoint = EndpointConfig.from_config(config, plugin=self.name)
         source = ItemSource.from_config(config)
+        if source is not None:
+            registry.on_close(source.close)
         account = str(config.get("account", f"{DEFAULT_PUBLISHER}政务新媒体"))
         publisher = str(config.get("publisher", DEFAULT_PUBLISHER))
         page_url = config.get("page_url")

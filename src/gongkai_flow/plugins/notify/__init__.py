@@ -21,7 +21,8 @@ centre (or the website push, or the chain); the outbox retries each one separate
 ``file``
     a path: one JSON line per message (a sink for demos and tests; repeated events are skipped).
 
-Other options: ``database`` or ``repository`` (where the item is read), ``actors`` (a list of
+Other options: ``database`` (the host's SQLAlchemy ``Engine`` — read through its pool — or a
+path or URL, opened once and kept) or ``repository`` (where the item is read), ``actors`` (a list of
 actors, a directory or a TOML file; default: the database's ``gongkai_actors`` table),
 ``item_url`` (``{id}``, ``{slug}``), ``due_workdays``.
 
@@ -84,6 +85,7 @@ class NotifyError(GongkaiFlowError):
     """A notification could not be sent; the outbox retries it later."""
 
     code = "effects.notify_failed"
+    http_status = 502
 
 
 @final
@@ -343,6 +345,7 @@ class NotifyPlugin:
         source = ItemSource.from_config(config)
         if source is None:
             raise PluginError("插件“notify”须配置 database 或 repository（从哪里读取待办信息）。", plugin=self.name)
+        registry.on_close(source.close)
         workflow = registry.workflow
         item_url = config.get("item_url")
         due_workdays = int(config.get("due_workdays", 3))

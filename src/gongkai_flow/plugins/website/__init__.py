@@ -81,6 +81,8 @@ class WebsitePlugin:
         """Read the configuration and connect the receivers."""
         config = with_environment(config, ENV_PREFIX)
         source = ItemSource.from_config(config)
+        if source is not None:
+            registry.on_close(source.close)
         publisher = str(config.get("publisher", DEFAULT_PUBLISHER))
         org_code = str(config.get("org_code", DEFAULT_ORG_CODE))
         problem = credit_code_problem(org_code)

@@ -53,6 +53,7 @@ class PortalError(GongkaiFlowError):
     """The portal cannot be written where it was asked to."""
 
     code = "portal.invalid_target"
+    http_status = 500
 
 
 def _local_day(moment: datetime | None) -> str:

@@ -38,6 +38,7 @@ class PushError(GongkaiFlowError):
     """A push to a publication endpoint failed; the outbox retries it later."""
 
     code = "effects.push_failed"
+    http_status = 502
 
 
 @final

@@ -40,12 +40,16 @@ class LazyCommand:
 #: A test keeps the help equal to each command's own and every command module listed here.
 COMMANDS: Final[dict[str, LazyCommand]] = {
     "actors": LazyCommand("tasks", "人员目录（供命令行查询待办、已办使用）。"),
-    "audit": LazyCommand("audit", "审核记录（防篡改哈希链）。"),
+    "audit": LazyCommand("audit", "审核记录（防篡改哈希链、全库哈希链与锚点）。"),
     "bdd": LazyCommand(
         "bdd", "运行一个文件夹中的全部场景（.feature），逐个列出通过或失败及原因，并写出网页报告。", ("bdd",)
     ),
     "chain": LazyCommand("chain", "审核流程定义。"),
-    "check": LazyCommand("check", "按政务公开负面清单（附件1）检查文件：.txt、.md、.html、.docx。", ("negative-list",)),
+    "check": LazyCommand(
+        "check",
+        "按政务公开负面清单（附件1）检查文件：.txt、.md、.html、.csv、.xlsx、.xls、.ods、.pdf、.docx。",
+        ("negative-list",),
+    ),
     "db": LazyCommand("db", "数据库：建表、升级、状态。"),
     "deadlines": LazyCommand("deadlines", "列出未办结的法定时限：规则、对象、到期时间、是否暂定、责任科室。"),
     "demo": LazyCommand(

@@ -32,6 +32,7 @@ from ...deadlines import BUREAU_TZ
 from ...engine import gate_output
 from ...errors import GongkaiFlowError
 from ...model import AuditEntry, ContentGuard, DisclosureAttribute, DisclosureItem, ItemKind, Platform
+from ...registry import missing_extra_error
 from ...service import read_attachment
 from ...storage.base import Repository
 from .._items import (
@@ -353,9 +354,7 @@ def default_guards() -> dict[str, ContentGuard]:
     """The negative list's built-in rules as the last gate, for builds outside a flow; refused if not installed."""
     try:
         from ..negative_list import default_guard
-    except ImportError as exc:
-        raise PortalError(
-            f"生成门户网站前须用负面清单检查每个页面，但未安装所需的包（{exc.name}）："
-            "pip install 'gongkai_flow[negative-list]'"
-        ) from exc
+    except ModuleNotFoundError as exc:
+        missing = missing_extra_error(exc, ("negative-list",), what="生成门户网站前须用负面清单检查每个页面，")
+        raise (missing or PortalError(f"生成门户网站需要负面清单检查，但无法加载：{exc}")) from exc
     return {"negative_list": default_guard()}

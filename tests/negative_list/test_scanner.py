@@ -15,7 +15,7 @@ from gongkai_flow import DisclosureAttribute, NegativeListCategory, Severity
 from gongkai_flow.errors import PluginError
 from gongkai_flow.plugins.negative_list import ScanContext, Scanner, Settings
 from gongkai_flow.plugins.negative_list import validators as v
-from gongkai_flow.plugins.negative_list.scanner import gc_paused
+from gongkai_flow.plugins.negative_list.pause import gc_paused
 
 
 def rules_of(scanner: Scanner, text: str, context: ScanContext | None = None) -> list[str]:

@@ -18,9 +18,8 @@ from ...model import Finding, Severity
 from .catalogue import category
 from .documents import ExtractedDocument, Location, Problem, Segment
 from .normalize import normalize
-from .scanner import ScanContext, Scanner, gc_paused, with_span
-
-_location = Location._make
+from .pause import gc_paused
+from .scanner import ScanContext, Scanner, with_span
 
 #: What joins segments into the one text scanned: a blank line.
 JOINER: Final = "\n\n"
@@ -122,6 +121,7 @@ def scan_segments(
             placed = ((f, *f.span) for f in found if f.span is not None)
             build = with_span
         to_original = normalized.to_original if normalized.changed else None
+        new = tuple.__new__  # named tuples built straight from their fields: the fastest way
         for item, norm_start, norm_end in placed:
             start, end = (norm_start, norm_end) if to_original is None else to_original(norm_start, norm_end)
             i = bisect.bisect_right(starts, start) - 1
@@ -133,7 +133,7 @@ def scan_segments(
                 cell_end = text.find("\t", cell_start)
                 text = text[cell_start : len(text) if cell_end == -1 else cell_end]
                 column = segment.text.count("\t", 0, cell_start) + 1
-                location = _location(("cell", location.sheet, location.row, column, None, None, *location[6:]))
+                location = new(Location, ("cell", location.sheet, location.row, column, None, None, *location[6:]))
                 local = (local[0] - cell_start, min(local[1] - cell_start, len(text)))
             if "\n" in text:
                 key = (i, len(segment.text) - len(text))  # a row's cells get their own index
@@ -143,7 +143,7 @@ def scan_segments(
                 line, column = index.position(local[0])
             else:
                 line, column = 1, local[0] + 1
-            out.append(LocatedFinding(build(item, local), location, line, column))
+            out.append(new(LocatedFinding, (build(item, local), location, line, column)))
     return out
 
 

@@ -23,9 +23,7 @@ show a few characters of context with personal numbers masked, never the number 
 
 from __future__ import annotations
 
-import gc
 import re
-import threading
 from collections.abc import Callable
 from typing import Final, final
 
@@ -36,6 +34,7 @@ from ...model import PUBLIC_PLATFORMS, DisclosureAttribute, DisclosureItem, Find
 from . import validators as v
 from .catalogue import Rule, RuleKind, category
 from .normalize import normalize, normalize_term
+from .pause import gc_paused
 from .settings import Settings
 
 #: Characters of context shown on each side of a hit in its excerpt.
@@ -61,7 +60,7 @@ _GAP: Final = r"[ .\-_/·・]{0,3}(?:\r?\n[ ]{0,3})?"
 _NUMBER_RUN: Final = re.compile(rf"[0-9](?:{_GAP}[0-9]){{5,40}}(?:{_GAP}[Xx])?")
 _GROUPS: Final = re.compile(r"[0-9Xx]+")
 _NOT_DIGIT: Final = re.compile(r"[^0-9]+")
-_CLEAN: Final = re.compile(r"[\n\r\t]|[0-9０-９]{6,}")
+_LONG_DIGITS: Final = re.compile(r"[0-9０-９]{6,}")
 _AREA_CODE_BEFORE: Final = re.compile(r"[（(]0[1-9][0-9]{1,2}[）)][ ]?$")
 _LANDLINE_SHAPE: Final = re.compile(r"0[1-9][0-9]{1,2}-[2-9][0-9]{6,7}(?:-[0-9]{1,4})?")
 _EMAIL_LOCAL_PART: Final = re.compile(r"[A-Za-z0-9._%+\-]+$")
@@ -119,14 +118,17 @@ class _Format(dict[str, str]):
         return ""
 
 
-def _blank_or_stars(match: re.Match[str]) -> str:
-    found = match.group()
-    return " " if len(found) == 1 else "*" * len(found)
+def _stars(match: re.Match[str]) -> str:
+    return "*" * (match.end() - match.start())
 
 
 def _clean(fragment: str) -> str:
-    """Line breaks and tabs as spaces, runs of six or more digits as stars (one regex call)."""
-    return _CLEAN.sub(_blank_or_stars, fragment)
+    """Line breaks and tabs as spaces, runs of six or more digits as stars."""
+    if "\n" in fragment or "\t" in fragment or "\r" in fragment:
+        fragment = fragment.replace("\n", " ").replace("\t", " ").replace("\r", " ")
+    if _LONG_DIGITS.search(fragment) is None:  # the usual case: no call back into Python
+        return fragment
+    return _LONG_DIGITS.sub(_stars, fragment)
 
 
 def excerpt(text: str, start: int, end: int, shown: str | None = None) -> str:
@@ -682,38 +684,3 @@ def _dedupe(findings: list[Hit]) -> list[Hit]:
         reach[rule_id] = max(end, hit[1])
         out.append(hit)
     return out
-
-
-class _GCPause:
-    """Pauses the cyclic garbage collector while findings are built, re-entrant and thread-safe.
-
-    Scanning allocates one long-lived object per finding and no reference cycles; with the
-    collector running, a list of 100,000 ID numbers spends a third of its time in collections
-    that free nothing. The collector runs again when the last pause ends, if it ran before.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._was_enabled = False
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._depth == 0:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._depth += 1
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._depth -= 1
-            if self._depth == 0 and self._was_enabled:
-                gc.enable()
-
-
-_PAUSE: Final = _GCPause()
-
-
-def gc_paused() -> _GCPause:
-    """A context in which the cyclic garbage collector does not run (see :class:`_GCPause`)."""
-    return _PAUSE

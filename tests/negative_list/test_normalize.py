@@ -112,3 +112,59 @@ def test_segments_never_join_across_the_blank_line() -> None:
     halves = [ID[:9], ID[9:]]
     assert not [f for f in SCANNER.scan(JOINER.join(halves)) if f.rule_id.startswith("negative_list.pii")]
     assert re.search(r"\n\n", JOINER)
+
+
+# -- the fast searches against the plain algorithm --------------------------------------------
+
+_REF_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_REF_GAP = rf"(?<=[{_REF_CJK}])[ \t]+(?=[{_REF_CJK}])"
+
+
+def _reference_normalize(text: str) -> tuple[str, list[tuple[int, int, int, int]]]:
+    """Normalisation written plainly: every character folded by itself, then one regex with a lookbehind."""
+    from gongkai_flow.plugins.negative_list.normalize import _tables
+
+    tables = _tables()
+    work = "".join(tables.one.get(c, c) for c in text)
+    lengthy = sorted({c for c in work if c in tables.other})
+    pattern = _REF_GAP + (f"|[{''.join(re.escape(c) for c in lengthy)}]+" if lengthy else "")
+    pieces: list[str] = []
+    replacements: list[tuple[int, int, int, int]] = []
+    last = shift = 0
+    for match in re.finditer(pattern, work):
+        start, end = match.span()
+        run = match.group()
+        norm = start + shift
+        if run[0] in " \t":
+            folded = ""
+            replacements.append((norm, norm, start, end))
+        else:
+            folded = "".join(tables.other[c] for c in run)
+            for k, char in enumerate(run):
+                piece = tables.other[char]
+                replacements.append((norm, norm + len(piece), start + k, start + k + 1))
+                norm += len(piece)
+        pieces.append(work[last:start])
+        pieces.append(folded)
+        shift += len(folded) - len(run)
+        last = end
+    pieces.append(work[last:])
+    return "".join(pieces), replacements
+
+
+#: Characters normalisation treats differently: Chinese (simplified, traditional, extension A,
+#: compatibility ideographs), spaces and tabs, full-width forms, format characters, expansions
+#: (…, ㈠, ½), digits of other scripts, characters outside the BMP (𝟏, 𠀀), plain ASCII.
+TRICKY = st.text(
+    alphabet=st.sampled_from(
+        list("中文机密機內開 \t\n，：（）０９…㈠½\u200b\u00ad\ufeff٣३a1\u3400\uf900\U0001d7cf\U00020000\u3000")
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=400)
+@given(text=st.one_of(TRICKY, st.text(max_size=60)))
+def test_normalize_equals_the_plain_algorithm(text: str) -> None:
+    normalized = normalize(text)
+    assert (normalized.text, normalized.replacements) == _reference_normalize(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from gongkai_flow import DisclosureAttribute, NegativeListCategory, Severity
 from gongkai_flow.errors import PluginError
 from gongkai_flow.plugins.negative_list import ScanContext, Scanner, Settings
 from gongkai_flow.plugins.negative_list import validators as v
+from gongkai_flow.plugins.negative_list.pause import gc_paused
 
 
 def rules_of(scanner: Scanner, text: str, context: ScanContext | None = None) -> list[str]:
@@ -375,3 +377,22 @@ def test_pathological_inputs_scan_in_linear_time() -> None:
 
 
 _SHARED = Scanner()
+
+
+def test_the_garbage_collector_runs_again_after_a_scan() -> None:
+    """Scanning pauses the collector (it frees nothing there) and leaves it as the caller had it."""
+    scanner = Scanner()
+    text = "申请人身份证号：371102198503121234"
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # nested: the inner end does not turn it back on
+            assert scanner.scan(text)
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:  # a caller that turned it off keeps it off
+        assert scanner.scan(text)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -109,10 +109,18 @@ class _Tables:
         points = sorted(ord(c) for c in (*one, *other))
         self.one = one
         self.other = other
-        self.bmp = re.compile(f"[{_ranges([p for p in points if p < 0x10000])}]+")
-        self.astral = re.compile(f"[{_ranges([p for p in points if p >= 0x10000])}]+")
-        # One range: a cheap test for any character outside the BMP before the costly class.
-        self.any_astral = re.compile("[\U00010000-\U0010ffff]")
+        self.bmp = _runs(_ranges([p for p in points if p < 0x10000]))
+        self.astral = _runs(_ranges([p for p in points if p >= 0x10000]))
+
+
+def _runs(ranges: str) -> re.Pattern[str]:
+    """Runs of the characters of a class, written ``[c][c]*`` rather than ``[c]+``.
+
+    A pattern that opens with a plain character class lets the regular-expression engine skip
+    to the next candidate character in its search loop; one that opens with a repeat (or a
+    lookbehind) is tried at every position, two to four times slower on Chinese text.
+    """
+    return re.compile(f"[{ranges}][{ranges}]*")
 
 
 @functools.cache
@@ -121,15 +129,33 @@ def _tables() -> _Tables:
 
 
 _CJK: Final = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_GAP: Final = rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])"
+#: Spaces and tabs followed by a Chinese character; the one before is tested by :func:`_is_cjk`
+#: (a lookbehind in front would cost the search loop its fast skip, see :func:`_runs`).
+_GAP: Final = re.compile(rf"[ \t][ \t]*(?=[{_CJK}])")
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" or "\uf900" <= char <= "\ufaff"
 
 
 @functools.lru_cache(maxsize=256)
-def _edits(lengthy: frozenset[str]) -> re.Pattern[str]:
-    """Spaces between Chinese characters, or runs of the length-changing characters of a text."""
+def _lengthy_runs(lengthy: frozenset[str]) -> re.Pattern[str]:
+    """Runs of the length-changing characters of a text."""
+    return _runs(_ranges(sorted(ord(c) for c in lengthy)))
+
+
+def _edits(work: str, lengthy: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans to edit, in order: spaces between Chinese characters, runs of length-changing characters.
+
+    The two never overlap (a space is not length-changing), so merging them by start keeps order.
+    """
+    gaps = [m.span() for m in _GAP.finditer(work) if m.start() and _is_cjk(work[m.start() - 1])]
     if not lengthy:
-        return re.compile(_GAP)
-    return re.compile(rf"{_GAP}|[{_ranges(sorted(ord(c) for c in lengthy))}]+")
+        return gaps
+    runs = [m.span() for m in _lengthy_runs(lengthy).finditer(work)]
+    if not gaps:
+        return runs
+    return sorted(gaps + runs)
 
 
 @final
@@ -189,7 +215,8 @@ def normalize(text: str) -> Normalized:
         return Normalized(text, text, [])
     tables = _tables()
     present = set("".join(set(tables.bmp.findall(text))))
-    if tables.any_astral.search(text) is not None:
+    # Encoding to UTF-16 is a cheap test for characters outside the BMP (they take two units).
+    if len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text):
         present.update("".join(tables.astral.findall(text)))
     work = text
     lengthy = []
@@ -205,9 +232,8 @@ def normalize(text: str) -> Normalized:
     replacements: list[tuple[int, int, int, int]] = []
     last = 0
     shift = 0  # normalised offset minus original offset, so far
-    for match in _edits(frozenset(lengthy)).finditer(work):
-        start, end = match.span()
-        run = match.group()
+    for start, end in _edits(work, frozenset(lengthy)):
+        run = work[start:end]
         norm = start + shift
         if run[0] in " \t":
             folded = ""

@@ -24,7 +24,7 @@ show a few characters of context with personal numbers masked, never the number 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Final, final
 
 import ahocorasick_rs
@@ -34,6 +34,7 @@ from ...model import PUBLIC_PLATFORMS, DisclosureAttribute, DisclosureItem, Find
 from . import validators as v
 from .catalogue import Rule, RuleKind, category
 from .normalize import normalize, normalize_term
+from .pause import gc_paused
 from .settings import Settings
 
 #: Characters of context shown on each side of a hit in its excerpt.
@@ -59,7 +60,7 @@ _GAP: Final = r"[ .\-_/·・]{0,3}(?:\r?\n[ ]{0,3})?"
 _NUMBER_RUN: Final = re.compile(rf"[0-9](?:{_GAP}[0-9]){{5,40}}(?:{_GAP}[Xx])?")
 _GROUPS: Final = re.compile(r"[0-9Xx]+")
 _NOT_DIGIT: Final = re.compile(r"[^0-9]+")
-_CLEAN: Final = re.compile(r"[\n\r\t]|[0-9０-９]{6,}")
+_LONG_DIGITS: Final = re.compile(r"[0-9０-９]{6,}")
 _AREA_CODE_BEFORE: Final = re.compile(r"[（(]0[1-9][0-9]{1,2}[）)][ ]?$")
 _LANDLINE_SHAPE: Final = re.compile(r"0[1-9][0-9]{1,2}-[2-9][0-9]{6,7}(?:-[0-9]{1,4})?")
 _EMAIL_LOCAL_PART: Final = re.compile(r"[A-Za-z0-9._%+\-]+$")
@@ -73,7 +74,11 @@ _WITHHELD_LABELS: Final = {"不予公开": "withheld", "不公开": "withheld", 
 _NAME_STOP: Final = frozenset({"本人", "单位", "企业", "公司", "个人", "待定", "不详", "无", "姓名", "男", "女"})
 _NAME_NOT_FIRST: Final = frozenset("应须需可如的为在对向将按由及和与等是不无有请系并均")
 
-_Handler = Callable[[str, int, int, "ScanContext"], "Finding | None"]
+#: A finding before it is built: start, end (in the scanned text), rule, severity, message,
+#: excerpt. Plain tuples until overlapping hits are dropped and spans are mapped; each finding
+#: is then built once, where it ends up (building a frozen Finding is the costly part of a hit).
+Hit = tuple[int, int, Rule, Severity, str, str]
+_Handler = Callable[[str, int, int, "ScanContext"], "Hit | None"]
 
 
 @final
@@ -113,14 +118,17 @@ class _Format(dict[str, str]):
         return ""
 
 
-def _blank_or_stars(match: re.Match[str]) -> str:
-    found = match.group()
-    return " " if len(found) == 1 else "*" * len(found)
+def _stars(match: re.Match[str]) -> str:
+    return "*" * (match.end() - match.start())
 
 
 def _clean(fragment: str) -> str:
-    """Line breaks and tabs as spaces, runs of six or more digits as stars (one regex call)."""
-    return _CLEAN.sub(_blank_or_stars, fragment)
+    """Line breaks and tabs as spaces, runs of six or more digits as stars."""
+    if "\n" in fragment or "\t" in fragment or "\r" in fragment:
+        fragment = fragment.replace("\n", " ").replace("\t", " ").replace("\r", " ")
+    if _LONG_DIGITS.search(fragment) is None:  # the usual case: no call back into Python
+        return fragment
+    return _LONG_DIGITS.sub(_stars, fragment)
 
 
 def excerpt(text: str, start: int, end: int, shown: str | None = None) -> str:
@@ -233,16 +241,27 @@ class Scanner:
 
         The text is normalised first (see the module documentation); spans point into ``text``.
         """
-        normalized = normalize(text)
-        findings = self.scan_normalized(normalized.text, context)
-        if not normalized.changed:
-            return findings
-        return [with_span(f, normalized.to_original(*f.span)) if f.span else f for f in findings]
+        with gc_paused():
+            normalized = normalize(text)
+            hits = self.hits(normalized.text, context)
+            if not normalized.changed:
+                return [self.finding(h, (h[0], h[1])) for h in hits]
+            to_original = normalized.to_original
+            return [self.finding(h, to_original(h[0], h[1])) for h in hits]
 
     def scan_normalized(self, text: str, context: ScanContext | None = None) -> list[Finding]:
         """:meth:`scan` for a text already normalised: spans point into ``text`` itself."""
+        with gc_paused():
+            return [self.finding(h, (h[0], h[1])) for h in self.hits(text, context)]
+
+    def hits(self, text: str, context: ScanContext | None = None) -> list[Hit]:
+        """The findings of a normalised text as :data:`Hit` tuples, ordered, overlaps dropped.
+
+        For callers that place findings elsewhere (:func:`.scan.scan_segments`): build each with
+        :meth:`finding` at its final span.
+        """
         ctx = context if context is not None else ScanContext()
-        findings: list[Finding] = []
+        findings: list[Hit] = []
         if self._automaton is not None and self._automaton16 is not None and text:
             handlers = self._handlers
             data = text.encode("utf-16-le", "surrogatepass")
@@ -251,6 +270,7 @@ class Scanner:
                 matches = self._automaton16.find_matches_as_indexes(data, overlapping=True)
             else:
                 matches = self._automaton.find_matches_as_indexes(text, overlapping=True)
+            append = findings.append
             for index, start, end in matches:
                 if halve:
                     if start & 1:
@@ -258,9 +278,9 @@ class Scanner:
                     start >>= 1
                     end >>= 1
                 for handler in handlers[index]:
-                    finding = handler(text, start, end, ctx)
-                    if finding is not None:
-                        findings.append(finding)
+                    hit = handler(text, start, end, ctx)
+                    if hit is not None:
+                        append(hit)
         if self._pii:
             self._scan_numbers(text, findings)
             if "@" in text:
@@ -268,6 +288,11 @@ class Scanner:
         if self._copy_number is not None:
             self._scan_copy_number(text, findings)
         return _dedupe(findings)
+
+    def finding(self, hit: Hit, span: tuple[int, int]) -> Finding:
+        """The :class:`~gongkai_flow.model.Finding` of ``hit``, placed at ``span``."""
+        rule = hit[2]
+        return Finding(rule.id, hit[3], hit[4], rule.version, rule.category, span, hit[5], self._basis[rule.id])
 
     def scan_item(self, item: DisclosureItem) -> list[Finding]:
         """Scan an item's :func:`published_text` in the item's own context."""
@@ -290,16 +315,14 @@ class Scanner:
         severity: Severity | None = None,
         message: str | None = None,
         **fields: str,
-    ) -> Finding:
-        return Finding(
-            rule_id=rule.id,
-            severity=severity or rule.severity,
-            message=message if message is not None else rule.message.format_map(_Format(fields)),
-            rule_version=rule.version,
-            category=rule.category,
-            span=span,
-            excerpt=shown,
-            legal_basis=self._basis[rule.id],
+    ) -> Hit:
+        return (
+            span[0],
+            span[1],
+            rule,
+            severity or rule.severity,
+            message if message is not None else rule.message.format_map(_Format(fields)),
+            shown,
         )
 
     # -- handlers of automaton hits --------------------------------------------------------
@@ -312,7 +335,7 @@ class Scanner:
         columns = self.settings.consultation_columns
         messages: dict[str, str] = {}  # one message per word: the words are few, their hits many
 
-        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Hit | None:
             if before and any(text.startswith(b, start - len(b)) for b in before if start >= len(b)):
                 return None
             if after and any(text.startswith(a, end) for a in after):
@@ -335,7 +358,7 @@ class Scanner:
     def _marking_handler(self, rule: Rule) -> _Handler:
         before = tuple(normalize_term(b) for b in rule.exclude_before)
 
-        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Hit | None:
             size = len(text)
             j = end
             while j < size and text[j] in " \u3000":
@@ -360,7 +383,7 @@ class Scanner:
         return handle
 
     def _pattern_handler(self, rule: Rule, pattern: re.Pattern[str]) -> _Handler:
-        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Hit | None:
             match = pattern.match(text, start)
             if match is None or match.end() == start:
                 return None
@@ -372,7 +395,7 @@ class Scanner:
     def _heading_handler(self, rule: Rule) -> _Handler:
         allow = tuple(normalize_term(a) for a in rule.allow)
 
-        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Hit | None:
             line_start, line_end = _line_bounds(text, start, end)
             if line_end - line_start > _HEADING_SPAN:
                 return None
@@ -393,7 +416,7 @@ class Scanner:
         conflict = self.rules.get("negative_list.label.conflict")
         mismatch = self.rules.get("negative_list.label.mismatch")
 
-        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Hit | None:
             match = _LABEL.match(text, start)
             if match is None:
                 return None
@@ -417,7 +440,7 @@ class Scanner:
     def _person_handler(self, rule: Rule) -> _Handler:
         names = self._names
 
-        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Hit | None:
             j = end
             while j < len(text) and text[j] in _SPACES:
                 j += 1
@@ -438,14 +461,14 @@ class Scanner:
         return handle
 
     def _correction_handler(self, rule: Rule, right: str) -> _Handler:
-        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Finding | None:
+        def handle(text: str, start: int, end: int, ctx: ScanContext) -> Hit | None:
             return self._finding(rule, (start, end), excerpt(text, start, end), term=text[start:end], right=right)
 
         return handle
 
     # -- personal numbers -----------------------------------------------------------------
 
-    def _scan_numbers(self, text: str, findings: list[Finding]) -> None:
+    def _scan_numbers(self, text: str, findings: list[Hit]) -> None:
         n = len(text)
         for match in _NUMBER_RUN.finditer(text):
             start, end = match.span()
@@ -458,7 +481,7 @@ class Scanner:
                 continue
             self._classify(text, start, token, findings)
 
-    def _classify(self, text: str, start: int, token: str, findings: list[Finding]) -> None:
+    def _classify(self, text: str, start: int, token: str, findings: list[Hit]) -> None:
         """A run of digits with separators inside: known groupings first, then any grouping."""
         end = start + len(token)
         if _LANDLINE_SHAPE.fullmatch(token):
@@ -505,7 +528,7 @@ class Scanner:
                 self._classify_digits(text, start + g_start, part, findings)
 
     def _classify_digits(
-        self, text: str, start: int, digits: str, findings: list[Finding], *, end: int | None = None
+        self, text: str, start: int, digits: str, findings: list[Hit], *, end: int | None = None
     ) -> bool:
         stop = start + len(digits) if end is None else end
         size = len(digits)
@@ -551,26 +574,26 @@ class Scanner:
         window = text[window_start:start]
         return any(name in window for name in names)
 
-    def _emit_phone(self, rule_id: str, text: str, start: int, end: int, number: str, findings: list[Finding]) -> bool:
+    def _emit_phone(self, rule_id: str, text: str, start: int, end: int, number: str, findings: list[Hit]) -> bool:
         if self.settings.allow.allows_phone(number) or self._near_allowed_name(text, start):
             return True
         digits = _digits_only(number)
         masked = v.mask_middle(digits, 3, 4) if rule_id.endswith("mobile") else v.mask_middle(digits, 4, 3)
         return self._emit(rule_id, text, start, end, masked, findings)
 
-    def _emit(self, rule_id: str, text: str, start: int, end: int, masked: str, findings: list[Finding]) -> bool:
+    def _emit(self, rule_id: str, text: str, start: int, end: int, masked: str, findings: list[Hit]) -> bool:
         rule = self.rules.get(rule_id)
         if rule is not None:
             findings.append(self._finding(rule, (start, end), excerpt(text, start, end, masked), masked=masked))
         return True
 
-    def _scan_emails(self, text: str, findings: list[Finding]) -> None:
+    def _scan_emails(self, text: str, findings: list[Hit]) -> None:
         i = text.find("@")
         while i != -1:
             self._email_at(text, i, findings)
             i = text.find("@", i + 1)
 
-    def _email_at(self, text: str, at: int, findings: list[Finding]) -> None:
+    def _email_at(self, text: str, at: int, findings: list[Hit]) -> None:
         domain = _EMAIL_DOMAIN.match(text, at + 1)
         if domain is None:
             return
@@ -585,7 +608,7 @@ class Scanner:
             return
         self._emit("negative_list.pii.email", text, j, domain.end(), v.mask_email(address), findings)
 
-    def _scan_copy_number(self, text: str, findings: list[Finding]) -> None:
+    def _scan_copy_number(self, text: str, findings: list[Hit]) -> None:
         rule = self._copy_number
         assert rule is not None
         offset = 0
@@ -644,16 +667,20 @@ def _digits_only(text: str) -> str:
     return _NOT_DIGIT.sub("", text)
 
 
-def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+def _order(hit: Hit) -> tuple[int, int, str]:
+    return hit[0], -hit[1], hit[2].id
+
+
+def _dedupe(findings: list[Hit]) -> list[Hit]:
     """Order by position; drop a hit of a rule lying inside an earlier hit of the same rule."""
-    ordered = sorted(findings, key=lambda f: (f.span[0], -f.span[1], f.rule_id) if f.span else (0, 0, f.rule_id))
+    findings.sort(key=_order)
     reach: dict[str, int] = {}
-    out: list[Finding] = []
-    for finding in ordered:
-        assert finding.span is not None
-        end = reach.get(finding.rule_id, -1)
-        if finding.span[1] <= end:
+    out: list[Hit] = []
+    for hit in findings:
+        rule_id = hit[2].id
+        end = reach.get(rule_id, -1)
+        if hit[1] <= end:
             continue
-        reach[finding.rule_id] = max(end, finding.span[1])
-        out.append(finding)
+        reach[rule_id] = max(end, hit[1])
+        out.append(hit)
     return out

@@ -11,6 +11,7 @@ recognise; the test suite feeds them arbitrary Unicode.
 
 from __future__ import annotations
 
+import functools
 import operator
 from datetime import date
 from typing import Final
@@ -40,14 +41,19 @@ MAX_BIRTH_YEAR: Final = 2099
 BANK_CARD_PREFIXES: Final = ("62", "4", "51", "52", "53", "54", "55", "9")
 
 _ASCII_DIGITS: Final = frozenset("0123456789")
+_ID_WEIGHT_OFFSET: Final = 48 * sum(ID_WEIGHTS)
 
 
 def _is_ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+@functools.lru_cache(maxsize=65536)
 def is_valid_birth_date(yyyymmdd: str) -> bool:
-    """Whether eight ASCII digits are a real calendar date with a plausible birth year."""
+    """Whether eight ASCII digits are a real calendar date with a plausible birth year.
+
+    Cached: a list of residents holds a few thousand distinct birth dates among its numbers.
+    """
     if len(yyyymmdd) != 8 or not _is_ascii_digits(yyyymmdd):
         return False
     year, month, day = int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:])
@@ -64,7 +70,8 @@ def id18_check_char(first17: str) -> str:
     """The GB 11643 check character for the first 17 digits (``ValueError`` if they are not digits)."""
     if len(first17) != 17 or not _is_ascii_digits(first17):
         raise ValueError("须为17位数字")
-    total = sum(map(operator.mul, map(int, first17), ID_WEIGHTS))
+    # The digits' code points are their values plus 48: one subtraction instead of 17 int() calls.
+    total = sum(map(operator.mul, first17.encode("ascii"), ID_WEIGHTS)) - _ID_WEIGHT_OFFSET
     return ID_CHECK_CHARS[total % 11]
 
 

@@ -214,7 +214,9 @@ def check(
             "summary": {"files": len(files), "errors": bad, "findings": total, "blocking": blocking},
             "exit_code": code,
         }
-        click.echo(json.dumps(document_json, ensure_ascii=False, indent=2))
+        # One line: json's C encoder (an indent falls back to the pure-Python one, 10× slower on
+        # a file with 300,000 findings). `python -m json.tool` indents it for reading.
+        click.echo(json.dumps(document_json, ensure_ascii=False))
     else:
         verdict = {
             EXIT_CLEAN: "未发现阻断问题",

@@ -146,6 +146,8 @@ def _fields(world: World, row: dict[str, str]) -> dict[str, Any]:
         "信息来源": lambda v: out.update(source=lookup("信息来源", v, _SOURCES)),
         "转载来源": lambda v: out.update(source_name=v or None),
         "是否涉密": lambda v: out.update(classified=lookup("是否涉密的取值", v, _YES_NO)),
+        "是否规范性文件": lambda v: out.update(normative=lookup("是否规范性文件的取值", v, _YES_NO) if v else None),
+        "是否行政规范性文件": lambda v: out.update(normative=lookup("是否规范性文件的取值", v, _YES_NO) if v else None),
         "科室": lambda v: out.update(sections=tuple(_split(v))),
         "不予公开类别": lambda v: out.update(withheld_category=_category(v) if v else None),
         "不予公开理由": lambda v: out.update(withheld_reason=v),

@@ -768,6 +768,11 @@ def _corrected(gongkai_world: World, who: str) -> None:
     _act(gongkai_world, who, Action.RECEIVE_CORRECTION)
 
 
+@define("{who:Name}收到补正后的申请，收到日期为{day:Date}")
+def _corrected_on(gongkai_world: World, who: str, day: date) -> None:
+    _act(gongkai_world, who, Action.RECEIVE_CORRECTION, occurred_on=day)
+
+
 @define("{who:Name}征求第三方意见，意见为“{opinion}”")
 def _consult_third(gongkai_world: World, who: str, opinion: str) -> None:
     _act(gongkai_world, who, Action.CONSULT, opinion=opinion, consulting="third_party")

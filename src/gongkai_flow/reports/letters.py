@@ -220,7 +220,8 @@ def reply_letter(
         f"本机关于{formal_date(app.received_on)}收到{you}提出的政府信息公开申请，申请获取“{app.description}”。",
         f"经审查，{finding.replace('您', you)}。根据{LAW}{cited}的规定，{decision.outcome.replace('您', you)}。",
     ]
-    list_category, list_basis = "", ()
+    list_category = ""
+    list_basis: tuple[str, ...] = ()
     if app.reply_category is ReplyCategory.NEEDS_PROCESSING:
         number, name = PROCESSING_CATEGORY
         list_category, list_basis = f"{number}{name}", tuple(c for c, _ in PROCESSING_BASIS)

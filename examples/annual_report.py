@@ -51,6 +51,8 @@ def publish(flow: Flow, clock: Clock, day: date, title: str, kind: ItemKind, pol
         column="政策解读" if policy_id else "政策文件",
         formed_on=day,
         **({"policy_id": policy_id} if policy_id else {}),
+        # 表二 counts a 政策文件 as 行政规范性文件 only when its form says so.
+        **({"normative": True} if kind is ItemKind.POLICY_DOCUMENT else {}),
     )
     flow.submit(item.id, BUREAU["zhangmin"])
     flow.approve(item.id, BUREAU["lihua"], "不涉密，同意主动公开")

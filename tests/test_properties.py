@@ -167,6 +167,7 @@ class ReviewChainMachine(RuleBasedStateMachine):
             "withheld_reason": data.draw(optional_reason),
             "policy_id": self._policy_id(data),
             "document_number": data.draw(optional_doc_number),
+            "normative": data.draw(st.none() | st.booleans()),
         }
         sections = self._sections(data, actor)
         if sections is not None:
@@ -311,6 +312,7 @@ class ReviewChainMachine(RuleBasedStateMachine):
             "withheld_category": st.none() | st.sampled_from(NegativeListCategory),
             "withheld_reason": optional_reason,
             "document_number": optional_doc_number,
+            "normative": st.none() | st.booleans(),
             "sections": st.lists(st.sampled_from(SECTIONS), min_size=1, max_size=2, unique=True).map(tuple),
         }
         names = data.draw(st.lists(st.sampled_from(sorted(options)), min_size=1, max_size=3, unique=True))
@@ -475,6 +477,7 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "sections": st.lists(plain_text, min_size=1, max_size=3).map(tuple),
     "policy_id": st.none() | plain_text,
     "document_number": st.none() | plain_text,
+    "normative": st.none() | st.booleans(),
     "attachments": st.lists(
         st.builds(
             Attachment,

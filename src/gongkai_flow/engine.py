@@ -219,6 +219,12 @@ def validate_form(item: DisclosureItem) -> None:
             f"{quote_title(item.title)}的公开属性是“{item.attribute.label}”，只有主动公开信息才能发布到{names}。",
             item_id=item.id,
         )
+    if item.normative is not None and item.kind is not ItemKind.POLICY_DOCUMENT:
+        raise errors.InvalidFieldError(
+            f"{quote_title(item.title)}是{item.kind.label}，“是否行政规范性文件”只对政策文件填写。",
+            item_id=item.id,
+            field="normative",
+        )
     if item.kind is ItemKind.POLICY_INTERPRETATION and not item.policy_id and policy_reference(item) is None:
         raise errors.PolicyLinkRequiredError(
             f"政策解读{quote_title(item.title)}须关联所解读的政策文件；解读其他机关制发或系统外起草的政策时，"

@@ -329,6 +329,7 @@ CONTENT_FIELDS: tuple[str, ...] = (
     "policy_id",
     "document_number",
     "attachments",
+    "normative",
 )
 
 #: What of an item reaches the public — the portal renders it, the website push sends it, and the
@@ -359,6 +360,8 @@ INTERNAL_FIELDS: Final = frozenset(
         "withheld_reason",
         "platforms",
         "policy_id",
+        # 是否行政规范性文件: a yes/no the reviewers and the annual report read; no text to scan.
+        "normative",
         "formed_on",
         "created_at",
         "published_at",
@@ -399,7 +402,8 @@ class DisclosureItem:
     The content fields mirror 附件2: 信息名称 (``title``), 信息来源 (``source`` and, for 转载,
     ``source_name``), 是否涉密 (``classified``), 公开属性 (``attribute``; for 不予公开 also
     ``withheld_category`` and ``withheld_reason``), 发布平台 (``platforms``) and 发布栏目
-    (``column``). ``sections`` are the responsible sections, the lead section first.
+    (``column``). ``sections`` are the responsible sections, the lead section first. A 政策文件
+    states whether it is a 行政规范性文件 (``normative``; ``None`` while not stated).
     The workflow fields (``state``, ``chain_*``, ``version``, ``signatures``…) are maintained by
     the engine; change content only through :meth:`Workflow.edit`.
     """
@@ -422,6 +426,11 @@ class DisclosureItem:
     column: str = ""
     policy_id: str | None = None
     document_number: str | None = None
+    #: 是否行政规范性文件 (政策文件 only; ``None`` when not stated): the annual report counts only
+    #: normative 政策文件 as 行政规范性文件.
+    normative: bool | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(bool))
+    )
     formed_on: date | None = None
     #: 附件: described here, their bytes in the blob store; part of the content hash.
     attachments: tuple[Attachment, ...] = attrs.field(converter=_attachments, default=())
@@ -475,6 +484,7 @@ def compute_content_hash(item: DisclosureItem) -> str:
             item.policy_id,
             item.document_number,
             item.attachments,
+            item.normative,
         )
     )
 
@@ -484,7 +494,7 @@ def _content_hash(values: tuple[Any, ...]) -> str:
     # Memoised on the field values themselves (equal values, equal hash): an item is hashed at
     # draft, submit and publish, and CPython caches each string's own hash, so a hit is cheap.
     (title, kind, body, source, source_name, classified, attribute, category, reason, platforms, *rest) = values
-    column, sections, policy_id, document_number, attachments = rest
+    column, sections, policy_id, document_number, attachments, normative = rest
     data = body.encode("utf-8", "surrogatepass")  # a lone surrogate must hash, not crash
     header: list[Any] = [
         title,
@@ -505,6 +515,12 @@ def _content_hash(values: tuple[Any, ...]) -> str:
     if attachments:
         # Appended only when present, so items without attachments keep the hashes they were signed with.
         header.append([[a.name, a.media_type, a.size, a.sha256] for a in attachments])
+    if normative is not None:
+        # Likewise appended only when stated; after the attachments' list (empty or not), so the
+        # header's length tells which fields it carries.
+        if not attachments:
+            header.append([])
+        header.append(normative)
     digest = hashlib.sha256(
         json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
     )

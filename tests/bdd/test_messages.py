@@ -60,7 +60,7 @@ FEATURE = """# language: zh-CN
     那么审核表上保密及公开属性审核人的意见为“不同意”
 
   场景: 还没有的功能
-    当张敏上传附件“表彰名单.pdf”
+    当张敏发送短信通知李华
 """
 
 
@@ -95,8 +95,8 @@ def test_lists_are_separated_for_people(output: str) -> None:
 
 
 def test_a_missing_capability_is_named(output: str) -> None:
-    """A step about attachments says the capability does not exist yet, besides the closest steps."""
-    assert "本库还不能做这件事：附件功能尚未提供" in output
+    """A step about text messages says the capability does not exist yet, besides the closest steps."""
+    assert "本库还不能做这件事：短信通知尚未提供" in output
 
 
 def test_missing_list_only_for_its_words() -> None:

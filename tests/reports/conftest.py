@@ -119,14 +119,14 @@ def seed_year(flow: Flow, clock: Clock) -> Seeded:
     R = ReplyCategory
     # 政策文件: p1 published 2024 (in force), p2 2025 with a timely interpretation, p3 2025 with a late one and
     # abolished in 2025, p4 2025 without one; p5 drafted 2025 and never published.
-    publish(seed, "p1", date(2024, 12, 20), formed_on=date(2024, 12, 10))
-    publish(seed, "p2", date(2025, 3, 3))
+    publish(seed, "p1", date(2024, 12, 20), formed_on=date(2024, 12, 10), normative=True)
+    publish(seed, "p2", date(2025, 3, 3), normative=True)
     publish(seed, "i2", date(2025, 3, 5), kind=ItemKind.POLICY_INTERPRETATION, policy_id=seed.ids["p2"])
-    publish(seed, "p3", date(2025, 6, 10))
+    publish(seed, "p3", date(2025, 6, 10), normative=True)
     publish(seed, "i3", date(2025, 6, 20), kind=ItemKind.POLICY_INTERPRETATION, policy_id=seed.ids["p3"])
     clock.at(date(2025, 11, 3))
     flow.fire(seed.ids["p3"], Action.ABOLISH, PEOPLE["chenjing"], opinion="已被新文件替代，予以废止")
-    publish(seed, "p4", date(2025, 9, 1))
+    publish(seed, "p4", date(2025, 9, 1), normative=True)
     clock.at(date(2025, 4, 1))
     seed.ids["p5"] = flow.draft(
         PEOPLE["zhangmin"],

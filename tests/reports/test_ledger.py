@@ -43,7 +43,7 @@ def test_xlsx_has_frozen_header_and_filter(seeded: Seeded, tmp_path: Path) -> No
     assert ws is not None
     assert [c.value for c in ws[1]] == list(LEDGER_COLUMNS)
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:W{ws.max_row}"  # 23 columns
+    assert ws.auto_filter.ref == f"A1:X{ws.max_row}"  # 24 columns
     assert ws.max_row == 1 + 6  # p2 i2 p5 p3 i3 p4
     assert ws.cell(row=2, column=3).value == "关于p2的通知"
     assert ws.cell(row=2, column=1).value == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -9,9 +10,12 @@ import attrs
 import pytest
 from docx import Document
 
+import gongkai_flow
 from gongkai_flow.bureau import load_bureau
 from gongkai_flow.reports.letters import (
     LAW,
+    PROCESSING_BASIS,
+    PROCESSING_CATEGORY,
     LetterNotReadyError,
     letter_docx,
     letter_html,
@@ -98,6 +102,50 @@ def test_a_petition_is_told_where_to_go(tmp_path: Path) -> None:
         channels={"投诉": "拨打本局监督电话0633-0000000"},
     )
     assert "投诉事项，请拨打本局监督电话0633-0000000" in custom.paragraphs[2]
+
+
+def test_a_reply_needing_processing_cites_category_five_and_its_basis(tmp_path: Path) -> None:
+    """A 第三十八条 reply rests on category （五） of 附件1 too, with the basis 附件1 cites, in the letter."""
+    letter = reply_letter(answered(ReplyCategory.NEEDS_PROCESSING, SEPT20))
+    assert letter.grounds == ("第三十八条",)
+    assert letter.list_category == "（五）需汇总、分析、加工或重新制作的政府信息"
+    assert letter.list_basis == (
+        "《山东省政府信息公开办法》第十条第二款",
+        "国务院办公厅《关于做好政府信息依申请公开工作的意见》（国办发〔2010〕5号）第二条第三项",
+    )
+    text = paragraphs(letter_docx(letter, tmp_path / "l.docx"))
+    assert text[4] == (
+        "经审查，您申请获取的政府信息需要本机关对现有政府信息进行加工、分析。"
+        "根据《中华人民共和国政府信息公开条例》第三十八条的规定，本机关不予提供。"
+    )
+    assert text[5].startswith(
+        "您申请获取的信息属于本机关政府信息公开负面清单第（五）类“需汇总、分析、加工或重新制作的政府信息”。"
+    )
+    assert (
+        "《山东省政府信息公开办法》第十条第二款规定：“行政机关一般不承担为申请人汇总、加工或者重新制作政府信息"
+        in text[5]
+    )
+    assert "（国办发〔2010〕5号）第二条第三项规定：“行政机关向申请人提供的政府信息，应当是现有的" in text[5]
+    assert text[6].startswith("如对本答复不服")
+    assert "负面清单第（五）类" in letter_html(letter)
+
+
+@pytest.mark.parametrize("category", [c for c in ReplyCategory if c is not ReplyCategory.NEEDS_PROCESSING])
+def test_no_other_reply_cites_the_negative_list(category: ReplyCategory) -> None:
+    deny = DenyReason.PROCESS if category is ReplyCategory.DENY else None
+    letter = reply_letter(answered(category, SEPT20, deny))
+    assert (letter.list_category, letter.list_basis) == ("", ())
+    assert not any("负面清单" in p for p in letter.paragraphs)
+
+
+def test_category_five_is_quoted_as_the_negative_list_states_it() -> None:
+    """The letter's words for （五） and its basis are the negative list's own data, word for word."""
+    data = Path(gongkai_flow.__file__).parent / "plugins" / "negative_list" / "data" / "categories.toml"
+    (five,) = [c for c in tomllib.loads(data.read_text(encoding="utf-8"))["category"] if c["id"] == "c05_processing"]
+    assert (five["number"], five["name"]) == PROCESSING_CATEGORY
+    for (citation, text), basis in zip(PROCESSING_BASIS, five["basis"], strict=True):
+        assert citation == basis["citation"]
+        assert basis["text"].startswith(text)
 
 
 @pytest.mark.parametrize("category", list(ReplyCategory))

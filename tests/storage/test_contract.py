@@ -76,6 +76,16 @@ def test_saved_item_reads_back_equal(backend: Backend, people: dict[str, Actor])
     assert back.signatures[0].role is Role.DRAFTER
 
 
+@pytest.mark.parametrize("normative", [True, False, None])
+def test_normative_reads_back(backend: Backend, people: dict[str, Actor], normative: bool | None) -> None:
+    """是否行政规范性文件 survives a round trip as stated: 是, 否, or not stated."""
+    item = drafted(backend, people, normative=normative)
+    with backend.repo() as repo:
+        back = repo.get(item.id)
+    assert back.normative is normative
+    assert back == item
+
+
 def test_missing_item_is_none_for_find_and_an_error_for_get(backend: Backend) -> None:
     """find() answers None and get() raises ItemNotFoundError for an unknown id."""
     with backend.repo() as repo:

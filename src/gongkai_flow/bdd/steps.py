@@ -7,8 +7,12 @@ pattern not in :data:`~gongkai_flow.bdd.catalogue.CATALOGUE` is refused at impor
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import html
+import io
 import re
+import urllib.parse
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -146,6 +150,8 @@ def _fields(world: World, row: dict[str, str]) -> dict[str, Any]:
         "信息来源": lambda v: out.update(source=lookup("信息来源", v, _SOURCES)),
         "转载来源": lambda v: out.update(source_name=v or None),
         "是否涉密": lambda v: out.update(classified=lookup("是否涉密的取值", v, _YES_NO)),
+        "是否规范性文件": lambda v: out.update(normative=lookup("是否规范性文件的取值", v, _YES_NO) if v else None),
+        "是否行政规范性文件": lambda v: out.update(normative=lookup("是否规范性文件的取值", v, _YES_NO) if v else None),
         "科室": lambda v: out.update(sections=tuple(_split(v))),
         "不予公开类别": lambda v: out.update(withheld_category=_category(v) if v else None),
         "不予公开理由": lambda v: out.update(withheld_reason=v),
@@ -469,6 +475,91 @@ def _override_on_form(gongkai_world: World, who: str, reason: str) -> None:
         raise ScenarioError(f"“{item.title}”的审核表上没有{who}以“{reason}”放行的有效记录。放行记录如下：\n{shown}")
 
 
+# -- 附件 --------------------------------------------------------------------------------------------------
+
+
+def _table_file(name: str, datatable: list[list[str]]) -> bytes:
+    """A table written under a .csv or .xlsx name, as that file's bytes."""
+    rows = [[cell.strip() for cell in row] for row in datatable]
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix == "csv":
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows(rows)
+        return out.getvalue().encode("utf-8")
+    if suffix == "xlsx":
+        try:
+            from openpyxl import Workbook
+        except ImportError as exc:  # pragma: no cover - openpyxl ships with the bdd extra
+            raise ScenarioError("写 .xlsx 附件的表格需要 openpyxl：请安装 gongkai_flow[bdd]。") from exc
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
+    raise ScenarioError(
+        f"附件“{name}”不是表格文件：只有名称以 .csv 或 .xlsx 结尾的附件可以用表格写内容，"
+        '其他附件请把内容写在三引号文字块（"""）中。'
+    )
+
+
+@define("{who:Name}为“{title}”添加附件“{name}”，内容为：")
+def _attach(
+    gongkai_world: World,
+    who: str,
+    title: str,
+    name: str,
+    docstring: str | None = None,
+    datatable: list[list[str]] | None = None,
+) -> None:
+    world = gongkai_world
+    actor, item_id = world.person(who), world.item_id(title)
+    if docstring is not None and datatable is not None:
+        raise ScenarioError(f"附件“{name}”的内容只能写一种：三引号文字块或表格，不能两个都写。")
+    if docstring is not None:
+        data = docstring.encode("utf-8")
+    elif datatable is not None:
+        data = _table_file(name, datatable)
+    else:
+        raise ScenarioError(
+            f'“添加附件“{name}”，内容为：”下面需要附件的内容：写在三引号文字块（"""）中，'
+            "或者（.csv、.xlsx 附件）写一个表格。"
+        )
+    world.attempt(lambda: world.flow.attach(item_id, actor, name, data))
+
+
+@define("{who:Name}删除“{title}”的附件“{name}”")
+def _detach(gongkai_world: World, who: str, title: str, name: str) -> None:
+    world = gongkai_world
+    actor, item_id = world.person(who), world.item_id(title)
+    world.attempt(lambda: world.flow.detach(item_id, actor, name))
+
+
+def _attachment_names(world: World, title: str) -> list[str]:
+    world.check_pending()
+    return [a.name for a in world.item(title).attachments]
+
+
+def _listed(names: list[str]) -> str:
+    return "、".join(f"“{n}”" for n in names) if names else "没有附件"
+
+
+@define("“{title}”的附件有“{name}”")
+def _has_attachment(gongkai_world: World, title: str, name: str) -> None:
+    names = _attachment_names(gongkai_world, title)
+    if name not in names:
+        raise ScenarioError(f"“{title}”的附件中没有“{name}”（现有：{_listed(names)}）。")
+
+
+@define("“{title}”没有附件“{name}”")
+def _lacks_attachment(gongkai_world: World, title: str, name: str) -> None:
+    names = _attachment_names(gongkai_world, title)
+    if name in names:
+        raise ScenarioError(f"“{title}”仍有附件“{name}”。")
+
+
 # -- 门户网站 ----------------------------------------------------------------------------------------------
 
 
@@ -518,6 +609,24 @@ def _page_links(gongkai_world: World, title: str, other: str) -> None:
     links = re.findall(r'<a href="([^"]+)">([^<]*)</a>', raw)
     if not any(href.endswith(target) and html.unescape(label) == other for href, label in links):
         raise ScenarioError(f"门户网站上“{title}”的页面没有指向“{other}”的链接。")
+
+
+@define("门户网站上“{title}”的页面有附件“{name}”")
+def _page_attachment(gongkai_world: World, title: str, name: str) -> None:
+    world = gongkai_world
+    page = _page(world, title)
+    links = re.findall(r'<a href="([^"]+)" download>([^<]*)</a>', page.read_text(encoding="utf-8"))
+    hrefs = [href for href, label in links if html.unescape(label) == name]
+    if not hrefs:
+        shown = [html.unescape(label) for _, label in links]
+        raise ScenarioError(f"门户网站上“{title}”的页面没有附件“{name}”（页面列出的附件：{_listed(shown)}）。")
+    # The link must lead to the very file the item carries, not just show its name.
+    found = [a for a in world.item(title).attachments if a.name == name]
+    target = page.parent / urllib.parse.unquote(html.unescape(hrefs[0]))
+    if not target.is_file():
+        raise ScenarioError(f"门户网站上“{title}”的页面列出了附件“{name}”，但链接指向的文件不存在。")
+    if not found or hashlib.sha256(target.read_bytes()).hexdigest() != found[0].sha256:
+        raise ScenarioError(f"门户网站上“{title}”的附件“{name}”与信息当前的附件内容不一致。")
 
 
 @define("门户网站首页显示“{text}”")
@@ -764,6 +873,11 @@ def _correction(gongkai_world: World, who: str, opinion: str) -> None:
 @define("{who:Name}收到补正")
 def _corrected(gongkai_world: World, who: str) -> None:
     _act(gongkai_world, who, Action.RECEIVE_CORRECTION)
+
+
+@define("{who:Name}收到补正后的申请，收到日期为{day:Date}")
+def _corrected_on(gongkai_world: World, who: str, day: date) -> None:
+    _act(gongkai_world, who, Action.RECEIVE_CORRECTION, occurred_on=day)
 
 
 @define("{who:Name}征求第三方意见，意见为“{opinion}”")

@@ -3,13 +3,14 @@
 The format follows the report year: 国办公开办函〔2019〕60号 for 2019–2020, 〔2021〕30号 from 2021
 (``docs/reports.md``, ``docs/legal-basis.md#annual-report``). Every figure is computed from the engine's records:
 
-* 表二 第二十条第（一）项 “（行政）规范性文件” counts the items of kind 政策文件 (every published
-  政策文件 is taken as a 规范性文件): published in the year (制发/新公开), formed in the year and
-  published (2019 新制作), abolished or expired in the year (2021 废止), and published by the year's
-  end and not abolished, expired or retracted by then (2021 现行有效; 2019 对外公开总数量 keeps
-  abolished and expired documents, which stay online marked as such, and drops retracted ones).
-  The other rows (规章, 行政许可, 行政处罚, 行政强制, 收费, 集中采购) come from
-  figure records (:class:`~gongkai_flow.records.FigureRecord`) entered for the year (0 when none).
+* 表二 第二十条第（一）项 “（行政）规范性文件” counts the items of kind 政策文件 stated to be
+  行政规范性文件 (``normative`` true; a 非规范性文件 and one not stated are not counted): published in
+  the year (制发/新公开), formed in the year and published (2019 新制作), abolished or expired in the
+  year (2021 废止), and published by the year's end and not abolished, expired or retracted by then
+  (2021 现行有效; 2019 对外公开总数量 keeps abolished and expired documents, which stay online
+  marked as such, and drops retracted ones). The other rows (规章, 行政许可, 行政处罚, 行政强制, 收费,
+  集中采购) come from figure records (:class:`~gongkai_flow.records.FigureRecord`) entered for the
+  year (0 when none).
 * 表三 counts the applications by applicant type and outcome: 一 received in the year; 二 received
   earlier and not closed before the year began (上年结转); 三 closed (replied or abandoned) in the
   year, one outcome row each (see :func:`outcome_row`); 四 received by the year's end and still open
@@ -258,6 +259,9 @@ class PolicyLife:
 
 
 def _normative(policies: Sequence[PolicyLife], year: int, fmt: ReportFormat) -> tuple[int, ...]:
+    # Only the 政策文件 stated to be 行政规范性文件 count: the seed tells 规范性文件 from 非规范性文件,
+    # and one not stated (``None``) is not counted as one.
+    policies = [p for p in policies if p.item.normative is True]
     end = date(year, 12, 31)
     published = [p for p in policies if p.published_on.year == year]
     if fmt is ReportFormat.F2021:

@@ -26,6 +26,7 @@ from ..model import (
     DisclosureAttribute,
     DisclosureItem,
     InfoSource,
+    ItemKind,
     Platform,
     Role,
     form_signatures,
@@ -131,6 +132,14 @@ class ReviewForm:
     overrides: tuple[FormOverride, ...]
     state: str
     attachments: tuple[Attachment, ...] = ()
+    kind: ItemKind = ItemKind.OTHER
+    normative: bool | None = None
+
+    def normative_line(self) -> str:
+        """``是否行政规范性文件：是/否/未填写`` for a 政策文件; empty for any other kind."""
+        if self.kind is not ItemKind.POLICY_DOCUMENT:
+            return ""
+        return f"是否行政规范性文件：{normative_label(self.normative)}"
 
     def attachment_lines(self) -> tuple[str, ...]:
         """One line per attachment: name, size and the start of its SHA-256 (what the signatures cover)."""
@@ -159,6 +168,11 @@ class ReviewForm:
     def row(self) -> tuple[str, ...]:
         """The table's data row: 序号, 信息名称, the check boxes and 发布栏目."""
         return ("1", self.title, *self.checks(), self.column)
+
+
+def normative_label(normative: bool | None) -> str:
+    """是, 否 or 未填写 (not stated) for the item's 是否行政规范性文件."""
+    return "未填写" if normative is None else ("是" if normative else "否")
 
 
 def _signature(entry: AuditEntry) -> FormSignature:
@@ -224,6 +238,8 @@ def build_form(item: DisclosureItem, trail: Sequence[AuditEntry], *, agency: str
         overrides=overrides,
         state=item.state,
         attachments=item.attachments,
+        kind=item.kind,
+        normative=item.normative,
     )
 
 
@@ -287,7 +303,8 @@ def form_html(form: ReviewForm) -> str:
         "text-align:center}h1{text-align:center;font-size:1.3em}.note{font-size:.9em}</style></head><body>"
         f"<h1>{e(form.agency + FORM_TITLE)}</h1>"
         f"<p>填表日期：{e(_day(form.filled_on))}　信息编号：{e(form.item_id)}</p>"
-        f"<table><tr>{''.join(top)}</tr><tr>{''.join(leaves)}</tr><tr>{cells}</tr></table>"
+        + (f"<p>{e(form.normative_line())}</p>" if form.normative_line() else "")
+        + f"<table><tr>{''.join(top)}</tr><tr>{''.join(leaves)}</tr><tr>{cells}</tr></table>"
         "<h2>审核签字</h2><table><tr><th>签字栏</th><th>签字人</th><th>科室</th><th>时间</th><th>决定</th>"
         f"<th>意见</th></tr>{sig_rows}</table>{overrides}{notes}</body></html>\n"
     )
@@ -311,6 +328,8 @@ def form_docx(form: ReviewForm, path: str | Path) -> Path:
     run = heading.add_run(form.agency + FORM_TITLE)
     run.bold = True
     doc.add_paragraph(f"填表日期：{_day(form.filled_on)}　　信息编号：{form.item_id}")
+    if form.normative_line():
+        doc.add_paragraph(form.normative_line())
 
     columns = sum(max(1, len(subs)) for _, subs in FORM_HEADER)
     table = doc.add_table(rows=3, cols=columns)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ..deadlines import BUREAU_TZ
 from ..errors import InvalidFieldError
-from ..model import DisclosureItem
-from .form import FORM_ROLES, ReviewForm, build_form
+from ..model import DisclosureItem, ItemKind
+from .form import FORM_ROLES, ReviewForm, build_form, normative_label
 
 if TYPE_CHECKING:
     from ..service import Flow
@@ -34,6 +34,7 @@ LEDGER_COLUMNS: Final = (
     "发布平台",
     "发布栏目",
     "文号",
+    "是否规范性文件",
     "状态",
     "起草日期",
     *(role.label for role in FORM_ROLES),
@@ -70,6 +71,7 @@ def ledger_row(n: int, item: DisclosureItem, form: ReviewForm, state_label: str)
         "、".join(p.label for p in sorted(item.platforms, key=lambda p: p.value)),
         item.column,
         item.document_number or "",
+        normative_label(item.normative) if item.kind is ItemKind.POLICY_DOCUMENT else "",
         state_label,
         _day(item, "created_at"),
         *names,

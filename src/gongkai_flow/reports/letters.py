@@ -3,7 +3,8 @@
 A letter is built from an :class:`~gongkai_flow.requests.Application` that has been answered and
 the bureau's configuration: the receipt, the decision with the ground it rests on — the articles
 of 《中华人民共和国政府信息公开条例》 in Chinese numerals (第三十六条第三项, 第十六条第二款 for
-process information) —, for a 第三十九条 reply the channel to use instead, the remedy paragraph
+process information; a 第三十八条 reply also cites category （五） of the bureau's negative list
+with the basis 附件1 gives) —, for a 第三十九条 reply the channel to use instead, the remedy paragraph
 valid on the reply date (from 2024-01-01 a refusal goes to administrative review first), and the
 bureau's name and the date as formal documents write them (2019年9月20日).
 
@@ -143,6 +144,21 @@ _DENIALS: Final[dict[DenyReason, tuple[str, tuple[Ground, ...]]]] = {
     DenyReason.ADMIN_QUERY: ("属于行政查询事项，不属于政府信息公开的范围", ()),
 }
 
+#: Category （五） of the bureau's negative list (附件1) is a ground for a reply, not text a check can
+#: find: a 第三十八条 reply cites it with the basis 附件1 gives, word for word.
+PROCESSING_CATEGORY: Final = ("（五）", "需汇总、分析、加工或重新制作的政府信息")
+PROCESSING_BASIS: Final[tuple[tuple[str, str], ...]] = (
+    (
+        "《山东省政府信息公开办法》第十条第二款",
+        "行政机关一般不承担为申请人汇总、加工或者重新制作政府信息，以及向其他行政机关和公民、法人或者其他组织"
+        "搜集信息的义务。",
+    ),
+    (
+        "国务院办公厅《关于做好政府信息依申请公开工作的意见》（国办发〔2010〕5号）第二条第三项",
+        "行政机关向申请人提供的政府信息，应当是现有的，一般不需要行政机关汇总、加工或重新制作（作区分处理的除外）。",
+    ),
+)
+
 #: Where a 信访、投诉、举报 belongs (第三十九条第一款), unless the caller names the bureau's own channels.
 DEFAULT_CHANNELS: Final[dict[str, str]] = {
     "信访": "依照《信访工作条例》向本机关信访工作机构提出，或通过网上信访平台提出",
@@ -164,6 +180,10 @@ class ReplyLetter:
     date_text: str
     grounds: tuple[str, ...]
     review_first: bool
+    #: The negative-list category the reply rests on too, e.g. ``（五）需汇总、分析、加工或重新制作的政府信息``.
+    list_category: str = ""
+    #: That category's basis as 附件1 cites it (the 条例's articles are in ``grounds``).
+    list_basis: tuple[str, ...] = ()
 
 
 def _applicant(app: Application) -> str:
@@ -200,6 +220,13 @@ def reply_letter(
         f"本机关于{formal_date(app.received_on)}收到{you}提出的政府信息公开申请，申请获取“{app.description}”。",
         f"经审查，{finding.replace('您', you)}。根据{LAW}{cited}的规定，{decision.outcome.replace('您', you)}。",
     ]
+    list_category = ""
+    list_basis: tuple[str, ...] = ()
+    if app.reply_category is ReplyCategory.NEEDS_PROCESSING:
+        number, name = PROCESSING_CATEGORY
+        list_category, list_basis = f"{number}{name}", tuple(c for c, _ in PROCESSING_BASIS)
+        basis = "；".join(f"{citation}规定：“{text}”" for citation, text in PROCESSING_BASIS)
+        paragraphs.append(f"{you}申请获取的信息属于本机关政府信息公开负面清单第{number}类“{name}”。{basis}")
     if app.reply_category is ReplyCategory.PETITION:
         ways = {**DEFAULT_CHANNELS, **(channels or {})}
         listed = "；".join(f"{kind}事项，请{where}" for kind, where in ways.items())
@@ -220,6 +247,8 @@ def reply_letter(
         date_text=formal_date(replied_on),
         grounds=tuple(g.text for g in grounds),
         review_first=review_first,
+        list_category=list_category,
+        list_basis=list_basis,
     )
 
 

@@ -85,6 +85,7 @@ items_table = sa.Table(
     sa.Column("publish_column", sa.String(_NAME), nullable=False),
     sa.Column("policy_id", sa.String(_ID)),
     sa.Column("document_number", sa.String(_NAME)),
+    sa.Column("normative", sa.Boolean),
     sa.Column("formed_on", sa.Date),
     # 附件: [{name, media_type, size, sha256}, …]; the bytes are rows of gongkai_blobs.
     sa.Column("attachments", JSONDoc, nullable=False, server_default=sa.text("'[]'")),

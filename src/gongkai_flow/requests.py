@@ -55,6 +55,7 @@ from .events import (
 )
 from .model import Actor, AuditEntry, Role
 from .ports import ClockStore
+from .text import formal_date
 
 __all__ = [
     "REFUSALS",
@@ -255,7 +256,7 @@ class RequestWorkflow:
         now = self.workflow.clock()
         if received > local_date(now):
             raise InvalidFieldError(
-                f"收到申请之日（{received.isoformat()}）晚于登记日期（{local_date(now).isoformat()}），"
+                f"收到申请之日（{formal_date(received)}）晚于登记日期（{formal_date(local_date(now))}），"
                 "不能登记尚未收到的申请。",
                 field="received_on",
             )
@@ -438,13 +439,13 @@ class RequestWorkflow:
         day = today if occurred_on is None else occurred_on
         if day > today:
             raise InvalidFieldError(
-                f"办理日期（{day.isoformat()}）晚于登记日期（{today.isoformat()}），不能登记尚未发生的办理事项。",
+                f"办理日期（{formal_date(day)}）晚于登记日期（{formal_date(today)}），不能登记尚未发生的办理事项。",
                 field="occurred_on",
             )
         previous = app.last_action_on or max(app.received_on, app.corrected_on or app.received_on)
         if day < previous:
             raise InvalidFieldError(
-                f"办理日期（{day.isoformat()}）早于申请“{app.id}”上一次办理的日期（{previous.isoformat()}），"
+                f"办理日期（{formal_date(day)}）早于申请“{app.id}”上一次办理的日期（{formal_date(previous)}），"
                 "请核对日期。",
                 field="occurred_on",
                 item_id=app.id,
@@ -612,7 +613,7 @@ class RequestWorkflow:
             text = f"经审查，{category.label}{reason}。{remedy.text}"
         elif remedy.text not in text:
             raise ReplyIncompleteError(
-                f"答复书须告知{day.isoformat()}当日有效的救济途径：“{remedy.text}”。答复书中没有这段文字，不能答复。",
+                f"答复书须告知{formal_date(day)}当日有效的救济途径：“{remedy.text}”。答复书中没有这段文字，不能答复。",
                 item_id=app.id,
             )
         return {

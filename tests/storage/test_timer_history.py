@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -112,7 +113,7 @@ def test_any_sequence_of_changes_verifies_and_any_later_change_of_the_row_is_fou
     if field == "next_check_at":
         store._next[timer.id] = (nxt or START) + timedelta(days=1000)
     else:
-        changed = {
+        changed: dict[str, Any] = {
             "due": timer.due + timedelta(minutes=1),
             "status": TimerStatus.CLOSED if timer.status is not TimerStatus.CLOSED else TimerStatus.RUNNING,
             "notified": frozenset(Notice) - timer.notified,

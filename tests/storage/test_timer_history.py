@@ -113,13 +113,13 @@ def test_any_sequence_of_changes_verifies_and_any_later_change_of_the_row_is_fou
     if field == "next_check_at":
         store._next[timer.id] = (nxt or START) + timedelta(days=1000)
     else:
-        changed: dict[str, Any] = {
+        options: dict[str, Any] = {
             "due": timer.due + timedelta(minutes=1),
             "status": TimerStatus.CLOSED if timer.status is not TimerStatus.CLOSED else TimerStatus.RUNNING,
             "notified": frozenset(Notice) - timer.notified,
             "extended_days": timer.extended_days + 1,
-        }[field]
-        store._timers[timer.id] = attrs.evolve(timer, **{field: changed})
+        }
+        store._timers[timer.id] = attrs.evolve(timer, **{field: options[field]})
     assert [p.kind for p in store.verify_timers().problems] == ["mismatch"]
 
 

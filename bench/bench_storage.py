@@ -9,6 +9,9 @@ and dropped). Results are printed side by side, one table per benchmark:
    item row with version check, audit entry, two outbox events; commit), through the repository
    and through the ``Flow`` façade, next to a raw SQLAlchemy Core loop doing the floor's writes
    per transaction (one update with a version check, one audit insert, one outbox insert).
+   **1b** — what tamper evidence costs: one seal (``link_pending``) over every audit row those
+   transitions wrote (rows linked per second, and the seal's time per persisted transition), then
+   ``gongkai audit verify``'s whole pass (``verify_database``) over the N items.
 2. **Worklist latency** — ``worklist(actor)`` over N items built with bulk inserts (mostly
    finished items, ``--in-flight`` of them under review), for every kind of reviewer: p50/p99 of
    the first page (50 items, what a 待办 screen shows) and of the full list.
@@ -44,8 +47,18 @@ from gongkai_flow.model import DisclosureItem, ItemKind
 from gongkai_flow.storage.database import Database, database_url
 from gongkai_flow.storage.hashchain import GENESIS
 from gongkai_flow.storage.sql import SqlRepository
+from gongkai_flow.storage.sql.ledger import link_pending
 from gongkai_flow.storage.sql.mapping import item_values, worklist_values
-from gongkai_flow.storage.sql.schema import audit_table, items_table, outbox_table, worklist_table
+from gongkai_flow.storage.sql.schema import (
+    audit_links_table,
+    audit_table,
+    items_table,
+    outbox_table,
+    timer_history_table,
+    timers_table,
+    worklist_table,
+)
+from gongkai_flow.storage.sql.verify import verify_database
 from gongkai_flow.storage.worklist import work_rows
 
 PEOPLE = dict(BUREAU)
@@ -110,7 +123,8 @@ def databases(args: argparse.Namespace) -> Iterator[dict[str, str]]:
 def reset(database: Database) -> None:
     """Empty every table."""
     with database.engine.begin() as conn:
-        for table in (worklist_table, audit_table, outbox_table, items_table):
+        tables = (audit_links_table, timer_history_table, timers_table, worklist_table, audit_table, outbox_table)
+        for table in (*tables, items_table):
             conn.execute(table.delete())
 
 
@@ -264,6 +278,55 @@ def run_transitions(urls: dict[str, str], n: int, rounds: int) -> None:
         print(
             f"{name:<12} | {best['floor']:>14,.0f} | {best['repo']:>13,.0f} | {best['flow']:>9,.0f} |"
             f" {best['repo'] / best['floor']:>9.0%} | {best['flow'] / best['floor']:>9.0%}"
+        )
+        reset(database)
+        database.close()
+    run_sealing(urls, n)
+
+
+def bench_sealing(database: Database, workflow: Workflow, n: int) -> dict[str, float]:
+    """Transitions through ``SqlRepository``, then one seal of every row they wrote, then ``audit verify``."""
+    reset(database)
+    tps = bench_repository(database, workflow, n)
+    transitions = n * len(CHAIN)
+    start = time.perf_counter()
+    with database.transaction() as conn:
+        linked = link_pending(conn)
+    seal_s = time.perf_counter() - start
+    start = time.perf_counter()
+    with database.transaction(write=False) as conn:
+        report, pending = verify_database(conn)
+    verify_s = time.perf_counter() - start
+    assert report.ok, report.problems[:3]
+    assert pending == 0
+    fire_s = transitions / tps
+    return {
+        "tps": tps,
+        "linked": linked,
+        "rows_s": linked / seal_s,
+        "us_per_transition": seal_s / transitions * 1e6,
+        "tps_sealed": transitions / (fire_s + seal_s),
+        "verify_s": verify_s,
+        "items_s": n / verify_s,
+    }
+
+
+def run_sealing(urls: dict[str, str], n: int) -> None:
+    print(f"\n## 1b. Sealing and verifying ({n} items × {len(CHAIN)} transitions, then one seal, then audit verify)")
+    print(
+        "backend      | SqlRepository tr/s | seal: rows linked/s | seal µs/transition | tr/s incl. seal"
+        " | audit verify (s) | verified items/s"
+    )
+    print(
+        "-------------|-------------------:|--------------------:|-------------------:|----------------:"
+        "|-----------------:|-----------------:"
+    )
+    for name, url in urls.items():
+        database = Database(url)
+        r = bench_sealing(database, Workflow(require_content_guard=False), n)
+        print(
+            f"{name:<12} | {r['tps']:>18,.0f} | {r['rows_s']:>19,.0f} | {r['us_per_transition']:>18,.0f} |"
+            f" {r['tps_sealed']:>15,.0f} | {r['verify_s']:>16.2f} | {r['items_s']:>16,.0f}"
         )
         reset(database)
         database.close()

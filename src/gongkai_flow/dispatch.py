@@ -64,6 +64,8 @@ class DispatchReport:
     failures: tuple[DeliveryFailure, ...] = ()
     #: Events set aside as 无接收方 in this run: no enabled receiver handles their type.
     unhandled: int = 0
+    #: Committed audit rows, records and timer changes linked into the database-wide chain.
+    sealed: int = 0
 
     @property
     def dead(self) -> tuple[DeliveryFailure, ...]:
@@ -72,7 +74,10 @@ class DispatchReport:
 
     def __add__(self, other: DispatchReport) -> DispatchReport:
         return DispatchReport(
-            self.delivered + other.delivered, self.failures + other.failures, self.unhandled + other.unhandled
+            self.delivered + other.delivered,
+            self.failures + other.failures,
+            self.unhandled + other.unhandled,
+            self.sealed + other.sealed,
         )
 
 
@@ -161,6 +166,10 @@ def _utcnow() -> datetime:
 class Dispatcher:
     """Delivers the events of one outbox to one workflow's effect receivers, with retries.
 
+    ``seal``, when given, links what committed into the database-wide audit chain after each
+    round that handled events, and at least every ``seal_every`` while idle (``gongkai dispatch``
+    passes one; it runs in its own transaction and never waits for another sealer).
+
     ``clock`` is injectable for tests. :meth:`run_once` is what ``gongkai dispatch --once`` and
     the :class:`~gongkai_flow.service.Flow` façade call after each action; :meth:`run_loop` is
     ``--loop``.
@@ -174,6 +183,8 @@ class Dispatcher:
         policy: RetryPolicy | None = None,
         clock: Callable[[], datetime] = _utcnow,
         unhandled_retention: timedelta = timedelta(days=90),
+        seal: Callable[[], int] | None = None,
+        seal_every: timedelta = timedelta(minutes=1),
     ) -> None:
         self.workflow = workflow
         self.outbox = outbox
@@ -183,6 +194,12 @@ class Dispatcher:
         self.unhandled_retention = unhandled_retention
         #: How :meth:`run_loop` is going: whether its last round reached the database.
         self.health = DispatcherHealth(True, None, 0, None)
+        #: Links what committed into the database-wide audit chain (in its own transaction),
+        #: returning how many rows it linked; ``None``: this dispatcher does not seal.
+        self.seal = seal
+        #: How often an idle :meth:`run_loop` seals (a round that delivered events always does).
+        self.seal_every = seal_every
+        self._sealed_at: float | None = None
 
     def wanted(self) -> frozenset[str]:
         """The event types at least one enabled receiver of this workflow handles."""
@@ -215,7 +232,21 @@ class Dispatcher:
                 unhandled += 1
             else:
                 handled += 1
-        return DispatchReport(handled, tuple(failures), unhandled)
+        return DispatchReport(handled, tuple(failures), unhandled, self._seal(force=handled + unhandled > 0))
+
+    def _seal(self, *, force: bool) -> int:
+        """Run the sealer after the events were handled, when events came or ``seal_every`` passed.
+
+        Events are written with the audit rows that caused them, so a round that handled events
+        has rows to link; an idle round seals only now and then (each seal looks for unlinked rows).
+        """
+        if self.seal is None:
+            return 0
+        now = time.monotonic()
+        if not force and self._sealed_at is not None and now - self._sealed_at < self.seal_every.total_seconds():
+            return 0
+        self._sealed_at = now
+        return self.seal()
 
     def replay_unhandled(self) -> int:
         """Make the 无接收方 events that an enabled receiver now handles due again; return how many."""

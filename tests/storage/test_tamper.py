@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,11 @@ from gongkai_flow.storage.sql.schema import (
     audit_table,
     items_table,
     records_table,
+    timer_history_table,
     timers_table,
 )
 from gongkai_flow.storage.sql.verify import verify_database
+from gongkai_flow.storage.timer_history import history_digest
 from gongkai_flow.testing import postgres_schema, run_cli
 
 PEOPLE = dict(BUREAU)
@@ -54,6 +56,8 @@ a = audit_table.c
 i = items_table.c
 aa = application_audit_table.c
 L = audit_links_table.c
+t = timers_table.c
+th = timer_history_table.c
 
 
 @dataclass
@@ -65,6 +69,10 @@ class World:
     approved: str = ""
     apps: list[str] = field(default_factory=list)
     records: list[str] = field(default_factory=list)
+    #: A timer the tick found overdue (its notice sent), one still running, one closed.
+    overdue: str = ""
+    running: str = ""
+    closed: str = ""
     anchor: Anchor | None = None
 
     def conn(self) -> Iterator[sa.Connection]:
@@ -121,6 +129,11 @@ def _seed(url: str) -> Iterator[World]:
                 submitted_on=date(2019, 9, 20),
             )
             w.apps.append(app.id)
+        # Past every application's due date: the tick sends the notices and marks the clocks missed.
+        flow.clocks.tick(datetime(2019, 12, 31, 12, tzinfo=UTC))
+        w.overdue = flow.clocks.timers(w.apps[0])[0].id
+        w.running = next(x.id for x in flow.clocks.timers(w.published[0]) if x.status.value == "running")
+        w.closed = next(x.id for x in flow.clocks.timers(w.published[0]) if x.status.value == "closed")
         for n in (1, 2):
             record = flow.records.add(MeetingRecord(date(2019, 3, 12 + n), f"局长办公会议（第{n}次）", n))
             w.records.append(record.id)
@@ -416,6 +429,73 @@ def edit_record_and_link(conn: sa.Connection, w: World) -> None:
     _relink(conn, lambda link: True)
 
 
+def _shift(conn: sa.Connection, timer_id: str, column: str, delta: timedelta) -> None:
+    """Move a time of a timer row (read and written back: date arithmetic differs between backends)."""
+    when = conn.execute(sa.select(t[column]).where(t.id == timer_id)).scalar_one()
+    conn.execute(timers_table.update().where(t.id == timer_id).values({column: when + delta}))
+
+
+def move_timer_due(conn: sa.Connection, w: World) -> None:
+    """The due date moved a month later, so the overdue reply looks in time."""
+    _shift(conn, w.overdue, "due", timedelta(days=30))
+
+
+def close_timer(conn: sa.Connection, w: World) -> None:
+    """The overdue clock marked closed, as if answered in time."""
+    conn.execute(timers_table.update().where(t.id == w.overdue).values(status="closed"))
+
+
+def reopen_closed_timer(conn: sa.Connection, w: World) -> None:
+    conn.execute(timers_table.update().where(t.id == w.closed).values(status="running"))
+
+
+def clear_notified(conn: sa.Connection, w: World) -> None:
+    conn.execute(timers_table.update().where(t.id == w.overdue).values(notified=""))
+
+
+def delay_next_check(conn: sa.Connection, w: World) -> None:
+    _shift(conn, w.running, "next_check_at", timedelta(days=365))
+
+
+def delete_timer(conn: sa.Connection, w: World) -> None:
+    conn.execute(timers_table.delete().where(t.id == w.overdue))
+
+
+def delete_timer_with_history(conn: sa.Connection, w: World) -> None:
+    conn.execute(timer_history_table.delete().where(th.timer_id == w.overdue))
+    conn.execute(timers_table.delete().where(t.id == w.overdue))
+
+
+def _last_history(conn: sa.Connection, timer_id: str) -> Any:
+    query = sa.select(timer_history_table).where(th.timer_id == timer_id).order_by(th.position.desc()).limit(1)
+    return conn.execute(query).one()._mapping
+
+
+def edit_timer_history(conn: sa.Connection, w: World) -> None:
+    last = _last_history(conn, w.overdue)
+    conn.execute(
+        timer_history_table.update().where(th.id == last["id"]).values(content=dict(last["content"], notified=""))
+    )
+
+
+def move_due_and_rehash_history(conn: sa.Connection, w: World) -> None:
+    """The row and its latest history row both moved, the history row's hash recomputed."""
+    _shift(conn, w.overdue, "due", timedelta(days=30))
+    due = conn.execute(sa.select(t.due).where(t.id == w.overdue)).scalar_one()
+    last = _last_history(conn, w.overdue)
+    content = dict(last["content"], due=due.isoformat(timespec="microseconds"))
+    digest = history_digest(w.overdue, last["position"], content, last["prev_hash"])
+    conn.execute(timer_history_table.update().where(th.id == last["id"]).values(content=content, hash=digest))
+
+
+def delete_timer_history_row(conn: sa.Connection, w: World) -> None:
+    conn.execute(timer_history_table.delete().where(th.id == _last_history(conn, w.overdue)["id"]))
+
+
+def delete_first_timer_history_row(conn: sa.Connection, w: World) -> None:
+    conn.execute(timer_history_table.delete().where(th.timer_id == w.overdue, th.position == 1))
+
+
 CASES: dict[str, Tamper] = {
     "item audit row edited": edit_item_audit,
     "item audit row edited and re-hashed": edit_item_audit_rehash_one,
@@ -450,6 +530,17 @@ CASES: dict[str, Tamper] = {
     "record deleted": delete_record,
     "database-wide link edited": edit_link,
     "database-wide link deleted": delete_link,
+    "timer due date moved later": move_timer_due,
+    "overdue timer set to closed": close_timer,
+    "closed timer set back to running": reopen_closed_timer,
+    "timer's notified flags cleared": clear_notified,
+    "timer's next check postponed": delay_next_check,
+    "timer row deleted": delete_timer,
+    "timer deleted with its history": delete_timer_with_history,
+    "timer history row edited": edit_timer_history,
+    "due moved, history row re-hashed to match": move_due_and_rehash_history,
+    "timer's latest history row deleted": delete_timer_history_row,
+    "timer's first history row deleted": delete_first_timer_history_row,
 }
 
 #: Recomputing every hash, links included: detected only against an anchor taken before.
@@ -537,3 +628,17 @@ def test_anchor_command_writes_the_head(world: World, tmp_path: Path) -> None:
     bad.write_text("not an anchor", encoding="utf-8")
     assert run_cli("audit", "verify", "--db", world.url, "--anchor", str(bad)) == 1
     assert run_cli("audit", "verify", "--db", world.url, "--anchor", str(tmp_path / "missing.json")) == 1
+
+
+def test_a_moved_due_date_is_reported_with_the_field_and_both_values(world: World) -> None:
+    """The report names the timer, the field and both values, in Beijing time."""
+    for conn in world.conn():
+        move_timer_due(conn, world)
+        report, _ = verify_database(conn)
+    [problem] = [p for p in report.problems if p.subject == "timer"]
+    assert (problem.item_id, problem.kind, problem.field) == (world.overdue, "mismatch", "到期时间")
+    assert problem.row_value is not None
+    assert problem.audit_value is not None
+    assert problem.row_value.startswith("2019-10-31")
+    assert problem.audit_value.startswith("2019-10-01")
+    assert report.timers_checked > 0

@@ -19,6 +19,7 @@ from ..registry import PluginRegistry
 from ..service import default_plugins
 from ..storage.base import OutboxStatus
 from ..storage.sql import SqlOutbox
+from ..storage.sql.ledger import seal
 from ..text import beijing_time
 from ._app import cli, console
 from .db import db_option, open_database
@@ -33,6 +34,8 @@ def _summary(report: DispatchReport) -> str:
     text = f"处理事件 {report.delivered} 个；投递失败 {retry} 次（稍后重试）；放弃 {dead} 个（已转入死信）。"
     if report.unhandled:
         text += f"无接收方 {report.unhandled} 个（已保留，可用 --replay 交给新启用的插件）。"
+    if report.sealed:
+        text += f"已把 {report.sealed} 条记录加入全库哈希链。"
     return text
 
 
@@ -84,6 +87,7 @@ def dispatch_cmd(
 
     没有任何已启用插件处理的事件记为“无接收方”，不算完成：保留 --unhandled-days 天，
     可用 --replay --plugin 名称 交给后来启用的插件，或用 --purge-unhandled 删除。
+    每轮投递后把已提交的新审核记录加入全库哈希链（--loop 空闲时每分钟一次）。
     """
     database = open_database(db)
     workflow = Workflow()
@@ -99,6 +103,8 @@ def dispatch_cmd(
             outbox,
             policy=RetryPolicy(max_attempts=max_attempts),
             unhandled_retention=timedelta(days=unhandled_days),
+            # Sealing as it goes: what committed joins the database-wide chain without a separate job.
+            seal=lambda: seal(database),
         )
         if mode != "status" and not dispatcher.has_receivers() and not purge_unhandled:
             out.print("警告：没有启用任何投递插件（--plugin），事件不会投递，只记为“无接收方”保留。")
@@ -129,7 +135,9 @@ def dispatch_cmd(
                 total = dispatcher.run_loop(
                     interval=interval,
                     stop=stop,
-                    on_round=lambda r: out.print(_summary(r)) if r.delivered or r.failures or r.unhandled else None,
+                    on_round=lambda r: (
+                        out.print(_summary(r)) if r.delivered or r.failures or r.unhandled or r.sealed else None
+                    ),
                     on_outage=lambda exc, wait: out.print(
                         f"数据库暂时无法访问［{exc.code}］：{exc}（{wait:g} 秒后重试）"
                     ),

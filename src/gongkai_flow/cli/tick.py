@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..service import Flow
+from ..storage.sql.ledger import seal
 from ._app import cli, console
 from .db import db_option, open_database
 from .deadlines import calendar_option, make_calendar, now_option, parse_now
@@ -21,6 +22,7 @@ def tick_cmd(db: str, calendar_file: Path | None, now_text: str | None, batch: i
     """检查法定时限，把即将到期、今日到期、已超期的提醒写入发件箱（每条只写一次），由 gongkai dispatch 投递。
 
     可以多个进程同时运行（PostgreSQL 上互不重复）；同一时刻重复运行不会重复提醒。
+    结束时把已提交的新记录（含计时器的变更历史）加入全库哈希链。
     """
     now = parse_now(now_text)
     database = open_database(db)
@@ -28,6 +30,8 @@ def tick_cmd(db: str, calendar_file: Path | None, now_text: str | None, batch: i
         flow = Flow(database=database, calendar=make_calendar(calendar_file), dispatch=False)
         report = flow.clocks.tick(now, batch=max(1, batch))
         flow.close()
+        # The timers' changes (and whatever else committed) join the database-wide chain.
+        sealed = seal(database)
     finally:
         database.close()
     counts: dict[str, int] = {}
@@ -36,5 +40,5 @@ def tick_cmd(db: str, calendar_file: Path | None, now_text: str | None, batch: i
     console().print(
         f"检查计时器 {report.examined} 个；新提醒 {len(report.notices)} 条"
         f"（即将到期 {counts.get('deadline-approaching', 0)}，今日到期 {counts.get('deadline-due', 0)}，"
-        f"已超期 {counts.get('deadline-missed', 0)}）。"
+        f"已超期 {counts.get('deadline-missed', 0)}）。" + (f"已把 {sealed} 条记录加入全库哈希链。" if sealed else "")
     )

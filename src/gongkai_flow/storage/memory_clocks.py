@@ -19,6 +19,7 @@ from ..model import AuditEntry, AuditProblem, AuditRecord, AuditReport
 from ..timers import Timer, TimerStatus
 from .errors import stale_application
 from .hashchain import GENESIS, chain_entries, verify_chain
+from .timer_history import TimerHistoryRow, next_row, timer_columns, timer_content, verify_timer
 
 _OPEN: Final = (TimerStatus.RUNNING.value, TimerStatus.PAUSED.value)
 
@@ -41,6 +42,8 @@ class MemoryClockStore:
         self._keep_finished = keep_finished
         self._timers: dict[str, Timer] = {}
         self._next: dict[str, datetime] = {}
+        # Each stored change of a timer, hash-linked per timer (the SQL store's timer history).
+        self._history: dict[str, list[TimerHistoryRow]] = {}
         self._apps: dict[str, Application] = {}
         self._audit: dict[str, list[AuditRecord]] = {}
         self._heads: dict[str, tuple[str, int]] = {}
@@ -61,8 +64,15 @@ class MemoryClockStore:
             if not self._keep_finished and timer.status.value not in _OPEN:
                 self._timers.pop(timer.id, None)
                 self._next.pop(timer.id, None)
+                self._history.pop(timer.id, None)
                 return
             self._timers[timer.id] = timer
+            history = self._history.setdefault(timer.id, [])
+            row = next_row(
+                timer.id, timer_content(timer_columns(timer, next_check_at)), history[-1] if history else None
+            )
+            if row is not None:
+                history.append(row)
             moment = next_check_at
             if moment is None:
                 self._next.pop(timer.id, None)
@@ -87,6 +97,25 @@ class MemoryClockStore:
         """Timers to look at now (the caller holds the lock through :meth:`unit`)."""
         due = sorted((moment, tid) for tid, moment in self._next.items() if moment <= now)
         return [self._timers[tid] for _, tid in due[:limit]]
+
+    def timer_history(self, timer_id: str) -> list[TimerHistoryRow]:
+        """The stored history rows of one timer, oldest first (tests tamper with this list)."""
+        return self._history.setdefault(timer_id, [])
+
+    def next_check_at(self, timer_id: str) -> datetime | None:
+        """When the timer is next looked at (``None``: not scheduled)."""
+        return self._next.get(timer_id)
+
+    def verify_timers(self) -> AuditReport:
+        """Check every timer's history chain and each timer against its latest history row."""
+        with self._lock:
+            current = {tid: timer_content(timer_columns(t, self._next.get(tid))) for tid, t in self._timers.items()}
+            history = {tid: list(rows) for tid, rows in self._history.items() if rows}
+        problems: list[AuditProblem] = []
+        for timer_id in sorted(set(current) | set(history)):
+            problems.extend(verify_timer(timer_id, current.get(timer_id), history.get(timer_id, [])))
+        entries = sum(len(rows) for rows in history.values())
+        return AuditReport(0, entries, tuple(problems), timers_checked=len(current))
 
     def find_application(self, application_id: str) -> Application | None:
         """The application, or ``None``."""

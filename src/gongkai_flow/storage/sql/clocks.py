@@ -28,9 +28,10 @@ from ...model import AuditEntry, AuditProblem, AuditRecord, AuditReport
 from ...timers import Notice, Timer, TimerStatus
 from ..errors import stale_application
 from ..hashchain import GENESIS, chain_entries, verify_chain
+from ..timer_history import TimerHistoryRow, next_row, timer_columns, timer_content, verify_timer
 from ..translate import storage_errors
 from .mapping import audit_entry_from_row, audit_values, outbox_rows, utcnow
-from .schema import application_audit_table, applications_table, outbox_table, timers_table
+from .schema import application_audit_table, applications_table, outbox_table, timer_history_table, timers_table
 
 _OPEN: Final = (TimerStatus.RUNNING.value, TimerStatus.PAUSED.value)
 
@@ -39,24 +40,7 @@ _OPEN: Final = (TimerStatus.RUNNING.value, TimerStatus.PAUSED.value)
 
 
 def _timer_values(timer: Timer, next_check_at: datetime | None) -> dict[str, Any]:
-    return {
-        "id": timer.id,
-        "rule_id": timer.rule_id,
-        "subject_id": timer.subject_id,
-        "started_at": timer.started_at,
-        "due": timer.due,
-        "responsible": timer.responsible,
-        "status": timer.status.value,
-        "provisional": timer.provisional,
-        "paused_at": timer.paused_at,
-        "remaining_workdays": timer.remaining_workdays,
-        "extended_days": timer.extended_days,
-        "extension_approver": timer.extension_approver,
-        "notified": ",".join(sorted(n.value for n in timer.notified)),
-        "closed_at": timer.closed_at,
-        "next_check_at": next_check_at,
-        "lead": timer.lead,
-    }
+    return timer_columns(timer, next_check_at)
 
 
 def timer_from_row(m: Any) -> Timer:
@@ -88,6 +72,10 @@ _UPDATE_TIMER: Final = (
 )
 
 
+def _history_row(m: Any) -> TimerHistoryRow:
+    return TimerHistoryRow(m["timer_id"], int(m["position"]), m["content"], m["prev_hash"], m["hash"], int(m["id"]))
+
+
 @final
 class SqlClockStore:
     """Timers and applications on SQL, inside the caller's transaction (``conn``); it never commits."""
@@ -109,12 +97,84 @@ class SqlClockStore:
             updated = self.conn.execute(_UPDATE_TIMER, {"b_id": timer.id, **values}).rowcount
             if not updated:
                 self.conn.execute(timers_table.insert(), values)
+            self._record_history([values])
 
     def update_timers(self, timers: Sequence[tuple[Timer, datetime | None]]) -> None:
         """Replace stored timers with one prepared UPDATE run for all of them."""
         if timers:
+            values = [_timer_values(t, n) for t, n in timers]
             with storage_errors():
-                self.conn.execute(_UPDATE_TIMER, [{"b_id": t.id, **_timer_values(t, n)} for t, n in timers])
+                self.conn.execute(_UPDATE_TIMER, [{"b_id": v["id"], **v} for v in values])
+                self._record_history(values)
+
+    def _record_history(self, values: Sequence[dict[str, Any]]) -> None:
+        """Append a history row for each timer whose stored content changed.
+
+        Runs after the timer rows were written, so on PostgreSQL the row lock of each timer is held
+        and two writers of one timer append its history one after the other.
+        """
+        latest = self._latest_history([v["id"] for v in values])
+        fresh = []
+        for v in values:
+            row = next_row(v["id"], timer_content(v), latest.get(v["id"]))
+            if row is not None:
+                latest[row.timer_id] = row
+                fresh.append(row)
+        if fresh:
+            now = utcnow()
+            self.conn.execute(
+                timer_history_table.insert(),
+                [
+                    {
+                        "timer_id": r.timer_id,
+                        "position": r.position,
+                        "content": dict(r.content),
+                        "prev_hash": r.prev_hash,
+                        "hash": r.hash,
+                        "recorded_at": now,
+                    }
+                    for r in fresh
+                ],
+            )
+
+    def _latest_history(self, timer_ids: Sequence[str]) -> dict[str, TimerHistoryRow]:
+        """The last history row of each of ``timer_ids`` that has one."""
+        h = timer_history_table.c
+        last = (
+            sa.select(h.timer_id, sa.func.max(h.position).label("position"))
+            .where(h.timer_id.in_(sorted(set(timer_ids))))
+            .group_by(h.timer_id)
+            .subquery()
+        )
+        query = sa.select(h.timer_id, h.position, h.content, h.prev_hash, h.hash, h.id).join(
+            last, sa.and_(h.timer_id == last.c.timer_id, h.position == last.c.position)
+        )
+        return {r[0]: TimerHistoryRow(r[0], int(r[1]), r[2], r[3], r[4], int(r[5])) for r in self.conn.execute(query)}
+
+    def timer_history(self, timer_id: str) -> list[TimerHistoryRow]:
+        """Every stored history row of one timer, oldest first."""
+        h = timer_history_table.c
+        query = sa.select(timer_history_table).where(h.timer_id == timer_id).order_by(h.position, h.id)
+        with storage_errors():
+            return [_history_row(r._mapping) for r in self.conn.execute(query)]
+
+    def verify_timers(self) -> AuditReport:
+        """Check every timer's history chain and each timer row against its latest history row.
+
+        A timer with history but no row (deleted) and a row without history are reported too.
+        """
+        h = timer_history_table.c
+        with storage_errors():
+            current = {r._mapping["id"]: timer_content(r._mapping) for r in self.conn.execute(sa.select(timers_table))}
+            history: dict[str, list[TimerHistoryRow]] = {}
+            for r in self.conn.execute(sa.select(timer_history_table).order_by(h.timer_id, h.position, h.id)):
+                row = _history_row(r._mapping)
+                history.setdefault(row.timer_id, []).append(row)
+        problems: list[AuditProblem] = []
+        for timer_id in sorted(set(current) | set(history)):
+            problems.extend(verify_timer(timer_id, current.get(timer_id), history.get(timer_id, [])))
+        entries = sum(len(rows) for rows in history.values())
+        return AuditReport(0, entries, tuple(problems), timers_checked=len(current))
 
     def timers(self, *, subject_id: str | None = None, open_only: bool = True) -> list[Timer]:
         """Timers (of one subject), the soonest due first."""

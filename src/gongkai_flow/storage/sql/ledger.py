@@ -28,20 +28,32 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..database import Database
 from ..hashchain import GENESIS, Anchor, AuditProblem, AuditReport
 from .mapping import utcnow
-from .schema import application_audit_table, audit_links_table, audit_table, records_table
+from .schema import application_audit_table, audit_links_table, audit_table, records_table, timer_history_table
 
-__all__ = ["SOURCES", "head", "link_pending", "record_hash", "verify_ledger"]
+__all__ = ["SOURCES", "head", "link_pending", "record_hash", "seal", "verify_ledger"]
 
 #: What a link's ``source`` names, with the subject's label for reports.
-SOURCES: Final = {"item": "gongkai_audit", "application": "gongkai_application_audit", "record": "gongkai_records"}
-_SUBJECT: Final = {"item": "item", "application": "application", "record": "record"}
+SOURCES: Final = {
+    "item": "gongkai_audit",
+    "application": "gongkai_application_audit",
+    "record": "gongkai_records",
+    "timer": "gongkai_timer_history",
+}
+_SUBJECT: Final = {"item": "item", "application": "application", "record": "record", "timer": "timer"}
 #: Any constant: the key of the PostgreSQL advisory lock sealers take.
 _SEAL_LOCK: Final = 0x676F6E676B6169
 _BATCH: Final = 1000
 
 L = audit_links_table.c
+#: The hash-chained tables whose rows are linked: (table, the column naming the row's subject).
+_CHAINED: Final[dict[str, tuple[sa.Table, sa.Column[Any]]]] = {
+    "item": (audit_table, audit_table.c.item_id),
+    "application": (application_audit_table, application_audit_table.c.item_id),
+    "timer": (timer_history_table, timer_history_table.c.timer_id),
+}
 
 
 def link_digest(seq: int, source: str, row_key: str, subject_id: str, position: int, row_hash: str, prev: str) -> str:
@@ -84,23 +96,32 @@ def _unlinked(conn: Connection, source: str) -> list[tuple[str, str, int, str]]:
             .order_by(r.created_at, r.id)
         )
         return [(rid, rid, 1, record_hash(rid, kind, day, doc)) for rid, kind, day, doc in conn.execute(query)]
-    table = audit_table if source == "item" else application_audit_table
+    table, subject_column = _CHAINED[source]
     a = table.c
     key = sa.cast(a.id, sa.String(40))
     query = (
-        sa.select(a.id, a.item_id, a.position, a.hash).where(~linked.where(L.row_key == key).exists()).order_by(a.id)
+        sa.select(a.id, subject_column, a.position, a.hash)
+        .where(~linked.where(L.row_key == key).exists())
+        .order_by(a.id)
     )
     return [(str(i), subject, int(pos), h) for i, subject, pos, h in conn.execute(query)]
 
 
-def link_pending(conn: Connection, *, now: datetime | None = None) -> int:
+def link_pending(conn: Connection, *, now: datetime | None = None, wait: bool = True) -> int:
     """Link every committed audit row and record that has no link yet; return how many were linked.
 
     Runs in the caller's (write) transaction. On PostgreSQL it first takes a transaction-scoped
-    advisory lock, so two sealers do not both extend the chain; writers never take it.
+    advisory lock, so two sealers do not both extend the chain; writers never take it. With
+    ``wait=False`` a sealer that finds the lock taken links nothing and returns ``0`` at once
+    (another sealer is linking the same rows).
     """
     if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SEAL_LOCK})
+        if not wait:
+            taken = conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _SEAL_LOCK}).scalar()
+            if not taken:
+                return 0
+        else:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SEAL_LOCK})
     seq, prev = head(conn)
     at = now or utcnow()
     pending: list[dict[str, Any]] = []
@@ -136,9 +157,9 @@ def link_pending(conn: Connection, *, now: datetime | None = None) -> int:
 def _current_rows(conn: Connection) -> dict[tuple[str, str], tuple[str, int, str]]:
     """Every audit row and record as it is now: (source, key) → (subject, position, hash)."""
     out: dict[tuple[str, str], tuple[str, int, str]] = {}
-    for source, table in (("item", audit_table), ("application", application_audit_table)):
+    for source, (table, subject_column) in _CHAINED.items():
         a = table.c
-        for i, subject, pos, h in conn.execute(sa.select(a.id, a.item_id, a.position, a.hash)):
+        for i, subject, pos, h in conn.execute(sa.select(a.id, subject_column, a.position, a.hash)):
             out[(source, str(i))] = (subject, int(pos), h)
     r = records_table.c
     for rid, kind, day, doc in conn.execute(sa.select(r.id, r.kind, r.day, r.doc)):
@@ -227,6 +248,16 @@ def verify_ledger(conn: Connection, anchors: Sequence[Anchor] = ()) -> AuditRepo
                 f"现为 {have[:16]}…，此前的历史已被改写",
             )
     return AuditReport(0, 0, tuple(problems), linked=linked, anchors_checked=len(anchors))
+
+
+def seal(database: Database, *, wait: bool = False) -> int:
+    """Link what is pending in a transaction of its own (what ``gongkai dispatch`` and ``tick`` run).
+
+    Returns how many rows were linked (``0`` as well when another sealer held the lock and
+    ``wait`` is false).
+    """
+    with database.transaction() as conn:
+        return link_pending(conn, wait=wait)
 
 
 def unlinked_count(conn: Connection) -> int:

@@ -334,6 +334,20 @@ audit_links_table = sa.Table(
     sa.UniqueConstraint("source", "row_key", name="uq_gongkai_audit_links_source_row"),
 )
 
+timer_history_table = sa.Table(
+    "gongkai_timer_history",
+    metadata,
+    # Every stored change of a timer, hash-linked per timer; the database-wide chain links each row.
+    sa.Column("id", BigKey, primary_key=True, autoincrement=True),
+    sa.Column("timer_id", sa.String(_ID), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("content", JSONDoc, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("timer_id", "position", name="uq_gongkai_timer_history_timer_position"),
+)
+
 #: gongkai_flow's own tables of revision 0002 (items, audit, outbox, actors).
 TABLES: Final = (items_table, worklist_table, audit_table, outbox_table, deliveries_table, actors_table)
 #: The clock and 依申请公开 tables (revision 0003).
@@ -344,5 +358,7 @@ RECORDS_TABLES: Final = (records_table,)
 BLOB_TABLES: Final = (blobs_table,)
 #: The database-wide chain over every audit row and record (revision 0007).
 LINK_TABLES: Final = (audit_links_table,)
+#: The timers' change history (revision 0008).
+TIMER_HISTORY_TABLES: Final = (timer_history_table,)
 #: Written inline (not as a parameter) so that the partial index on pending events always applies.
 PENDING: Final = outbox_table.c.status == sa.literal_column("'pending'")

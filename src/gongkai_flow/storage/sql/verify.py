@@ -13,11 +13,12 @@ from .ledger import unlinked_count, verify_ledger
 
 
 def verify_database(conn: Connection, anchors: Sequence[Anchor] = ()) -> tuple[AuditReport, int]:
-    """Items (chains and rows), applications (chains and states), the database-wide chain, ``anchors``.
+    """Items, applications and timers (chains and rows), the database-wide chain, ``anchors``.
 
     Returns the report and how many committed rows are not linked into the database-wide chain yet.
     """
     report = SqlRepository(conn).verify_audit()
-    report = report + SqlClockStore(conn).verify_application_audit()
+    clocks = SqlClockStore(conn)
+    report = report + clocks.verify_application_audit() + clocks.verify_timers()
     report = report + verify_ledger(conn, anchors)
     return report, unlinked_count(conn)

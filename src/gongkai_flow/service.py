@@ -34,10 +34,12 @@ from .calendar import WorkCalendar
 from .chain import Action
 from .clocks import Clocks, Requests
 from .dispatch import Dispatcher, DispatchReport, RetryPolicy
+from .duties import Duties
+from .duty_types import DutyCatalogue, load_catalogue
 from .engine import ActionOption, Outcome, Workflow, check_interpretation_order, check_interpreter
 from .events import Event
 from .model import Actor, Attachment, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind, form_signatures
-from .ports import BlobStore, ClockStore
+from .ports import BlobStore, ClockStore, DutyStore
 from .records import RecordRepository, RecordStore
 from .registry import PluginRegistry
 from .storage.base import OutboxStatus, OutboxStore, Repository, Store
@@ -93,6 +95,7 @@ class Flow:
         blob_store: BlobStore | None = None,
         max_attachment_size: int = DEFAULT_MAX_ATTACHMENT_SIZE,
         bureau: BureauConfig | None = None,
+        duties: DutyCatalogue | None = None,
     ) -> None:
         if repository is not None and database is not None:
             raise ValueError("Flow takes a repository or a database, not both")
@@ -140,6 +143,12 @@ class Flow:
         self.requests = Requests(self.clocks, workflow, draft=self.draft, **{**remedy, **(requests or {})})
         #: The records the annual report counts (``docs/reports.md``).
         self.records = RecordStore(self._record_unit)
+        if duties is None:
+            duties = load_catalogue(office.duty_catalogue, sections=office.sections)
+        #: The year's disclosure duties (``docs/duties.md``), on the same units of work.
+        self.duties = Duties(
+            self.unit, duties, self.clocks.calendar, clock=workflow.clock, after_enqueue=self._after_enqueue
+        )
 
     @classmethod
     def temporary(cls, **kwargs: Any) -> Flow:
@@ -176,6 +185,7 @@ class Flow:
             outcome = build(repo)
             repo.save(outcome, expected_version=expected_version)
             self.clocks.after_save(repo, outcome)
+            self.duties.after_save(repo, outcome)
         self.last_findings = outcome.findings
         if self.auto_dispatch:
             self.dispatch()
@@ -183,7 +193,7 @@ class Flow:
 
     def tick(self, now: datetime | None = None) -> int:
         """Enqueue (and, unless ``dispatch=False``, deliver) every deadline notice owed at ``now``; return how many."""
-        return len(self.clocks.tick(now).notices)
+        return len(self.clocks.tick(now).notices) + len(self.duties.tick(now))
 
     def dispatch(self) -> DispatchReport:
         """Deliver every event that is due to the effect receivers (retrying earlier failures)."""
@@ -203,6 +213,8 @@ class Flow:
             except KeyError:
                 raise errors.InvalidFieldError(f"“{kind}”不是有效的信息类别。", field="kind") from None
 
+        self.duties.check_tags(fields.get("duty_tags"))
+
         def build(repo: Repository) -> Outcome:
             _check_policy_link(repo, fields.get("policy_id"), actor=actor, title=title)
             return self.workflow.draft(actor, title=title, kind=item_kind, body=body, **fields)
@@ -216,6 +228,7 @@ class Flow:
 
         ``expected_version``: the version the drafter's form showed; see :meth:`fire`.
         """
+        self.duties.check_tags(changes.get("duty_tags"))
 
         def build(repo: Repository) -> Outcome:
             item = _current(repo, item_id, expected_version)
@@ -535,6 +548,9 @@ class _PerCallRepository:
 
     def record_store(self) -> RecordRepository:
         raise errors.WorkflowError("逐次提交的存储不能提供记录存储，请在 flow.unit() 中使用。")
+
+    def duty_store(self) -> DutyStore:
+        raise errors.WorkflowError("逐次提交的存储不能提供公开事项存储，请在 flow.unit() 中使用。")
 
 
 @final

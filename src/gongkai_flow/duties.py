@@ -43,7 +43,7 @@ from .duty_types import (
     split_tag,
 )
 from .engine import Outcome
-from .errors import InvalidFieldError
+from .errors import CalendarYearUnknownError, InvalidFieldError
 from .events import DeadlineApproaching, DeadlineMissed, DeadlineNotice
 from .ports import DutyStore, RecordRepository
 from .record_types import MeetingRecord, ProposalRecord
@@ -184,13 +184,23 @@ def obligations_for_year(
                     if s.due is not None:
                         due_day = _month_day(last.year + 1, s.due)
                     else:
-                        due_day = days.after(last, s.offset_workdays or 0)
+                        try:
+                            due_day = days.after(last, s.offset_workdays or 0)
+                        except CalendarYearUnknownError as exc:
+                            if exc.year <= year:
+                                raise
+                            continue  # it falls due in a later year, whose calendar is not out yet
                     if due_day.year == year:
                         # Work on a period's disclosure starts when the period ends.
                         out.append(_obligation(duty, key, label, last + timedelta(days=1), due_day, days))
         else:
             for event in by_code.get(duty.code, ()):
-                ob = _triggered(duty, event, days)
+                try:
+                    ob = _triggered(duty, event, days)
+                except CalendarYearUnknownError as exc:
+                    if exc.year <= year:
+                        raise
+                    continue
                 if ob.due_day.year == year:
                     out.append(ob)
     return out
@@ -210,7 +220,7 @@ def _triggered(duty: Duty, event: DutyEvent, days: _Days) -> Obligation:
     else:
         due_day = days.after(start, s.within_workdays or 0)
     ob = _obligation(duty, event.key, label, start, due_day, days)
-    return attrs.evolve(ob, opens=event.occurred_at)
+    return attrs.evolve(ob, opens=event.occurred_at, remind_at=max(ob.remind_at, event.occurred_at))
 
 
 class DutyUnit(Protocol):
@@ -382,6 +392,8 @@ class Duties:
         with self._units(write=True) as unit:
             store = unit.duty_store()
             for y in (year - 1, year, year + 1):
+                if y > year and not self.calendar.knows(y) and not self.calendar.fallback_weekdays:
+                    continue  # next year's duties are reminded once its calendar is published
                 statuses = self._status(unit, y, moment, None, False)
                 done = store.notices_sent(sorted({s.obligation.period for s in statuses}))
                 for st in statuses:
@@ -402,11 +414,11 @@ def _state(ob: Obligation, fulfilled_at: datetime | None, now: datetime) -> Duty
         return DutyState.DONE if fulfilled_at < ob.due else DutyState.DONE_LATE
     if now >= ob.due:
         return DutyState.OVERDUE
+    if now < ob.opens:
+        return DutyState.NOT_STARTED
     if now >= ob.remind_at:
         return DutyState.DUE_SOON
-    if now >= ob.opens:
-        return DutyState.OPEN
-    return DutyState.NOT_STARTED
+    return DutyState.OPEN
 
 
 def _owed(status: DutyStatus) -> str | None:

@@ -187,7 +187,7 @@ def obligations_for_year(
                         try:
                             due_day = days.after(last, s.offset_workdays or 0)
                         except CalendarYearUnknownError as exc:
-                            if exc.year <= year:
+                            if int(exc.details["year"]) <= year:
                                 raise
                             continue  # it falls due in a later year, whose calendar is not out yet
                     if due_day.year == year:
@@ -198,7 +198,7 @@ def obligations_for_year(
                 try:
                     ob = _triggered(duty, event, days)
                 except CalendarYearUnknownError as exc:
-                    if exc.year <= year:
+                    if int(exc.details["year"]) <= year:
                         raise
                     continue
                 if ob.due_day.year == year:

@@ -192,8 +192,11 @@ class Flow:
         return outcome.item
 
     def tick(self, now: datetime | None = None) -> int:
-        """Enqueue (and, unless ``dispatch=False``, deliver) every deadline notice owed at ``now``; return how many."""
-        return len(self.clocks.tick(now).notices) + len(self.duties.tick(now))
+        """Enqueue (and, unless ``dispatch=False``, deliver) every statutory-clock notice owed at ``now``; return how many.
+
+        The duty catalogue's reminders are sent by ``flow.duties.tick`` (``gongkai tick`` runs both).
+        """
+        return len(self.clocks.tick(now).notices)
 
     def dispatch(self) -> DispatchReport:
         """Deliver every event that is due to the effect receivers (retrying earlier failures)."""

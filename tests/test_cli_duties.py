@@ -39,8 +39,10 @@ def test_status_table_and_json(capsys: pytest.CaptureFixture[str], db: str) -> N
     rows = json.loads(out)
     assert rows
     assert all("规划财务科" in r["sections"] for r in rows)
-    nb = [r for r in json.loads(gongkai(capsys, "duties", "status", "--db", db, "--year", "2026",
-                                        "--now", "2026-02-10T10:00", "--format", "json")[1]) if r["code"] == "NB"]  # fmt: skip
+    out = gongkai(
+        capsys, "duties", "status", "--db", db, "--year", "2026", "--now", "2026-02-10T10:00", "--format", "json"
+    )[1]
+    nb = [r for r in json.loads(out) if r["code"] == "NB"]
     assert nb[0]["state"] == "overdue"
     assert nb[0]["due"] == "2026-01-31"
 

@@ -192,7 +192,7 @@ class Flow:
         return outcome.item
 
     def tick(self, now: datetime | None = None) -> int:
-        """Enqueue (and, unless ``dispatch=False``, deliver) every statutory-clock notice owed at ``now``; return how many.
+        """Enqueue (and, unless ``dispatch=False``, deliver) the statutory-clock notices owed at ``now``; how many.
 
         The duty catalogue's reminders are sent by ``flow.duties.tick`` (``gongkai tick`` runs both).
         """

@@ -122,8 +122,16 @@ class _Days:
         self.after = functools.lru_cache(maxsize=4096)(self._after)
         self.before = functools.lru_cache(maxsize=4096)(self._before)
 
-    def _after(self, day: date, workdays: int) -> date:
-        return day if workdays == 0 else self.calendar.add_workdays(day, workdays).date
+    def _after(self, day: date, workdays: int) -> date | None:
+        """The ``workdays``-th working day after ``day``; ``None`` if it lies in a year nobody knows yet."""
+        if workdays == 0:
+            return day
+        try:
+            return self.calendar.add_workdays(day, workdays).date
+        except CalendarYearUnknownError as exc:
+            if int(exc.details["year"]) <= day.year:
+                raise
+            return None  # remembered too: a later year's calendar is not out yet
 
     def _before(self, day: date, workdays: int) -> date:
         """The working day ``workdays`` working days before ``day`` (``day`` itself for 0)."""
@@ -164,9 +172,17 @@ def _obligation(duty: Duty, period: str, label: str, opens: date, due_day: date,
 
 
 def obligations_for_year(
-    catalogue: Iterable[Duty], year: int, days: _Days | WorkCalendar, events: Sequence[DutyEvent] = ()
+    catalogue: Iterable[Duty],
+    year: int,
+    days: _Days | WorkCalendar,
+    events: Sequence[DutyEvent] = (),
+    *,
+    triggered_only: bool = False,
 ) -> list[Obligation]:
-    """Every obligation due in ``year``: periods of periodic duties, once and count duties, events."""
+    """Every obligation due in ``year``: periods of periodic duties, once and count duties, events.
+
+    ``triggered_only``: only the obligations of ``events``.
+    """
     days = days if isinstance(days, _Days) else _Days(days)
     out: list[Obligation] = []
     by_code: dict[str, list[DutyEvent]] = {}
@@ -174,6 +190,8 @@ def obligations_for_year(
         by_code.setdefault(event.code, []).append(event)
     for duty in catalogue:
         s = duty.schedule
+        if triggered_only and s.kind is not ScheduleKind.TRIGGERED:
+            continue
         if s.kind is ScheduleKind.ONCE or s.kind is ScheduleKind.COUNT:
             assert s.due is not None
             out.append(_obligation(duty, str(year), f"{year}年", date(year, 1, 1), _month_day(year, s.due), days))
@@ -181,32 +199,23 @@ def obligations_for_year(
             assert s.every is not None
             for y in (year - 1, year):
                 for key, label, _first, last in _periods(s.every, y):
-                    if s.due is not None:
-                        due_day = _month_day(last.year + 1, s.due)
-                    else:
-                        try:
-                            due_day = days.after(last, s.offset_workdays or 0)
-                        except CalendarYearUnknownError as exc:
-                            if int(exc.details["year"]) <= year:
-                                raise
-                            continue  # it falls due in a later year, whose calendar is not out yet
-                    if due_day.year == year:
+                    due_day = (
+                        _month_day(last.year + 1, s.due)
+                        if s.due is not None
+                        else days.after(last, s.offset_workdays or 0)
+                    )
+                    if due_day is not None and due_day.year == year:
                         # Work on a period's disclosure starts when the period ends.
                         out.append(_obligation(duty, key, label, last + timedelta(days=1), due_day, days))
         else:
             for event in by_code.get(duty.code, ()):
-                try:
-                    ob = _triggered(duty, event, days)
-                except CalendarYearUnknownError as exc:
-                    if int(exc.details["year"]) <= year:
-                        raise
-                    continue
-                if ob.due_day.year == year:
+                ob = _triggered(duty, event, days)
+                if ob is not None and ob.due_day.year == year:
                     out.append(ob)
     return out
 
 
-def _triggered(duty: Duty, event: DutyEvent, days: _Days) -> Obligation:
+def _triggered(duty: Duty, event: DutyEvent, days: _Days) -> Obligation | None:
     s = duty.schedule
     label = f"{event.key}（{_local_day(event.occurred_at).isoformat()}）"
     if s.within_hours is not None:
@@ -216,9 +225,11 @@ def _triggered(duty: Duty, event: DutyEvent, days: _Days) -> Obligation:
         return Obligation(duty, event.key, label, event.occurred_at, due, remind, _local_day(due))
     start = _local_day(event.occurred_at)
     if s.within_days is not None:
-        due_day = start + timedelta(days=s.within_days)
+        due_day: date | None = start + timedelta(days=s.within_days)
     else:
         due_day = days.after(start, s.within_workdays or 0)
+    if due_day is None:
+        return None  # due in a later year whose calendar is not out yet
     ob = _obligation(duty, event.key, label, start, due_day, days)
     return attrs.evolve(ob, opens=event.occurred_at, remind_at=max(ob.remind_at, event.occurred_at))
 
@@ -257,6 +268,7 @@ class Duties:
         self.catalogue = catalogue
         self.calendar = calendar
         self._days = _Days(calendar)
+        self._fixed: dict[tuple[str | None, int], list[Obligation]] = {}
         self._clock = clock
         self._after_enqueue = after_enqueue
 
@@ -347,7 +359,12 @@ class Duties:
 
     def _status(self, unit: DutyUnit, year: int, now: datetime, section: str | None, items: bool) -> list[DutyStatus]:
         duties = self.catalogue.for_section(section) if section else tuple(self.catalogue)
-        obligations = obligations_for_year(duties, year, self._days, self._events(unit, year))
+        fixed = self._fixed.get((section, year))
+        if fixed is None:
+            # Everything but the triggered duties depends on the catalogue and the calendar only.
+            fixed = self._fixed[(section, year)] = obligations_for_year(duties, year, self._days)
+        events = self._events(unit, year)
+        obligations = [*fixed, *obligations_for_year(duties, year, self._days, events, triggered_only=True)]
         periods = sorted({ob.period for ob in obligations})
         store = unit.duty_store()
         tallies = {(t.code, t.period): t for t in store.tallies(periods, now)}

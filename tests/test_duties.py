@@ -8,6 +8,7 @@ working days on its own, and each reminder sent once, on its working day.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ from gongkai_flow.duty_types import (
     split_tag,
 )
 from gongkai_flow.errors import DutyCatalogueError, DutyNotFoundError, InvalidFieldError
+from gongkai_flow.plugins.website.portal import build_portal
 from gongkai_flow.record_types import MeetingRecord, ProposalKind, ProposalRecord
 from gongkai_flow.storage.database import Database
 from gongkai_flow.timers import BUREAU_TZ
@@ -144,7 +146,7 @@ def expected_state(due_day: date, opens: datetime, lead: int, fulfilled: date | 
 # --- the simulated year ---------------------------------------------------------------------------
 
 
-def test_a_simulated_2026_is_reported_correctly_on_every_day(flow: Flow, clock: Clock) -> None:
+def test_a_simulated_2026_is_reported_correctly_on_every_day(flow: Flow, clock: Clock, tmp_path: Path) -> None:
     catalogue = flow.duties.catalogue
     # Fulfilled on time, late and never, for every kind of schedule.
     publish(flow, clock, date(2026, 1, 20), "2025年政府信息公开工作年度报告", "NB@2025")  # on time (due 01-31)
@@ -228,6 +230,25 @@ def test_a_simulated_2026_is_reported_correctly_on_every_day(flow: Flow, clock: 
     assert final[("LX", "2026")].count == 2
     assert final[("KS-JG", "KS-2026-1")].state is DutyState.OVERDUE
     assert len(catalogue) == 12
+
+    # The portal's 政府信息公开目录 lists every published item under each duty it is tagged with.
+    portal = build_portal(
+        flow.repository, tmp_path / "portal", catalogue=catalogue, guards=flow.workflow.content_guards
+    )
+    page = (portal.out / "directory.html").read_text(encoding="utf-8")
+    sections = {
+        m.group(1): m.group(2) for m in re.finditer(r'<section[^>]*id="duty-([^"]+)">(.*?)</section>', page, re.S)
+    }
+    assert set(sections) == catalogue.codes()
+    published = flow.items(states=["published"])
+    assert len(published) == 8  # ten duties: one item fulfils two
+    for item in published:
+        for tag in item.duty_tags:
+            code, period = split_tag(tag)
+            assert f"<h3>{period}</h3>" in sections[code]
+            assert item.title in sections[code], (item.title, code)
+    assert "暂无公开信息" in sections["KS-JG"]
+    assert "对市人大十九届五次会议第15号建议的答复" not in sections["NB"]
 
     # Reminders: tick every day at 09:00; each once, on its working day; escalations the day after.
     sent: list[tuple[date, str, str, str]] = []
@@ -411,6 +432,8 @@ def test_a_bureau_file_replaces_or_extends_the_catalogue(tmp_path: Path) -> None
     extended = load_catalogue(path, extend=True)
     assert extended.get("NB").schedule.due == (1, 15)
     assert len(extended) == len(default_catalogue()) + 1
+    path.write_text("extends_default = true\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_catalogue(path) == extended
     with pytest.raises(DutyCatalogueError, match="找不到"):
         load_catalogue(tmp_path / "missing.toml")
     (tmp_path / "bad.toml").write_text("[[duty]\n", encoding="utf-8")

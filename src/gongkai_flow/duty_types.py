@@ -372,13 +372,17 @@ def load_catalogue(
 ) -> DutyCatalogue:
     """Read a duty catalogue; ``None`` reads the packaged one (the seed bureau's duties).
 
-    ``extend``: the file adds to (and, code by code, replaces) the packaged duties instead of
-    replacing the whole catalogue.
+    ``extend`` (or ``extends_default = true`` in the file): the file adds to (and, code by code,
+    replaces) the packaged duties instead of replacing the whole catalogue.
     """
     if path is None:
         return default_catalogue() if not tuple(sections) else _load(None, tuple(sections))
-    own = _load(Path(path), tuple(sections))
-    return _load(None, tuple(sections)).extended(own) if extend else own
+    data, where = _read(Path(path))
+    flag = data.pop("extends_default", False)
+    if not isinstance(flag, bool):
+        raise _fail(where, "extends_default", "应为 true 或 false。")
+    own = catalogue_from_mapping(data, where=where, sections=sections)
+    return _load(None, tuple(sections)).extended(own) if extend or flag else own
 
 
 def _load(path: Path | None, sections: tuple[str, ...]) -> DutyCatalogue:

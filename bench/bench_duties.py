@@ -42,7 +42,7 @@ ITEM_COLUMNS = (
     "platforms", "publish_column", "attachments", "published_at", "state", "chain_id", "chain_version",
     "version", "content_hash", "signatures", "overrides", "duty_tags", "audit_head", "audit_count", "wl_extra",
 )  # fmt: skip
-TAG_COLUMNS = ("item_id", "code", "period")
+TAG_COLUMNS = ("item_id", "code", "period", "published_at", "title", "publish_column")
 
 
 def catalogue(count: int) -> DutyCatalogue:
@@ -90,9 +90,11 @@ def _rows(flow: Flow, items: int, tagged: float) -> tuple[list[tuple[Any, ...]],
             code, period, due = obligations[rng.randrange(len(obligations))]
             published = (due - timedelta(days=rng.randrange(-10, 20))).astimezone(UTC)
             tags = [f"{code}@{period}"]
-            tag_rows.append((item_id, code, period))
             if rng.random() < 0.1:
                 state = "retracted"
+            tag_rows.append(
+                (item_id, code, period, published if state == "published" else None, f"信息{i}", "通知公告")
+            )
         item_rows.append(
             (
                 item_id, f"信息{i}", "other", "正文", "zhangmin", '["就业失业科"]', "就业失业科", "own", False,

@@ -32,6 +32,7 @@ import attrs
 
 from .calendar import WorkCalendar
 from .duty_types import (
+    FULFILLING_STATES,
     Duty,
     DutyCatalogue,
     DutyEvent,
@@ -292,16 +293,19 @@ class Duties:
                 raise InvalidFieldError(f"公开事项标记“{tag}”中的编号“{code}”不在权责清单中。", field="duty_tags")
 
     def after_save(self, unit: DutyUnit, outcome: Outcome) -> None:
-        """Write the item's tag rows when it was drafted or its tags edited (same unit of work)."""
-        for event in outcome.events:
-            if event.type == "item-drafted" or (
-                event.type == "item-edited" and "duty_tags" in getattr(event, "changed_fields", ())
-            ):
-                if event.type == "item-drafted" and not outcome.item.duty_tags:
-                    return
-                tags = [split_tag(t) for t in outcome.item.duty_tags]
-                unit.duty_store().set_item_tags(outcome.item.id, tags)
-                return
+        """Rewrite a tagged item's tag rows on each save, so they follow its tags and its state.
+
+        An item whose tags were all removed by an edit has its rows deleted; untagged items cost
+        nothing.
+        """
+        item = outcome.item
+        untagged = any(
+            e.type == "item-edited" and "duty_tags" in getattr(e, "changed_fields", ()) for e in outcome.events
+        )
+        if not item.duty_tags and not untagged:
+            return
+        fulfilling = item.state in FULFILLING_STATES and item.published_at is not None
+        unit.duty_store().set_item_tags(item, [split_tag(t) for t in item.duty_tags], fulfilling)
 
     # -- events ----------------------------------------------------------------------------------
 

@@ -125,8 +125,8 @@ class DutyStore(Protocol):
     :data:`~gongkai_flow.duty_types.FULFILLING_STATES`.
     """
 
-    def set_item_tags(self, item_id: str, tags: Sequence[tuple[str, str]]) -> None:
-        """Replace the (code, period) tags of one item."""
+    def set_item_tags(self, item: DisclosureItem, tags: Sequence[tuple[str, str]], fulfilling: bool) -> None:
+        """Replace the (code, period) tags of one item; ``fulfilling``: it counts (published, not retracted)."""
 
     def tallies(self, periods: Sequence[str], until: datetime) -> list[DutyTally]:
         """Per (code, period) of ``periods``: the fulfilling items published at or before ``until``."""

@@ -475,9 +475,9 @@ class MemoryDutyStore:
         self._events: dict[tuple[str, str], DutyEvent] = {}
         self._notices: dict[tuple[str, str, str], datetime] = {}
 
-    def set_item_tags(self, item_id: str, tags: Sequence[tuple[str, str]]) -> None:
-        """Replace the (code, period) tags of one item."""
-        self._tags[item_id] = frozenset(tags)
+    def set_item_tags(self, item: DisclosureItem, tags: Sequence[tuple[str, str]], fulfilling: bool) -> None:
+        """Replace the (code, period) tags of one item (whether it fulfils them is read from the item)."""
+        self._tags[item.id] = frozenset(tags)
 
     def _published(self, periods: Sequence[str]) -> Iterator[tuple[str, str, DisclosureItem]]:
         wanted = set(periods)

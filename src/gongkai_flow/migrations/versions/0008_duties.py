@@ -28,9 +28,12 @@ def upgrade() -> None:
         sa.Column("item_id", sa.String(100), nullable=False),
         sa.Column("code", sa.String(40), nullable=False),
         sa.Column("period", sa.String(100), nullable=False),
+        sa.Column("published_at", _WHEN),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("publish_column", sa.String(200), nullable=False),
         sa.PrimaryKeyConstraint("item_id", "code", "period", name="pk_gongkai_duty_tags"),
     )
-    op.create_index("ix_gongkai_duty_tags_period_code", "gongkai_duty_tags", ["period", "code", "item_id"])
+    op.create_index("ix_gongkai_duty_tags_period_code", "gongkai_duty_tags", ["period", "code", "published_at"])
     op.create_table(
         "gongkai_duty_events",
         sa.Column("code", sa.String(40), nullable=False),

@@ -9,11 +9,12 @@ from typing import final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ...duty_types import FULFILLING_STATES, DutyEvent, DutyTally, Fulfilment
+from ...duty_types import DutyEvent, DutyTally, Fulfilment
 from ...events import Event
+from ...model import DisclosureItem
 from ..translate import storage_errors
 from .clocks import SqlClockStore
-from .schema import duty_events_table, duty_notices_table, duty_tags_table, items_table
+from .schema import duty_events_table, duty_notices_table, duty_tags_table
 
 
 @final
@@ -23,12 +24,23 @@ class SqlDutyStore:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def set_item_tags(self, item_id: str, tags: Sequence[tuple[str, str]]) -> None:
-        """Replace the (code, period) tags of one item."""
+    def set_item_tags(self, item: DisclosureItem, tags: Sequence[tuple[str, str]], fulfilling: bool) -> None:
+        """Replace the (code, period) tags of one item; ``fulfilling``: it counts (published, not retracted)."""
         t = duty_tags_table
+        published = item.published_at if fulfilling else None
         with storage_errors():
-            self.conn.execute(t.delete().where(t.c.item_id == item_id))
-            rows = [{"item_id": item_id, "code": c, "period": p} for c, p in sorted(set(tags))]
+            self.conn.execute(t.delete().where(t.c.item_id == item.id))
+            rows = [
+                {
+                    "item_id": item.id,
+                    "code": c,
+                    "period": p,
+                    "published_at": published,
+                    "title": item.title,
+                    "publish_column": item.column,
+                }
+                for c, p in sorted(set(tags))
+            ]
             if rows:
                 self.conn.execute(t.insert(), rows)
 
@@ -36,11 +48,10 @@ class SqlDutyStore:
         """Per (code, period) of ``periods``: the fulfilling items published at or before ``until``."""
         if not periods:
             return []
-        t, i = duty_tags_table.c, items_table.c
+        t = duty_tags_table.c
         query = (
-            sa.select(t.code, t.period, sa.func.count(), sa.func.min(i.published_at))
-            .select_from(duty_tags_table.join(items_table, i.id == t.item_id))
-            .where(t.period.in_(sorted(set(periods))), i.state.in_(FULFILLING_STATES), i.published_at <= until)
+            sa.select(t.code, t.period, sa.func.count(), sa.func.min(t.published_at))
+            .where(t.period.in_(sorted(set(periods))), t.published_at <= until)
             .group_by(t.code, t.period)
         )
         with storage_errors():
@@ -50,12 +61,11 @@ class SqlDutyStore:
         """The fulfilling items of ``periods`` (of ``codes``), the earliest published first."""
         if not periods:
             return []
-        t, i = duty_tags_table.c, items_table.c
+        t = duty_tags_table.c
         query = (
-            sa.select(t.code, t.period, i.id, i.title, i.published_at, i.publish_column)
-            .select_from(duty_tags_table.join(items_table, i.id == t.item_id))
-            .where(t.period.in_(sorted(set(periods))), i.state.in_(FULFILLING_STATES), i.published_at.is_not(None))
-            .order_by(i.published_at, i.id, t.code)
+            sa.select(t.code, t.period, t.item_id, t.title, t.published_at, t.publish_column)
+            .where(t.period.in_(sorted(set(periods))), t.published_at.is_not(None))
+            .order_by(t.published_at, t.item_id, t.code)
         )
         if codes is not None:
             query = query.where(t.code.in_(sorted(set(codes))))

@@ -338,12 +338,17 @@ audit_links_table = sa.Table(
 duty_tags_table = sa.Table(
     "gongkai_duty_tags",
     metadata,
-    # One row per (item, duty, period) an item is tagged with; written when it is drafted or edited.
+    # One row per (item, duty, period) an item is tagged with, rewritten by every save of a tagged
+    # item: ``published_at`` is set while the item fulfils its duties (published, not retracted),
+    # with the title and column it was published with, so the status never joins the items.
     sa.Column("item_id", sa.String(_ID), nullable=False),
     sa.Column("code", sa.String(40), nullable=False),
     sa.Column("period", sa.String(_ID), nullable=False),
+    sa.Column("published_at", UTCDateTime),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("publish_column", sa.String(_NAME), nullable=False),
     sa.PrimaryKeyConstraint("item_id", "code", "period", name="pk_gongkai_duty_tags"),
-    sa.Index("ix_gongkai_duty_tags_period_code", "period", "code", "item_id"),
+    sa.Index("ix_gongkai_duty_tags_period_code", "period", "code", "published_at"),
 )
 
 duty_events_table = sa.Table(

@@ -446,3 +446,36 @@ def test_split_tag() -> None:
     for bad in ("SB-JJ", "@2026", "SB JJ@2026", "NB@"):
         with pytest.raises(ValueError, match=r".+"):
             split_tag(bad)
+
+
+def test_the_annual_report_counts_meetings_against_the_catalogues_target() -> None:
+    from gongkai_flow.calendar import WorkCalendar
+    from gongkai_flow.reports.annual import _meetings_needed, plan_figures
+
+    meetings = [
+        MeetingRecord(date(2026, 4, 10), "局长办公会议", 2),
+        MeetingRecord(date(2026, 11, 20), "局长办公会议", 1),
+    ]
+    texts = {f.label: f.value for f in plan_figures([], [], [], meetings, YEAR, WorkCalendar(), meetings_needed=3)}
+    assert "方案要求3次以上：未达到" in texts["邀请市民代表列席局长办公会议"]
+    texts = {f.label: f.value for f in plan_figures([], [], [], meetings, YEAR, WorkCalendar(), meetings_needed=2)}
+    assert "方案要求2次以上：达到" in texts["邀请市民代表列席局长办公会议"]
+    three = default_catalogue().extended(
+        catalogue_from_mapping(
+            {
+                "duty": [
+                    {
+                        "code": "LX",
+                        "name": "邀请市民代表列席局长办公会议",
+                        "sections": ["局办公室"],
+                        "basis": "本局",
+                        "confidence": "本局规定",
+                        "schedule": {"kind": "count", "source": "meeting", "at_least": 3},
+                    }
+                ]
+            }
+        )
+    )
+    flow = Flow(duties=three, plugins=[], dispatch=False)
+    assert _meetings_needed(flow) == 3
+    flow.close()

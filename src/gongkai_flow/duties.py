@@ -316,7 +316,10 @@ class Duties:
             raise InvalidFieldError(f"公开事项“{duty.name}”（{code}）不是由登记事件触发的事项。", field="code")
         if not key.strip() or len(key) > 100 or "@" in key:
             raise InvalidFieldError(f"事件编号“{key}”无效（不能为空，不能含“@”，至多100个字符）。", field="key")
-        event = DutyEvent(code, key.strip(), occurred_at or self._clock(), note)
+        when = occurred_at or self._clock()
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=BUREAU_TZ)  # a time without a zone is Beijing time
+        event = DutyEvent(code, key.strip(), when, note)
         with self._units(write=True) as unit:
             if not unit.duty_store().put_duty_event(event):
                 raise InvalidFieldError(f"公开事项“{duty.name}”的事件“{key}”已经登记过。", field="key")

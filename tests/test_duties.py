@@ -479,3 +479,21 @@ def test_the_annual_report_counts_meetings_against_the_catalogues_target() -> No
     flow = Flow(duties=three, plugins=[], dispatch=False)
     assert _meetings_needed(flow) == 3
     flow.close()
+
+
+def test_another_bureau_without_a_catalogue_tracks_nothing_until_it_writes_one(tmp_path: Path) -> None:
+    from gongkai_flow.bureau import bureau_from_mapping
+    from gongkai_flow.duty_types import bureau_catalogue
+
+    tables = {"bureau": {"name": "某某市某某局", "credit_code": "11371100MB2857300Y", "sections": ["办公室"]}}
+    other = bureau_from_mapping(tables)
+    assert len(bureau_catalogue(other)) == 0
+    assert bureau_catalogue(default_bureau()) == default_catalogue()
+    path = tmp_path / "duties.toml"
+    path.write_text(
+        '[[duty]]\ncode = "NB"\nname = "年度报告"\nsections = ["办公室"]\nbasis = "条例"\nconfidence = "法律"\n'
+        'schedule = { kind = "periodic", every = "year", due = "01-31" }\n',
+        encoding="utf-8",
+    )
+    tables["files"] = {"duty_catalogue": str(path)}
+    assert [d.code for d in bureau_catalogue(bureau_from_mapping(tables))] == ["NB"]

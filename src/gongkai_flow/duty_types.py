@@ -31,6 +31,7 @@ from typing import Any, Final, final
 
 import attrs
 
+from .bureau import BureauConfig
 from .errors import DutyCatalogueError, DutyNotFoundError
 from .model import _Labelled
 
@@ -48,6 +49,7 @@ __all__ = [
     "Schedule",
     "ScheduleKind",
     "TriggerSource",
+    "bureau_catalogue",
     "catalogue_from_mapping",
     "default_catalogue",
     "load_catalogue",
@@ -388,6 +390,21 @@ def load_catalogue(
 def _load(path: Path | None, sections: tuple[str, ...]) -> DutyCatalogue:
     data, where = _read(path)
     return catalogue_from_mapping(data, where=where, sections=sections)
+
+
+def bureau_catalogue(bureau: BureauConfig) -> DutyCatalogue:
+    """The duty catalogue of ``bureau``: its own file, else the packaged one if it fits.
+
+    The packaged catalogue names the seed bureau's sections; a bureau with other sections and no
+    catalogue file of its own gets an empty catalogue (no duty is tracked until it writes one).
+    """
+    if bureau.duty_catalogue is not None:
+        return load_catalogue(bureau.duty_catalogue, sections=bureau.sections)
+    packaged = default_catalogue()
+    known = set(bureau.sections)
+    if known and any(s not in known for duty in packaged for s in duty.sections):
+        return DutyCatalogue((), source=f"{bureau.name}的权责清单（未配置）")
+    return packaged
 
 
 @functools.cache

@@ -35,7 +35,7 @@ from .chain import Action
 from .clocks import Clocks, Requests
 from .dispatch import Dispatcher, DispatchReport, RetryPolicy
 from .duties import Duties
-from .duty_types import DutyCatalogue, load_catalogue
+from .duty_types import DutyCatalogue, bureau_catalogue
 from .engine import ActionOption, Outcome, Workflow, check_interpretation_order, check_interpreter
 from .events import Event
 from .model import Actor, Attachment, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind, form_signatures
@@ -144,7 +144,7 @@ class Flow:
         #: The records the annual report counts (``docs/reports.md``).
         self.records = RecordStore(self._record_unit)
         if duties is None:
-            duties = load_catalogue(office.duty_catalogue, sections=office.sections)
+            duties = bureau_catalogue(office)
         #: The year's disclosure duties (``docs/duties.md``), on the same units of work.
         self.duties = Duties(
             self.unit, duties, self.clocks.calendar, clock=workflow.clock, after_enqueue=self._after_enqueue

@@ -33,6 +33,7 @@ from gongkai_flow.errors import DutyCatalogueError, DutyNotFoundError, InvalidFi
 from gongkai_flow.plugins.website.portal import build_portal
 from gongkai_flow.record_types import MeetingRecord, ProposalKind, ProposalRecord
 from gongkai_flow.storage.database import Database
+from gongkai_flow.testing import postgres_schema
 from gongkai_flow.timers import BUREAU_TZ
 
 YEAR = 2026
@@ -57,16 +58,24 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def flow(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[Flow]:
+    """A flow on each backend (PostgreSQL when ``GONGKAI_TEST_DATABASE_URL`` is set)."""
     counter = itertools.count(1)
     workflow = Workflow(clock=clock, new_id=lambda: f"id{next(counter):05d}")
     if request.param == "memory":
         f = Flow(workflow=workflow, dispatch=False)
-    else:
+        yield f
+        f.close()
+    elif request.param == "sqlite":
         f = Flow(database=Database(tmp_path / "duties.db"), workflow=workflow, dispatch=False)
-    yield f
-    f.close()
+        yield f
+        f.close()
+    else:
+        with postgres_schema("gongkai_duties") as url:
+            f = Flow(database=url, workflow=workflow, dispatch=False)
+            yield f
+            f.close()
 
 
 def _fields(title: str) -> dict[str, Any]:

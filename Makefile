@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_negative_list.py
 	$(BIN)/python bench/bench_storage.py
 	$(BIN)/python bench/bench_timers.py
+	$(BIN)/python bench/bench_duties.py
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -65,7 +65,7 @@ from .signals import transition_requested
 from .text import quote_title
 
 #: Fields a drafter may change with :meth:`Workflow.edit`.
-EDITABLE_FIELDS: Final = frozenset((*CONTENT_FIELDS, "formed_on"))
+EDITABLE_FIELDS: Final = frozenset((*CONTENT_FIELDS, "formed_on", "duty_tags"))
 
 #: The built-in check on an interpretation of a policy outside the system (issued by another body,
 #: or drafted outside it): 局办公室's attribute reviewer confirms the exception with a reason, like

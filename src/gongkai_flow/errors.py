@@ -429,3 +429,15 @@ def actor_not_found(actor_id: str) -> ActorNotFoundError:
         f"人员目录中没有编号为“{actor_id}”的人员。请检查编号，或先用 gongkai actors import 导入人员名单。",
         actor_id=actor_id,
     )
+
+
+class DutyCatalogueError(DefinitionError):
+    """The duty catalogue (duties.toml: what must be published, by whom, by when) is unreadable or invalid."""
+
+    code = "duties.invalid"
+
+
+class DutyNotFoundError(GongkaiFlowError):
+    """A duty code that is not in the bureau's catalogue."""
+
+    code = "duties.not_found"

@@ -373,6 +373,7 @@ INTERNAL_FIELDS: Final = frozenset(
         "signatures",
         "returned",
         "overrides",
+        "duty_tags",
     }
 )
 
@@ -445,6 +446,9 @@ class DisclosureItem:
     signatures: tuple[Signature, ...] = ()
     returned: ReturnMark | None = None
     overrides: tuple[Override, ...] = ()
+    #: The duties of the catalogue this item fulfils once published, as ``"CODE@PERIOD"``
+    #: (see ``docs/duties.md``); internal, and not part of the signed content.
+    duty_tags: tuple[str, ...] = attrs.field(converter=_tuple_of_str, default=())
 
     @property
     def lead_section(self) -> str:

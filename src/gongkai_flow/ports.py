@@ -7,6 +7,7 @@ have:
 * :class:`TimerStore` — durable timers of the statutory clocks (:mod:`gongkai_flow.deadlines`);
 * :class:`ClockStore` — timers plus 依申请公开 applications (:mod:`gongkai_flow.requests`);
 * :class:`RecordRepository` — the annual report's records (:mod:`gongkai_flow.records`);
+* :class:`DutyStore` — the duty catalogue's tags, events and notices (:mod:`gongkai_flow.duties`);
 * :class:`ItemLinks` — the item queries the clocks need (:mod:`gongkai_flow.clocks`);
 * :class:`BlobStore` — the bytes of attachments, by SHA-256 (the façade's attachments; an OA host
   may plug in its own file service).
@@ -21,12 +22,13 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from .applications import Application
+from .duty_types import DutyEvent, DutyTally, Fulfilment
 from .events import Event
 from .model import AuditEntry, AuditReport, BlobReader, DisclosureItem
 from .record_types import Record
 from .timers import Timer
 
-__all__ = ["BlobStore", "ClockStore", "ItemLinks", "RecordRepository", "TimerStore"]
+__all__ = ["BlobStore", "ClockStore", "DutyStore", "ItemLinks", "RecordRepository", "TimerStore"]
 
 
 @runtime_checkable
@@ -113,3 +115,36 @@ class BlobStore(BlobReader, Protocol):
 
     def put_blob(self, data: bytes) -> str:
         """Store ``data`` (idempotent: the same bytes are stored once); return its SHA-256."""
+
+
+@runtime_checkable
+class DutyStore(Protocol):
+    """The duty catalogue's rows inside one unit of work (it never commits); storage implements it.
+
+    Items are tagged ``(code, period)``; a tag counts while its item is in one of
+    :data:`~gongkai_flow.duty_types.FULFILLING_STATES`.
+    """
+
+    def set_item_tags(self, item: DisclosureItem, tags: Sequence[tuple[str, str]], fulfilling: bool) -> None:
+        """Replace the (code, period) tags of one item; ``fulfilling``: it counts (published, not retracted)."""
+
+    def tallies(self, periods: Sequence[str], until: datetime) -> list[DutyTally]:
+        """Per (code, period) of ``periods``: the fulfilling items published at or before ``until``."""
+
+    def fulfilments(self, periods: Sequence[str], *, codes: Sequence[str] | None = None) -> list[Fulfilment]:
+        """The fulfilling items of ``periods`` (of ``codes``), the earliest published first."""
+
+    def put_duty_event(self, event: DutyEvent) -> bool:
+        """Store ``event``; ``False`` (nothing written) when its (code, key) is already there."""
+
+    def duty_events(self, since: datetime, until: datetime) -> list[DutyEvent]:
+        """Events that occurred in [since, until), the earliest first."""
+
+    def notices_sent(self, periods: Sequence[str]) -> set[tuple[str, str, str]]:
+        """The (code, period, kind) notices already sent for ``periods``."""
+
+    def record_notice(self, code: str, period: str, kind: str, at: datetime) -> bool:
+        """Record a notice as sent; ``False`` when it was already recorded (it is then not sent again)."""
+
+    def enqueue(self, events: Sequence[Event]) -> None:
+        """Put ``events`` in the outbox of this unit of work."""

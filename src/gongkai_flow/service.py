@@ -34,10 +34,12 @@ from .calendar import WorkCalendar
 from .chain import Action
 from .clocks import Clocks, Requests
 from .dispatch import Dispatcher, DispatchReport, RetryPolicy
+from .duties import Duties
+from .duty_types import DutyCatalogue, bureau_catalogue
 from .engine import ActionOption, Outcome, Workflow, check_interpretation_order, check_interpreter, item_kind
 from .events import Event
 from .model import Actor, Attachment, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind, form_signatures
-from .ports import BlobStore, ClockStore
+from .ports import BlobStore, ClockStore, DutyStore
 from .records import RecordRepository, RecordStore
 from .registry import PluginRegistry
 from .storage.base import OutboxStatus, OutboxStore, Repository, Store
@@ -93,6 +95,7 @@ class Flow:
         blob_store: BlobStore | None = None,
         max_attachment_size: int = DEFAULT_MAX_ATTACHMENT_SIZE,
         bureau: BureauConfig | None = None,
+        duties: DutyCatalogue | None = None,
     ) -> None:
         if repository is not None and database is not None:
             raise ValueError("Flow takes a repository or a database, not both")
@@ -140,6 +143,12 @@ class Flow:
         self.requests = Requests(self.clocks, workflow, draft=self.draft, **{**remedy, **(requests or {})})
         #: The records the annual report counts (``docs/reports.md``).
         self.records = RecordStore(self._record_unit)
+        if duties is None:
+            duties = bureau_catalogue(office)
+        #: The year's disclosure duties (``docs/duties.md``), on the same units of work.
+        self.duties = Duties(
+            self.unit, duties, self.clocks.calendar, clock=workflow.clock, after_enqueue=self._after_enqueue
+        )
 
     @classmethod
     def temporary(cls, **kwargs: Any) -> Flow:
@@ -176,13 +185,17 @@ class Flow:
             outcome = build(repo)
             repo.save(outcome, expected_version=expected_version)
             self.clocks.after_save(repo, outcome)
+            self.duties.after_save(repo, outcome)
         self.last_findings = outcome.findings
         if self.auto_dispatch:
             self.dispatch()
         return outcome.item
 
     def tick(self, now: datetime | None = None) -> int:
-        """Enqueue (and, unless ``dispatch=False``, deliver) every deadline notice owed at ``now``; return how many."""
+        """Enqueue (and, unless ``dispatch=False``, deliver) the statutory-clock notices owed at ``now``; how many.
+
+        The duty catalogue's reminders are sent by ``flow.duties.tick`` (``gongkai tick`` runs both).
+        """
         return len(self.clocks.tick(now).notices)
 
     def dispatch(self) -> DispatchReport:
@@ -197,6 +210,8 @@ class Flow:
         """承办人 drafts an item; an interpretation must name a policy document that exists."""
         kind = item_kind(kind)
 
+        self.duties.check_tags(fields.get("duty_tags"))
+
         def build(repo: Repository) -> Outcome:
             _check_policy_link(repo, fields.get("policy_id"), actor=actor, title=title)
             return self.workflow.draft(actor, title=title, kind=kind, body=body, **fields)
@@ -210,6 +225,7 @@ class Flow:
 
         ``expected_version``: the version the drafter's form showed; see :meth:`fire`.
         """
+        self.duties.check_tags(changes.get("duty_tags"))
 
         def build(repo: Repository) -> Outcome:
             item = current_item(repo, item_id, expected_version)
@@ -535,6 +551,9 @@ class _PerCallRepository:
 
     def record_store(self) -> RecordRepository:
         raise errors.WorkflowError("逐次提交的存储不能提供记录存储，请在 flow.unit() 中使用。")
+
+    def duty_store(self) -> DutyStore:
+        raise errors.WorkflowError("逐次提交的存储不能提供公开事项存储，请在 flow.unit() 中使用。")
 
 
 @final

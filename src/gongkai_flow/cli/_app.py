@@ -52,6 +52,7 @@ COMMANDS: Final[dict[str, LazyCommand]] = {
     ),
     "db": LazyCommand("db", "数据库：建表、升级、状态。"),
     "deadlines": LazyCommand("deadlines", "列出未办结的法定时限：规则、对象、到期时间、是否暂定、责任科室。"),
+    "duties": LazyCommand("duties", "公开事项：权责清单中每项应公开的信息、责任科室、期限和完成情况。"),
     "demo": LazyCommand(
         "demo",
         "演示：一份政策文件及其解读走完整个审核发布流程，打印签字记录，生成门户网站并发出待办通知。",

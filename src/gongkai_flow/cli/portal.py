@@ -22,9 +22,13 @@ def portal() -> None:
 @click.option("--org-code", default=None, help="索引号前缀（机构代码）。")
 def portal_build(out: Path, db: str, publisher: str | None, org_code: str | None) -> None:
     """生成门户网站：栏目页、信息页（索引号、发布机构、发布日期、公开方式），政策文件与解读互链，已废止/已失效标注。"""
+    from ..bureau import default_bureau
+    from ..duty_types import bureau_catalogue
     from ..plugins._items import DEFAULT_ORG_CODE, DEFAULT_PUBLISHER
     from ..plugins.website.portal import build_portal
     from ..storage.sql import SqlRepository
+
+    catalogue = bureau_catalogue(default_bureau())
 
     database = open_database(db)
     try:
@@ -34,6 +38,7 @@ def portal_build(out: Path, db: str, publisher: str | None, org_code: str | None
                 out,
                 publisher=publisher or DEFAULT_PUBLISHER,
                 org_code=org_code or DEFAULT_ORG_CODE,
+                catalogue=catalogue,
             )
     finally:
         database.close()

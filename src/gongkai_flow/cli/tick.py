@@ -29,6 +29,7 @@ def tick_cmd(db: str, calendar_file: Path | None, now_text: str | None, batch: i
     try:
         flow = Flow(database=database, calendar=make_calendar(calendar_file), dispatch=False)
         report = flow.clocks.tick(now, batch=max(1, batch))
+        duty_notices = flow.duties.tick(now)
         flow.close()
         # The timers' changes (and whatever else committed) join the database-wide chain.
         sealed = seal(database)
@@ -40,5 +41,6 @@ def tick_cmd(db: str, calendar_file: Path | None, now_text: str | None, batch: i
     console().print(
         f"检查计时器 {report.examined} 个；新提醒 {len(report.notices)} 条"
         f"（即将到期 {counts.get('deadline-approaching', 0)}，今日到期 {counts.get('deadline-due', 0)}，"
-        f"已超期 {counts.get('deadline-missed', 0)}）。" + (f"已把 {sealed} 条记录加入全库哈希链。" if sealed else "")
+        f"已超期 {counts.get('deadline-missed', 0)}）；公开事项提醒 {len(duty_notices)} 条。"
+        + (f"已把 {sealed} 条记录加入全库哈希链。" if sealed else "")
     )

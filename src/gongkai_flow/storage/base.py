@@ -23,7 +23,7 @@ import attrs
 from ..engine import Outcome
 from ..events import Event
 from ..model import Actor, AuditEntry, AuditRecord, AuditReport, DisclosureItem
-from ..ports import BlobStore, ClockStore, RecordRepository
+from ..ports import BlobStore, ClockStore, DutyStore, RecordRepository
 
 DeliveryStatus = Literal["delivered", "failed", "dead"]
 
@@ -84,6 +84,9 @@ class Repository(Protocol):
 
     def blob_store(self) -> BlobStore:
         """The attachments' bytes in this unit of work."""
+
+    def duty_store(self) -> DutyStore:
+        """The duty catalogue's tags, events and notices in this unit of work."""
 
 
 #: The name the repository protocol had while worklists and audit checks were optional.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from functools import cache
@@ -20,6 +20,7 @@ from typing import final
 import attrs
 
 from .. import errors
+from ..duty_types import FULFILLING_STATES, DutyEvent, DutyTally, Fulfilment
 from ..engine import Outcome, Workflow
 from ..errors import ItemNotFoundError, StaleItemError
 from ..events import Event
@@ -88,6 +89,7 @@ class MemoryRepository:
         self._clocks = MemoryClockStore(self.enqueue, keep_finished=keep_audit, lock=self._lock)
         self._records = MemoryRecordRepository()
         self._blobs = MemoryBlobStore()
+        self._duties = MemoryDutyStore(self._items, self.enqueue)
 
     def unit(self) -> AbstractContextManager[MemoryRepository]:
         """The repository itself, its lock held for the block: one unit of work at a time."""
@@ -104,6 +106,10 @@ class MemoryRepository:
     def record_store(self) -> MemoryRecordRepository:
         """The report records kept beside these items."""
         return self._records
+
+    def duty_store(self) -> MemoryDutyStore:
+        """The duty catalogue's tags, events and notices kept beside these items."""
+        return self._duties
 
     @property
     def workflow(self) -> Workflow:
@@ -456,3 +462,75 @@ class MemoryBlobStore:
     def get_blob(self, sha256: str) -> bytes | None:
         """The stored bytes, or ``None``."""
         return self._blobs.get(sha256)
+
+
+@final
+class MemoryDutyStore:
+    """The duty catalogue's rows in dictionaries (the :class:`~gongkai_flow.ports.DutyStore` protocol)."""
+
+    def __init__(self, items: Mapping[str, DisclosureItem], enqueue: Callable[[Iterable[Event]], None]) -> None:
+        self._items = items
+        self._enqueue = enqueue
+        self._tags: dict[str, frozenset[tuple[str, str]]] = {}
+        self._events: dict[tuple[str, str], DutyEvent] = {}
+        self._notices: dict[tuple[str, str, str], datetime] = {}
+
+    def set_item_tags(self, item: DisclosureItem, tags: Sequence[tuple[str, str]], fulfilling: bool) -> None:
+        """Replace the (code, period) tags of one item (whether it fulfils them is read from the item)."""
+        self._tags[item.id] = frozenset(tags)
+
+    def _published(self, periods: Sequence[str]) -> Iterator[tuple[str, str, DisclosureItem]]:
+        wanted = set(periods)
+        for item_id, tags in self._tags.items():
+            item = self._items.get(item_id)
+            if item is None or item.state not in FULFILLING_STATES or item.published_at is None:
+                continue
+            for code, period in tags:
+                if period in wanted:
+                    yield code, period, item
+
+    def tallies(self, periods: Sequence[str], until: datetime) -> list[DutyTally]:
+        """Per (code, period) of ``periods``: the fulfilling items published at or before ``until``."""
+        found: dict[tuple[str, str], list[datetime]] = {}
+        for code, period, item in self._published(periods):
+            assert item.published_at is not None
+            if item.published_at <= until:
+                found.setdefault((code, period), []).append(item.published_at)
+        return [DutyTally(c, p, len(ts), min(ts)) for (c, p), ts in found.items()]
+
+    def fulfilments(self, periods: Sequence[str], *, codes: Sequence[str] | None = None) -> list[Fulfilment]:
+        """The fulfilling items of ``periods`` (of ``codes``), the earliest published first."""
+        out = [
+            Fulfilment(code, period, item.id, item.title, item.published_at, item.column)  # type: ignore[arg-type]
+            for code, period, item in self._published(periods)
+            if codes is None or code in codes
+        ]
+        return sorted(out, key=lambda f: (f.published_at, f.item_id, f.code))
+
+    def put_duty_event(self, event: DutyEvent) -> bool:
+        """Store ``event``; ``False`` when its (code, key) is already there."""
+        if (event.code, event.key) in self._events:
+            return False
+        self._events[(event.code, event.key)] = event
+        return True
+
+    def duty_events(self, since: datetime, until: datetime) -> list[DutyEvent]:
+        """Events that occurred in [since, until), the earliest first."""
+        found = [e for e in self._events.values() if since <= e.occurred_at < until]
+        return sorted(found, key=lambda e: (e.occurred_at, e.code, e.key))
+
+    def notices_sent(self, periods: Sequence[str]) -> set[tuple[str, str, str]]:
+        """The (code, period, kind) notices already sent for ``periods``."""
+        wanted = set(periods)
+        return {key for key in self._notices if key[1] in wanted}
+
+    def record_notice(self, code: str, period: str, kind: str, at: datetime) -> bool:
+        """Record a notice as sent; ``False`` when it was already recorded."""
+        if (code, period, kind) in self._notices:
+            return False
+        self._notices[(code, period, kind)] = at
+        return True
+
+    def enqueue(self, events: Sequence[Event]) -> None:
+        """Put ``events`` in the outbox."""
+        self._enqueue(events)

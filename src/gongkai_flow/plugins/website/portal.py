@@ -29,6 +29,7 @@ import attrs
 import jinja2
 
 from ...deadlines import BUREAU_TZ
+from ...duty_types import DutyCatalogue, split_tag
 from ...engine import gate_output
 from ...errors import GongkaiFlowError
 from ...model import AuditEntry, ContentGuard, DisclosureAttribute, DisclosureItem, ItemKind, Platform
@@ -164,13 +165,52 @@ class Column:
 
 @final
 @attrs.frozen
+class DirectoryDuty:
+    """One duty of the 政府信息公开目录 page: its published items by period, the latest period first."""
+
+    code: str
+    name: str
+    sections: str
+    periods: tuple[tuple[str, tuple[Page, ...]], ...]
+
+
+@final
+@attrs.frozen
 class Site:
-    """What every template gets: the publisher, the columns, when it was built."""
+    """What every template gets: the publisher, the columns, when it was built (and the 目录 page's link)."""
 
     title: str
     publisher: str
     built_at: str
     columns: tuple[Column, ...]
+    directory_href: str | None = None
+
+
+#: Where the 政府信息公开目录 page goes.
+DIRECTORY_HREF: Final = "directory.html"
+
+
+def directory(
+    catalogue: DutyCatalogue, pages: Sequence[Page], items: Mapping[str, DisclosureItem]
+) -> list[DirectoryDuty]:
+    """The 目录: each duty of ``catalogue`` with the pages tagged for it, grouped by period."""
+    by_duty: dict[str, dict[str, list[Page]]] = {}
+    for page in pages:
+        for tag in items[page.id].duty_tags:
+            code, period = split_tag(tag)
+            by_duty.setdefault(code, {}).setdefault(period, []).append(page)
+    out = []
+    for duty in catalogue:
+        periods = by_duty.get(duty.code, {})
+        out.append(
+            DirectoryDuty(
+                duty.code,
+                duty.name,
+                "、".join(duty.sections),
+                tuple((period, tuple(periods[period])) for period in sorted(periods, reverse=True)),
+            )
+        )
+    return out
 
 
 @final
@@ -276,13 +316,15 @@ def build_portal(
     title: str | None = None,
     now: datetime | None = None,
     guards: Mapping[str, ContentGuard] | None = None,
+    catalogue: DutyCatalogue | None = None,
 ) -> PortalReport:
     """Render every public item of ``repository`` into the folder ``out`` (emptied first).
 
     Each item page and its attachments pass the last gate (:func:`~gongkai_flow.engine.gate_output`)
     before anything is written: ``guards`` are the flow's content guards (``flow.workflow.content_guards``);
     without them the negative list's built-in rules are used, and if it is not installed the build
-    is refused.
+    is refused. With a duty ``catalogue``, a 政府信息公开目录 page (``directory.html``) lists every
+    published item under the duties it is tagged with.
     """
     gate = guards if guards is not None else default_guards()
     target = Path(out)
@@ -309,7 +351,13 @@ def build_portal(
         for name, column_pages in sorted(by_column.items())
     )
     built = (now or datetime.now(UTC)).astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M")
-    site = Site(title=title or f"{publisher} 政府信息公开", publisher=publisher, built_at=built, columns=columns)
+    site = Site(
+        title=title or f"{publisher} 政府信息公开",
+        publisher=publisher,
+        built_at=built,
+        columns=columns,
+        directory_href=DIRECTORY_HREF if catalogue is not None else None,
+    )
 
     # Render and pass the last gate before touching the folder: a blocked page writes nothing.
     env = _environment()
@@ -341,6 +389,10 @@ def build_portal(
         path = target / page.href
         path.write_text(html, encoding="utf-8")
         written[page.id] = path
+    if catalogue is not None:
+        duties = directory(catalogue, pages, {item.id: item for item in public_items})
+        html = env.get_template("directory.html").render(site=site, duties=duties, root="")
+        (target / DIRECTORY_HREF).write_text(html, encoding="utf-8")
     column_template = env.get_template("column.html")
     column_paths = []
     for column in columns:

@@ -8,7 +8,8 @@
 * :mod:`.clocks` — :class:`SqlClockStore`: timers and 依申请公开 applications;
 * :mod:`.records` — :class:`SqlRecordRepository`: the annual report's records;
 * :mod:`.actors` — :class:`SqlActorDirectory`: the people the CLI looks up;
-* :mod:`.blobs` — :class:`SqlBlobStore`: the attachments' bytes by SHA-256.
+* :mod:`.blobs` — :class:`SqlBlobStore`: the attachments' bytes by SHA-256;
+* :mod:`.duties` — :class:`SqlDutyStore`: the duty catalogue's tags, events and notices.
 
 Everything works inside the caller's transaction and never commits, except the outbox, which
 runs the dispatcher's own short transactions from an engine.
@@ -17,6 +18,7 @@ runs the dispatcher's own short transactions from an engine.
 from .actors import SqlActorDirectory
 from .blobs import SqlBlobStore
 from .clocks import SqlClockStore
+from .duties import SqlDutyStore
 from .items import SqlRepository
 from .outbox import SqlOutbox
 from .records import SqlRecordRepository
@@ -30,6 +32,7 @@ __all__ = [
     "SqlActorDirectory",
     "SqlBlobStore",
     "SqlClockStore",
+    "SqlDutyStore",
     "SqlOutbox",
     "SqlRecordRepository",
     "SqlRepository",

@@ -48,6 +48,7 @@ from ..translate import storage_errors, translated
 from ..worklist import work_rows
 from .blobs import SqlBlobStore
 from .clocks import SqlClockStore
+from .duties import SqlDutyStore
 from .mapping import (
     audit_record,
     audit_values,
@@ -371,6 +372,10 @@ class SqlRepository:
     def record_store(self) -> SqlRecordRepository:
         """The annual report's records on this repository's connection (same transaction)."""
         return SqlRecordRepository(self._conn())
+
+    def duty_store(self) -> SqlDutyStore:
+        """The duty catalogue's tags, events and notices on this repository's connection."""
+        return SqlDutyStore(self._conn())
 
     @translated()
     def interpretations_of(self, policy_id: str) -> list[DisclosureItem]:

@@ -147,6 +147,7 @@ def item_values(item: DisclosureItem, columns: frozenset[str] | None = None) -> 
             }
         ),
         "overrides": [override_doc(o) for o in item.overrides],
+        "duty_tags": list(item.duty_tags),
     }
 
 
@@ -171,6 +172,7 @@ _COLUMN_VALUE: Final[dict[str, Any]] = {
     "returned": _returned_doc,
     "overrides": lambda i: [override_doc(o) for o in i.overrides],
     "attachments": lambda i: [attachment_doc(a) for a in i.attachments],
+    "duty_tags": lambda i: list(i.duty_tags),
     **{
         name: (lambda n: lambda i: getattr(i, n))(name)
         for name in (
@@ -257,6 +259,7 @@ def item_from_row(row: Row[Any] | Mapping[Any, Any]) -> DisclosureItem:
         signatures=tuple(_signature(s) for s in m["signatures"]),
         returned=None if returned is None else ReturnMark(**returned),
         overrides=tuple(override_from_doc(o) for o in m["overrides"] or ()),
+        duty_tags=tuple(m["duty_tags"] or ()),
     )
 
 

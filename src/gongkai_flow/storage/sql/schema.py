@@ -100,6 +100,8 @@ items_table = sa.Table(
     sa.Column("signatures", JSONDoc, nullable=False),
     sa.Column("returned", JSONDoc),
     sa.Column("overrides", JSONDoc, nullable=False),
+    # The duties the item fulfils when published ("CODE@PERIOD"); rows of gongkai_duty_tags too.
+    sa.Column("duty_tags", JSONDoc, nullable=False, server_default=sa.text("'[]'")),
     sa.Column("updated_at", UTCDateTime),
     # The audit chain's head: the hash of the last entry and how many there are.
     sa.Column("audit_head", sa.String(64), nullable=False),
@@ -348,6 +350,45 @@ timer_history_table = sa.Table(
     sa.UniqueConstraint("timer_id", "position", name="uq_gongkai_timer_history_timer_position"),
 )
 
+duty_tags_table = sa.Table(
+    "gongkai_duty_tags",
+    metadata,
+    # One row per (item, duty, period) an item is tagged with, rewritten by every save of a tagged
+    # item: ``published_at`` is set while the item fulfils its duties (published, not retracted),
+    # with the title and column it was published with, so the status never joins the items.
+    sa.Column("item_id", sa.String(_ID), nullable=False),
+    sa.Column("code", sa.String(40), nullable=False),
+    sa.Column("period", sa.String(_ID), nullable=False),
+    sa.Column("published_at", UTCDateTime),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("publish_column", sa.String(_NAME), nullable=False),
+    sa.PrimaryKeyConstraint("item_id", "code", "period", name="pk_gongkai_duty_tags"),
+    sa.Index("ix_gongkai_duty_tags_period_code", "period", "code", "published_at"),
+)
+
+duty_events_table = sa.Table(
+    "gongkai_duty_events",
+    metadata,
+    # An event that starts a triggered duty (a 双随机 check closed, a budget approved).
+    sa.Column("code", sa.String(40), nullable=False),
+    sa.Column("key", sa.String(_ID), nullable=False),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("code", "key", name="pk_gongkai_duty_events"),
+    sa.Index("ix_gongkai_duty_events_occurred_at", "occurred_at"),
+)
+
+duty_notices_table = sa.Table(
+    "gongkai_duty_notices",
+    metadata,
+    # A reminder or escalation sent for one duty and period: its primary key makes it once.
+    sa.Column("code", sa.String(40), nullable=False),
+    sa.Column("period", sa.String(_ID), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("code", "period", "kind", name="pk_gongkai_duty_notices"),
+)
+
 #: gongkai_flow's own tables of revision 0002 (items, audit, outbox, actors).
 TABLES: Final = (items_table, worklist_table, audit_table, outbox_table, deliveries_table, actors_table)
 #: The clock and 依申请公开 tables (revision 0003).
@@ -358,7 +399,9 @@ RECORDS_TABLES: Final = (records_table,)
 BLOB_TABLES: Final = (blobs_table,)
 #: The database-wide chain over every audit row and record (revision 0007).
 LINK_TABLES: Final = (audit_links_table,)
-#: The timers' change history (revision 0008).
+#: The timers' change history (revision 0009).
 TIMER_HISTORY_TABLES: Final = (timer_history_table,)
+#: The duty catalogue's tags, events and notices (revision 0010).
+DUTY_TABLES: Final = (duty_tags_table, duty_events_table, duty_notices_table)
 #: Written inline (not as a parameter) so that the partial index on pending events always applies.
 PENDING: Final = outbox_table.c.status == sa.literal_column("'pending'")

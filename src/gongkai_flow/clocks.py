@@ -33,6 +33,7 @@ from .deadlines import BUREAU_TZ, RULES, TickReport, Timer, TimerStatus, close, 
 from .engine import Outcome, Workflow
 from .errors import InvalidFieldError, WorkflowError
 from .events import ItemArchived, ItemDrafted, ItemEdited, ItemPublished, ItemWithdrawn
+from .fields import check_date, check_text
 from .model import Actor, AuditReport, DisclosureAttribute, DisclosureItem, ItemKind
 from .ports import ClockStore, ItemLinks
 from .requests import (
@@ -201,7 +202,13 @@ class Clocks:
         self, event_id: str, severity: str, *, at: datetime | None = None, responsible: str = ""
     ) -> tuple[Timer, ...]:
         """Register a 舆情 event: ``"major"`` (特别重大、重大突发事件) runs D12 and D13, ``"other"`` D14."""
-        if severity not in OPINION_RULES:
+        check_text("event_id", event_id)
+        check_text("responsible", responsible)
+        if at is not None and not isinstance(at, datetime):
+            raise InvalidFieldError(f"舆情发生时间须为时间，不能是 {type(at).__name__}。", field="at", label="发生时间")
+        if at is not None:
+            check_date("at", "发生时间", at)
+        if not isinstance(severity, str) or severity not in OPINION_RULES:
             raise InvalidFieldError(
                 "舆情级别只能是 major（特别重大、重大突发事件）或 other（其他政务舆情）。", field="severity"
             )

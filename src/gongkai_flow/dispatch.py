@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING, Any, final
 
 import attrs
 
+from .errors import InvalidFieldError
 from .events import Event
+from .fields import check_text
 from .signals import EFFECT_SIGNALS
 from .storage.base import Claim, DeliveryState, OutboxStatus, OutboxStore
 from .storage.errors import ConnectionLostError, DatabaseLockedError, DatabaseUnavailableError, StorageError
@@ -278,6 +280,19 @@ class Dispatcher:
         and is delivered again (receivers are idempotent by ``event.event_id``). Other errors
         (a wrong schema, a bug) end the loop. :attr:`health` tells a monitor how it is going.
         """
+        unbounded = max_rounds is None
+        if (
+            isinstance(interval, bool)
+            or not isinstance(interval, int | float)
+            or not 0 <= interval <= 86_400
+            or (unbounded and interval == 0)
+        ):
+            # A negative or NaN wait, or no wait in an endless loop, would make the idle loop a busy one.
+            raise InvalidFieldError(
+                f"空闲等待时间须在 0 到 86400 秒之间（持续运行时不能为 0），现为 {interval!r}。",
+                field="interval",
+                label="等待时间",
+            )
         stop = stop if stop is not None else threading.Event()
         if not self.has_receivers():
             log.warning("no effect receiver is enabled: events are kept as unhandled, not delivered")
@@ -319,6 +334,7 @@ class Dispatcher:
 
     def retry_dead(self, *, event_id: str | None = None) -> int:
         """Give dead-lettered deliveries a fresh set of tries; return how many."""
+        check_text("event_id", event_id, optional=True, rule_of="item_id", label="事件编号")
         return self.outbox.retry_dead(self.clock(), event_id=event_id)
 
     # -- one event -----------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from .events import (
     TransitionApplied,
     TransitionRequested,
 )
+from .fields import check_actor, check_int, check_item_fields, check_text
 from .model import (
     CONTENT_FIELDS,
     PUBLIC_PLATFORMS,
@@ -386,6 +387,9 @@ class Workflow:
         any other text is refused with ``form.invalid_field``.
         """
         kind = item_kind(kind)
+        check_actor(actor)
+        given = {"title": title, "kind": kind, "body": body, "sections": sections, "item_id": item_id}
+        check_item_fields({**given, **fields})
         if not actor.has_role(Role.DRAFTER):
             raise errors.RoleRequiredError(
                 f"{actor.name}没有“{Role.DRAFTER.label}”角色，不能起草信息。", actor_id=actor.id
@@ -444,6 +448,9 @@ class Workflow:
 
         ``expected_version``: the version the drafter's form showed; see :meth:`fire`.
         """
+        check_actor(actor)
+        check_int("expected_version", "版本号", expected_version, minimum=0, maximum=2**31 - 1, optional=True)
+        check_item_fields(changes)
         _check_version(item, expected_version)
         chain = self.chain_of(item)
         if item.state != chain.initial:
@@ -513,6 +520,19 @@ class Workflow:
         those rules; each one used is recorded on the audit entry and on the item, bound to the
         content hash, and later stages (publication) honour it while the content is unchanged.
         """
+        check_actor(actor)
+        check_int("expected_version", "版本号", expected_version, minimum=0, maximum=2**31 - 1, optional=True)
+        check_text("opinion", opinion, optional=True)
+        if not isinstance(action, Action):
+            raise errors.InvalidFieldError(
+                f"操作须为 Action，不能是 {type(action).__name__}。", field="action", label="操作"
+            )
+        if overrides:
+            if not isinstance(overrides, Mapping):
+                raise errors.InvalidFieldError("放行须为“规则编号→理由”的对照表。", field="overrides", label="放行")
+            for rule_id, reason in overrides.items():
+                check_text("override_rule", rule_id)
+                check_text("override_reason", reason)
         _check_version(item, expected_version)
         chain = self.chain_of(item)
         step = self._step(chain, item, action)

@@ -140,6 +140,12 @@ class CalendarFileError(CalendarError):
     code = "calendar.bad_file"
 
 
+class OutputError(GongkaiFlowError):
+    """A file or folder the library was asked to write could not be written; no partial file is left."""
+
+    code = "output.write_failed"
+
+
 # --- runtime errors ----------------------------------------------------------------------
 
 

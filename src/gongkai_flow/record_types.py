@@ -80,6 +80,8 @@ def _new_id() -> str:
 
 
 def _positive(instance: Any, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidFieldError(f"“{attribute.name}”须为整数。", field=attribute.name)
     if value < 0:
         raise InvalidFieldError(f"“{attribute.name}”不能为负数。", field=attribute.name)
 

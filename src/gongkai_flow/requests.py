@@ -53,6 +53,7 @@ from .events import (
     ApplicationReplied,
     Event,
 )
+from .fields import check_actor, check_choice, check_date, check_int, check_text, check_texts
 from .model import Actor, AuditEntry, Role
 from .ports import ClockStore
 from .text import formal_date
@@ -82,7 +83,8 @@ if TYPE_CHECKING:
 
 
 def get_application(store: ClockStore, application_id: str) -> Application:
-    """The application, or ``ApplicationNotFoundError``."""
+    """The application, or ``ApplicationNotFoundError`` (``InvalidFieldError`` for a malformed id)."""
+    check_text("application_id", application_id)
     found = store.find_application(application_id)
     if found is None:
         raise ApplicationNotFoundError(f"找不到编号为“{application_id}”的政府信息公开申请。", item_id=application_id)
@@ -244,6 +246,18 @@ class RequestWorkflow:
         sections: Iterable[str] = (),
     ) -> Application:
         """登记: the receipt date follows the channel (条例第31条); the D3 and D5 clocks start."""
+        check_actor(actor)
+        check_text("application_id", application_id, optional=True)
+        check_text("applicant_name", applicant_name)
+        check_text("contact", contact)
+        check_text("description", description)
+        check_text("delivery", delivery)
+        check_texts("sections", sections)
+        check_choice("applicant_type", "申请人类型", ApplicantType, applicant_type)
+        check_choice("channel", "申请方式", Channel, channel)
+        check_date("submitted_on", "提交日期", submitted_on, optional=True)
+        check_date("signed_on", "签收日期", signed_on, optional=True)
+        check_date("confirmed_on", "确认日期", confirmed_on, optional=True)
         self._require(actor, Role.REQUEST_OFFICER, "登记申请")
         for field, value, label in (
             ("applicant_name", applicant_name, "申请人姓名或名称"),
@@ -349,6 +363,17 @@ class RequestWorkflow:
         after it nor before the application's previous action (``InvalidFieldError``). The
         audit entry keeps both: ``at`` (recorded) and ``occurred_on``.
         """
+        check_actor(actor)
+        check_text("application_id", application_id)
+        if not isinstance(action, Action):
+            raise InvalidFieldError(f"操作须为 Action，不能是 {type(action).__name__}。", field="action", label="操作")
+        check_text("opinion", opinion, optional=True)
+        check_text("consulting", consulting, optional=True)
+        check_text("reply_text", reply_text, optional=True)
+        check_int("days", "天数", days, minimum=0, maximum=366, optional=True)
+        check_choice("category", "答复类型", ReplyCategory, category, optional=True)
+        check_choice("deny_reason", "不予公开理由", DenyReason, deny_reason, optional=True)
+        check_date("occurred_on", "发生日期", occurred_on, optional=True)
         app = get_application(store, application_id)
         chain = self.workflow.chains.get(app.chain_id, app.chain_version)
         step = chain.step(app.state, action)

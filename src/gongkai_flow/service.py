@@ -38,6 +38,7 @@ from .duties import Duties
 from .duty_types import DutyCatalogue, bureau_catalogue
 from .engine import ActionOption, Outcome, Workflow, check_interpretation_order, check_interpreter, item_kind
 from .events import Event
+from .fields import check_text
 from .model import Actor, Attachment, AuditEntry, AuditRecord, AuditReport, DisclosureItem, ItemKind, form_signatures
 from .ports import BlobStore, ClockStore, DutyStore
 from .records import RecordRepository, RecordStore
@@ -253,6 +254,9 @@ class Flow:
         The bytes go to the blob store in the same unit of work as the item's new version; the
         item's content hash covers the attachment, so earlier approvals are void as for any edit.
         """
+        check_text("item_id", item_id)
+        check_text("attachment_name", name)
+        check_text("media_type", media_type, optional=True)
         if not isinstance(data, bytes | bytearray | memoryview):
             raise errors.InvalidFieldError("附件内容须为文件的字节。", item_id=item_id, field="attachments")
         raw = bytes(data)
@@ -300,6 +304,7 @@ class Flow:
 
     def attachment_data(self, item_id: str, name: str) -> bytes:
         """The bytes of one attachment, checked against its SHA-256; ``InvalidFieldError`` if missing or altered."""
+        check_text("item_id", item_id)
         with self.unit(write=False) as repo:
             item = repo.get(item_id)
             found = [a for a in item.attachments if a.name == name]
@@ -375,17 +380,20 @@ class Flow:
 
     def get(self, item_id: str) -> DisclosureItem:
         """The item, or ``ItemNotFoundError``."""
+        check_text("item_id", item_id)
         with self.unit(write=False) as repo:
             return repo.get(item_id)
 
     def audit(self, item_id: str) -> list[AuditEntry]:
         """The item's audit trail, oldest first."""
+        check_text("item_id", item_id)
         with self.unit(write=False) as repo:
             repo.get(item_id)
             return repo.audit(item_id)
 
     def review_form(self, item_id: str) -> dict[str, list[AuditEntry]]:
         """The review form's signatures by stage, read from the audit trail."""
+        check_text("item_id", item_id)
         with self.unit(write=False) as repo:
             item = repo.get(item_id)
             return form_signatures(repo.audit(item_id), item.content_hash)
@@ -458,6 +466,7 @@ def current_item(repo: Repository, item_id: str, expected_version: int | None = 
     ``storage.stale_item`` and a message saying who did what, and when — the message
     ``Workflow.fire`` alone cannot give, having no audit trail to read.
     """
+    check_text("item_id", item_id)
     item = repo.get(item_id)
     if expected_version is not None and item.version != expected_version:
         trail = repo.audit(item_id)
@@ -475,6 +484,7 @@ def _check_policy_link(
     repo: Repository, policy_id: str | None, *, item_id: str | None = None, actor: Actor | None = None, title: str = ""
 ) -> None:
     """An interpretation's ``policy_id`` must name a stored 政策文件, and its drafter be of that policy's section."""
+    check_text("policy_id", policy_id, optional=True)
     if policy_id is None:
         return
     policy = repo.find(policy_id)

@@ -8,6 +8,7 @@ ordinary ``@cli.command`` / ``@cli.group`` decorators when it is imported.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -174,8 +175,8 @@ def markup_safe(text: object) -> str:
 
 
 def error_line(exc: GongkaiFlowError) -> Text:
-    """The one line a refused action prints: ``错误［code］：message``, the message verbatim."""
-    return styled(("错误", "red"), f"［{exc.code}］：{exc.message}")
+    """The one line a refused action prints: ``错误［code］：message``, control characters shown as codes."""
+    return styled(("错误", "red"), f"［{exc.code}］：{_printable(exc.message)}")
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
@@ -184,12 +185,24 @@ def cli() -> None:
     """gongkai_flow：政务公开审核流程、负面清单检查与法定时限。"""
 
 
+def _printable(text: str) -> str:
+    """``text`` safe for the terminal: control characters and lone surrogates shown as codes (markup is off)."""
+    return "".join(c if c.isprintable() or c in " \n\t" else f"\\u{ord(c):04x}" for c in text)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``gongkai`` script: run the CLI and turn errors into exit codes.
 
     Errors are one Chinese line on stderr, never a traceback (``GONGKAI_DEBUG=1`` shows it); an
     optional dependency that is not installed is one line naming its ``pip install`` (exit 2).
     """
+    for stream in (sys.stdout, sys.stderr):
+        # A file name from the command line may hold undecodable bytes (lone surrogates): echo them
+        # as escapes instead of failing on the way out.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(Exception):
+                reconfigure(errors="backslashreplace")
     err = console(stderr=True)
     try:
         # standalone_mode=False hands exceptions to us, and returns ctx.exit()'s status instead of exiting.
@@ -206,12 +219,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         err.print("已取消。")
         sys.exit(EXIT_REFUSED)
     except click.ClickException as exc:
-        exc.show()
+        try:
+            exc.show()
+        except UnicodeEncodeError:  # the message repeats a value that cannot be printed (a lone surrogate)
+            err.print(f"Error: {_printable(exc.format_message())}")
         sys.exit(exc.exit_code or EXIT_USAGE)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:
         if os.environ.get("GONGKAI_DEBUG"):
             raise
-        err.print(styled(("内部错误", "red"), f"：{type(exc).__name__}: {exc}（设置 GONGKAI_DEBUG=1 可查看详细信息）"))
+        err.print(
+            styled(
+                ("内部错误", "red"),
+                f"：{type(exc).__name__}: {_printable(str(exc))}（设置 GONGKAI_DEBUG=1 可查看详细信息）",
+            )
+        )
         sys.exit(EXIT_INTERNAL)

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ..calendar import WorkCalendar
 from ..deadlines import BUREAU_TZ, RULES, due_text
+from ..fields import MAX_YEAR, MIN_YEAR
 from ..service import Flow
 from ._app import cli, console
 from .db import db_option, open_database
@@ -55,6 +56,8 @@ def parse_now(text: str | None) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"“{text}”不是 ISO 8601 时间，例如 2025-10-09T09:00。", param_hint="--now") from None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:  # the calendar and the clock arithmetic stop there
+        raise click.BadParameter(f"年份须在 {MIN_YEAR} 到 {MAX_YEAR} 之间。", param_hint="--now")
     return moment.replace(tzinfo=BUREAU_TZ) if moment.tzinfo is None else moment
 
 
@@ -66,6 +69,8 @@ def parse_span(text: str) -> timedelta:
             f"“{text}”不是有效的时长，例如 3d（天）、12h（小时）、2w（周）。", param_hint="--within"
         )
     n, unit = int(match.group(1)), match.group(2)
+    if n > 36_500:
+        raise click.BadParameter("时长不能超过 36500 天。", param_hint="--within")
     if unit in "d天":
         return timedelta(days=n)
     if unit in "h时":

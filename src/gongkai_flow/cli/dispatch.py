@@ -45,18 +45,35 @@ def _summary(report: DispatchReport) -> str:
 @click.option("--loop", "mode", flag_value="loop", help="持续投递，直到收到 Ctrl-C 或 SIGTERM。")
 @click.option("--status", "mode", flag_value="status", help="显示待投递、重试中和死信的数量。")
 @click.option("--plugin", "plugins", multiple=True, help="启用的插件（可多次指定），例如 log。")
-@click.option("--interval", default=2.0, show_default=True, help="--loop 空闲时的等待秒数。")
-@click.option("--max-attempts", default=10, show_default=True, help="一个接收者失败多少次后转入死信。")
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.01, 86_400),
+    default=2.0,
+    show_default=True,
+    help="--loop 空闲时的等待秒数（0.01 到 86400）。",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(1, 1000),
+    default=10,
+    show_default=True,
+    help="一个接收者失败多少次后转入死信（1 到 1000）。",
+)
 @click.option("--retry-dead", is_flag=True, help="把死信重新放回队列（可配合 --event 只处理一个事件）。")
 @click.option("--event", "event_id", default=None, help="与 --retry-dead 一起使用：只重试这个事件。")
-@click.option("--purge-days", type=int, default=None, help="删除投递完成超过这么多天的事件记录。")
+@click.option(
+    "--purge-days",
+    type=click.IntRange(0, 36_500),
+    default=None,
+    help="删除投递完成超过这么多天的事件记录（0 到 36500）。",
+)
 @click.option(
     "--replay", is_flag=True, help="把“无接收方”的事件交给本次 --plugin 启用的插件（事件类型由插件处理的才交）。"
 )
 @click.option("--purge-unhandled", is_flag=True, help="删除全部“无接收方”的事件（不再投递）。")
 @click.option(
     "--unhandled-days",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, 36_500),
     default=90,
     show_default=True,
     help="“无接收方”的事件保留多少天；--loop 定期删除更早的。",

@@ -9,6 +9,7 @@ import click
 from ..reports.form import DEFAULT_AGENCY, form_docx, form_html, review_form
 from ..service import Flow
 from ._app import cli, console
+from ._output import write_output, write_text_output
 from .db import db_option, open_database
 
 
@@ -29,7 +30,7 @@ def form_cmd(db: str, item_id: str, fmt: str, output: Path | None, agency: str) 
         database.close()
     target = output if output is not None else Path(f"审核表-{item_id}.{fmt}")
     if fmt == "docx":
-        form_docx(form, target)
+        write_output(target, lambda path: form_docx(form, path))
     else:
-        target.write_text(form_html(form), encoding="utf-8")
+        write_text_output(target, form_html(form))
     console().print(f"已生成审核表：{target}")

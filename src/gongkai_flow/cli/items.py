@@ -16,6 +16,7 @@ from ..service import Flow
 from ..storage.database import Database
 from ..storage.sql import SqlActorDirectory
 from ._app import cli, console
+from ._output import write_bytes_output
 from .db import db_option, open_database
 
 
@@ -136,8 +137,5 @@ def export_cmd(db: str, item_id: str, name: str, output: Path) -> None:
             data = flow.attachment_data(item_id, name)
     finally:
         database.close()
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        raise InvalidFieldError(f"无法写入 {output}：{exc.strerror or exc}。", field="output") from None
+    write_bytes_output(output, data)
     console().print(f"已导出附件到 {output!s}（{len(data):,} 字节）。")

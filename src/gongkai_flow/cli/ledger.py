@@ -10,6 +10,7 @@ import click
 from ..reports.ledger import application_rows, ledger_rows, write_ledger
 from ..service import Flow
 from ._app import cli, console
+from ._output import write_output
 from .db import db_option, open_database
 
 
@@ -31,5 +32,8 @@ def ledger_cmd(db: str, start: datetime, end: datetime, output: Path | None) -> 
     finally:
         database.close()
     target = output if output is not None else Path(f"台账-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
-    write_ledger(rows, target, title=f"台账{start:%Y%m%d}-{end:%Y%m%d}", applications=applications)
+    write_output(
+        target,
+        lambda path: write_ledger(rows, path, title=f"台账{start:%Y%m%d}-{end:%Y%m%d}", applications=applications),
+    )
     console().print(f"已生成台账：{target}（{len(rows)} 条信息，{len(applications)} 件依申请公开）")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ._app import cli, console
+from ._output import output_error
 from .db import db_option, open_database
 
 
@@ -40,6 +41,8 @@ def portal_build(out: Path, db: str, publisher: str | None, org_code: str | None
                 org_code=org_code or DEFAULT_ORG_CODE,
                 catalogue=catalogue,
             )
+    except OSError as exc:  # a folder that cannot be made or written (missing, read-only, full disk)
+        raise output_error(out, exc) from exc
     finally:
         database.close()
     console().print(

@@ -9,15 +9,21 @@ from typing import Any
 import click
 from rich.table import Table
 
+from ..fields import MAX_YEAR, MIN_YEAR
 from ..records import CaseKind, CaseOutcome, CaseRecord, FigureRecord, MeetingRecord, ProposalKind, ProposalRecord
 from ..reports.annual import annual_report, check_figure
 from ..reports.render import report_docx, report_html, report_markdown
 from ..service import Flow
 from ._app import cli, console
+from ._output import write_output, write_text_output
 from .db import db_option, open_database
 from .deadlines import calendar_option, make_calendar
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+#: A report year the calendar and the date arithmetic can handle; others are a usage error.
+_YEAR = click.IntRange(MIN_YEAR, MAX_YEAR)
 
 
 @cli.group()
@@ -28,7 +34,7 @@ def report() -> None:
 @report.command("annual")
 @db_option
 @calendar_option
-@click.option("--year", required=True, type=int, help="报告年度。")
+@click.option("--year", required=True, type=_YEAR, help="报告年度。")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]), default="md", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="输出文件；md/html 默认打印。")
 @click.option("--agency", default="日照市人力资源和社会保障局", show_default=True, help="机关名称。")
@@ -43,14 +49,14 @@ def annual_cmd(db: str, calendar_file: Path | None, year: int, fmt: str, output:
         database.close()
     if fmt == "docx":
         target = output if output is not None else Path(f"{year}年政府信息公开工作年度报告.docx")
-        report_docx(result, target)
+        write_output(target, lambda path: report_docx(result, path))
         console().print(f"已生成年度报告：{target}")
         return
     text = report_markdown(result) if fmt == "md" else report_html(result)
     if output is None:
         click.echo(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_text_output(output, text)
         console().print(f"已生成年度报告：{output}")
 
 
@@ -107,7 +113,7 @@ def proposal_cmd(db: str, kind: str, number: str, replied: datetime, disclosed: 
 
 @records.command("figure")
 @db_option
-@click.option("--year", required=True, type=int, help="报告年度。")
+@click.option("--year", required=True, type=_YEAR, help="报告年度。")
 @click.option(
     "--row",
     required=True,
@@ -128,7 +134,7 @@ def figure_cmd(db: str, year: int, row: str, column: str, value: float) -> None:
 
 @records.command("list")
 @db_option
-@click.option("--year", type=int, default=None, help="只列出这一年的记录。")
+@click.option("--year", type=_YEAR, default=None, help="只列出这一年的记录。")
 def list_cmd(db: str, year: int | None) -> None:
     """列出年度报告所需的记录。"""
     database = open_database(db)

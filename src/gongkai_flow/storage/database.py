@@ -27,6 +27,7 @@ from typing import Any, Final, ParamSpec, TypeVar, final
 import attrs
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from .errors import (
@@ -34,6 +35,7 @@ from .errors import (
     DatabaseLockedError,
     DatabaseNotFoundError,
     DatabaseUnavailableError,
+    DatabaseUrlError,
     ForeignDatabaseError,
     NotADatabaseError,
     SchemaMismatchError,
@@ -63,18 +65,44 @@ T = TypeVar("T")
 def database_url(target: str | os.PathLike[str] | URL) -> URL:
     """The SQLAlchemy URL for ``target``: a URL as given, or a file path meaning SQLite.
 
-    ``postgresql://`` URLs get the psycopg 3 driver.
+    ``postgresql://`` URLs get the psycopg 3 driver. Anything else — an address that does not
+    parse, another database (``mysql://``), another driver, control characters in a path — is a
+    :class:`DatabaseUrlError`, before any driver is loaded.
     """
     if isinstance(target, URL):
         url = target
     else:
-        text = os.fspath(target)
+        try:
+            text = os.fspath(target)
+        except TypeError:
+            raise DatabaseUrlError(f"数据库地址须为文字或路径，不能是 {type(target).__name__}。") from None
+        if not isinstance(text, str) or not text.strip():
+            raise DatabaseUrlError("请写明数据库：SQLite 文件路径，或 postgresql://… 地址。")
+        if not text.isprintable():
+            raise DatabaseUrlError("数据库地址含有控制字符或无法识别的字符，请检查后重试。")
         if "://" not in text:
             return URL.create("sqlite+pysqlite", database=str(Path(text).expanduser().absolute()))
-        url = make_url(text)
+        try:
+            url = make_url(text)
+        except (sa_exc.ArgumentError, ValueError):
+            raise DatabaseUrlError(
+                "无法识别数据库地址。请写 SQLite 文件路径，或 postgresql://用户@主机/库名 形式的地址。"
+            ) from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
+    if url.drivername == "sqlite":
+        url = url.set(drivername="sqlite+pysqlite")
+    if url.drivername not in _SUPPORTED_DRIVERS:
+        raise DatabaseUrlError(
+            f"不支持数据库“{url.drivername}”：gongkai_flow 只支持 SQLite（文件路径或 sqlite:///路径）"
+            "和 PostgreSQL（postgresql://用户@主机/库名）。",
+            driver=url.drivername,
+        )
     return url
+
+
+#: The SQLAlchemy drivers gongkai_flow is built and tested for.
+_SUPPORTED_DRIVERS: Final = frozenset({"sqlite+pysqlite", "postgresql+psycopg"})
 
 
 def display_url(url: URL) -> str:

@@ -20,6 +20,12 @@ class DatabaseUnavailableError(StorageError):
     code = "storage.unavailable"
 
 
+class DatabaseUrlError(DatabaseUnavailableError):
+    """The database address is malformed, or names a database gongkai_flow does not work with."""
+
+    code = "storage.bad_url"
+
+
 class DatabaseNotFoundError(DatabaseUnavailableError):
     """A SQLite file that should exist does not."""
 
@@ -89,6 +95,36 @@ class ConnectionLostError(StorageError):
     code = "storage.connection_lost"
 
 
+class ConstraintError(StorageError):
+    """The database refused a value: the library's own checks should have refused it first."""
+
+    code = "storage.constraint"
+
+
+class MissingValueError(ConstraintError):
+    """A required column was given no value (NOT NULL)."""
+
+    code = "storage.not_null"
+
+
+class DuplicateKeyError(ConstraintError):
+    """A row with the same key already exists (a uniqueness constraint)."""
+
+    code = "storage.duplicate"
+
+
+class ValueTooLongError(ConstraintError):
+    """A value is longer than its column allows."""
+
+    code = "storage.too_long"
+
+
+class InvalidValueError(ConstraintError):
+    """A value the database cannot store at all (a NUL character, an unencodable one, a broken link)."""
+
+    code = "storage.invalid_value"
+
+
 class AuditChainBrokenError(StorageError):
     """``audit verify`` found edited, deleted, inserted or reordered audit entries."""
 
@@ -128,11 +164,16 @@ __all__ = [
     "AuditChainBrokenError",
     "AuditMismatchError",
     "ConnectionLostError",
+    "ConstraintError",
     "CorruptDatabaseError",
     "DatabaseLockedError",
     "DatabaseNotFoundError",
     "DatabaseUnavailableError",
+    "DatabaseUrlError",
+    "DuplicateKeyError",
     "ForeignDatabaseError",
+    "InvalidValueError",
+    "MissingValueError",
     "NotADatabaseError",
     "SchemaError",
     "SchemaMismatchError",
@@ -141,5 +182,6 @@ __all__ = [
     "SchemaTooNewError",
     "StaleItemError",
     "StorageError",
+    "ValueTooLongError",
     "stale_application",
 ]

@@ -16,12 +16,17 @@ from sqlalchemy import exc as sa_exc
 
 from .errors import (
     ConnectionLostError,
+    ConstraintError,
     CorruptDatabaseError,
     DatabaseLockedError,
     DatabaseUnavailableError,
+    DuplicateKeyError,
+    InvalidValueError,
+    MissingValueError,
     NotADatabaseError,
     SchemaMismatchError,
     StorageError,
+    ValueTooLongError,
 )
 
 P = ParamSpec("P")
@@ -30,6 +35,65 @@ T = TypeVar("T")
 _PG_LOCKED: Final = {"55P03", "57014", "40P01", "40001"}
 _PG_SCHEMA: Final = {"42P01", "42703", "42883"}
 _PG_LOST: Final = {"57P01", "57P02", "57P03"}
+# Corruption: data_corrupted, index_corrupted, and the internal-error class PostgreSQL uses for them.
+_PG_CORRUPT: Final = {"XX001", "XX002"}
+
+
+def _constraint(kind: str, where: str, text: str) -> ConstraintError:
+    """The typed error for a value the database refused, by what the constraint means."""
+    if kind == "not_null":
+        return MissingValueError(f"{where}拒绝保存：有必填的值为空（{text}），本次操作未保存。", reason=text)
+    if kind == "unique":
+        return DuplicateKeyError(f"{where}中已有编号相同的记录（{text}），本次操作未保存。", reason=text)
+    if kind == "too_long":
+        return ValueTooLongError(f"{where}拒绝保存：有值超过了允许的长度（{text}），本次操作未保存。", reason=text)
+    if kind == "invalid":
+        return InvalidValueError(
+            f"{where}无法保存其中的字符或取值（{text}），本次操作未保存。请删除控制字符后重试。", reason=text
+        )
+    return ConstraintError(f"{where}拒绝保存这些值（{text}），本次操作未保存。", reason=text)
+
+
+#: SQLite's extended result codes and PostgreSQL's SQLSTATEs of a refused value, by meaning.
+_SQLITE_CONSTRAINTS: Final = {
+    "SQLITE_CONSTRAINT_NOTNULL": "not_null",
+    "SQLITE_CONSTRAINT_UNIQUE": "unique",
+    "SQLITE_CONSTRAINT_PRIMARYKEY": "unique",
+    "SQLITE_CONSTRAINT_ROWID": "unique",
+    "SQLITE_TOOBIG": "too_long",
+    "SQLITE_MISMATCH": "invalid",
+}
+_PG_CONSTRAINTS: Final = {
+    "23502": "not_null",
+    "23505": "unique",
+    "22001": "too_long",
+    "22P05": "invalid",
+    "22021": "invalid",
+    "23503": "invalid",
+}
+
+
+def constraint_kind(exc: BaseException) -> str | None:
+    """What a driver's refusal of a value means, or ``None`` when ``exc`` is not a refused value.
+
+    One of ``not_null``, ``unique``, ``too_long``, ``invalid`` and ``other`` (another constraint).
+    """
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    orig = exc.orig
+    name = getattr(orig, "sqlite_errorname", None)
+    if isinstance(name, str):
+        if name in _SQLITE_CONSTRAINTS:
+            return _SQLITE_CONSTRAINTS[name]
+        return "other" if name.startswith("SQLITE_CONSTRAINT") else None
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        if sqlstate in _PG_CONSTRAINTS:
+            return _PG_CONSTRAINTS[sqlstate]
+        return "other" if sqlstate.startswith("23") else None
+    if isinstance(exc, sa_exc.DataError):  # refused by the driver before sending (psycopg: a NUL in text)
+        return "invalid"
+    return "other" if isinstance(exc, sa_exc.IntegrityError) else None
 
 
 def translate_error(exc: BaseException, *, where: str = "数据库") -> StorageError | None:
@@ -38,6 +102,9 @@ def translate_error(exc: BaseException, *, where: str = "数据库") -> StorageE
         return None
     orig = exc.orig
     text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    kind = constraint_kind(exc)
+    if kind is not None:
+        return _constraint(kind, where, text)
     name = getattr(orig, "sqlite_errorname", None)
     if isinstance(name, str):
         if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
@@ -71,6 +138,10 @@ def translate_error(exc: BaseException, *, where: str = "数据库") -> StorageE
         return DatabaseLockedError(f"{where}繁忙（锁等待超时或冲突），本次操作已撤销。请稍后重试。", reason=text)
     if sqlstate in _PG_SCHEMA:
         return _schema_mismatch(where, text)
+    if sqlstate in _PG_CORRUPT:
+        return CorruptDatabaseError(
+            f"{where}的数据已损坏（{text}），本次操作未执行。请从备份恢复或联系管理员。", reason=text
+        )
     if sqlstate is None and isinstance(exc, sa_exc.OperationalError):
         return DatabaseUnavailableError(f"无法连接{where}：{text}", reason=text)
     return None

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ...errors import actor_not_found
+from ...fields import check_text
 from ...model import Actor, Role
 from ..translate import translated
 from .mapping import member
@@ -39,7 +40,8 @@ class SqlActorDirectory:
 
     @translated()
     def get(self, actor_id: str) -> Actor:
-        """The active actor, or ``ActorNotFoundError``."""
+        """The active actor, or ``ActorNotFoundError`` (``InvalidFieldError`` for a malformed id)."""
+        check_text("actor_id", actor_id)
         t = actors_table.c
         row = self._conn().execute(sa.select(actors_table).where(t.id == actor_id, t.active.is_(True))).first()
         if row is None:

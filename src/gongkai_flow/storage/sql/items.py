@@ -44,7 +44,7 @@ from ..hashchain import (
     verify_item_row,
 )
 from ..memory import standard_workflow
-from ..translate import storage_errors, translated
+from ..translate import constraint_kind, storage_errors, translate_error, translated
 from ..worklist import work_rows
 from .blobs import SqlBlobStore
 from .clocks import SqlClockStore
@@ -235,6 +235,8 @@ class SqlRepository:
                 try:
                     conn.execute(_INSERT_ITEM, values)
                 except sa_exc.IntegrityError as exc:
+                    if constraint_kind(exc) != "unique":  # a NOT NULL or other refusal is no lost race
+                        raise translate_error(exc) or exc from exc
                     raise StaleItemError(f"编号为“{item.id}”的信息已经存在，不能重复创建。", item_id=item.id) from exc
                 had_extra = 0
             else:

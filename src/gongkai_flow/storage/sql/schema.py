@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
+from ...fields import ID_MAX, NAME_MAX
+
 # --- column types -----------------------------------------------------------------------------
 
 
@@ -48,8 +50,10 @@ JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 #: A 64-bit key that is also SQLite's rowid alias.
 BigKey = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-_ID = 100
-_NAME = 200
+# The longest id and name, from the one table of field limits the validators read too: a value the
+# validators let through always fits, on every backend.
+_ID: Final = ID_MAX
+_NAME: Final = NAME_MAX
 
 # --- tables ------------------------------------------------------------------------------------
 

@@ -17,13 +17,12 @@ from gongkai_flow import Action, Actor, DisclosureItem, Flow, Workflow
 from gongkai_flow.deadlines import BUREAU_TZ
 from gongkai_flow.engine import CONTENT_GUARD_OFF
 from gongkai_flow.errors import GongkaiFlowError
-from gongkai_flow.events import ItemPublished
 from gongkai_flow.model import INTERNAL_FIELDS, PUBLIC_FIELDS, Attachment, public_texts
 from gongkai_flow.plugins.website.portal import PortalError, build_portal
 from gongkai_flow.plugins.website.push import website_body
 from gongkai_flow.reports.form import form_html, review_form
 from gongkai_flow.reports.ledger import LEDGER_COLUMNS, ledger_rows
-from gongkai_flow.testing import run_cli
+from gongkai_flow.testing import published_event, run_cli
 
 LIST = "姓名,补贴金额\n王某,1200\n李某,1500\n".encode()
 
@@ -190,32 +189,11 @@ def test_push_payload_carries_the_attachments(tmp_path: Path, bureau: dict[str, 
         item = flow.attach(item.id, bureau["zhangmin"], "名单.csv", LIST)
         item = drive_to(flow, item.id, "published", bureau)
         files = [(a, flow.attachment_data(item.id, a.name)) for a in item.attachments]
-        body = website_body(_published_event(item), item, flow.audit(item.id), files=files)
+        body = website_body(published_event(item), item, flow.audit(item.id), files=files)
     (sent,) = body["item"]["attachments"]
     assert sent["name"] == "名单.csv"
     assert base64.b64decode(sent["content_base64"]) == LIST
     assert sent["sha256"] == hashlib.sha256(LIST).hexdigest()
-
-
-def _published_event(item: DisclosureItem) -> ItemPublished:
-    assert item.published_at is not None
-    return ItemPublished(
-        event_id="e1",
-        item_id=item.id,
-        chain_id=item.chain_id,
-        chain_version=item.chain_version,
-        action="publish",
-        from_state="approved",
-        to_state="published",
-        actor_id="chenjing",
-        at=item.published_at,
-        content_hash=item.content_hash,
-        title=item.title,
-        kind=item.kind.value,
-        column=item.column,
-        platforms=tuple(sorted(p.value for p in item.platforms)),
-        policy_id=item.policy_id,
-    )
 
 
 def test_review_form_and_ledger_list_the_attachments(any_flow: Flow, bureau: dict[str, Actor]) -> None:

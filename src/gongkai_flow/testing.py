@@ -17,6 +17,8 @@ from typing import Final
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from .events import ItemPublished
+from .model import DisclosureItem
 from .storage.database import database_url
 
 #: The environment variable naming the PostgreSQL server the tests may use.
@@ -63,3 +65,26 @@ def run_cli(*args: str) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     return 0
+
+
+def published_event(item: DisclosureItem, *, event_id: str = "e1", actor_id: str = "chenjing") -> ItemPublished:
+    """The ``item-published`` event of a published item, as the engine would have emitted it (for effect tests)."""
+    if item.published_at is None:
+        raise ValueError("published_event needs a published item")
+    return ItemPublished(
+        event_id=event_id,
+        item_id=item.id,
+        chain_id=item.chain_id,
+        chain_version=item.chain_version,
+        action="publish",
+        from_state="approved",
+        to_state="published",
+        actor_id=actor_id,
+        at=item.published_at,
+        content_hash=item.content_hash,
+        title=item.title,
+        kind=item.kind.value,
+        column=item.column,
+        platforms=tuple(sorted(p.value for p in item.platforms)),
+        policy_id=item.policy_id,
+    )

@@ -17,11 +17,11 @@ import pytest
 from gongkai_flow import Action, Actor, DisclosureItem, Flow, InfoSource
 from gongkai_flow.demo import BUREAU
 from gongkai_flow.errors import GongkaiFlowError, OutputBlockedError, TransitionBlockedError
-from gongkai_flow.events import ItemPublished
 from gongkai_flow.model import PUBLIC_FIELDS
 from gongkai_flow.plugins.website.portal import PortalError, build_portal
 from gongkai_flow.plugins.website.push import payload_text, website_body
 from gongkai_flow.storage.memory import MemoryRepository
+from gongkai_flow.testing import published_event
 
 from .fixtures import ID
 from .test_smuggling import CASES
@@ -183,7 +183,7 @@ def test_the_push_last_gate_refuses_a_payload_that_changed_after_the_checks() ->
     repo = MemoryRepository()
     with Flow(repository=repo) as flow:
         item = published_then_altered(flow, repo, document_number=f"日人社〔2019〕{ID}号")
-        body = website_body(_event(item), item, flow.audit(item.id))
+        body = website_body(published_event(item), item, flow.audit(item.id))
         with pytest.raises(OutputBlockedError):
             flow.workflow.check_output(item, [("推送内容", payload_text(body))])
 
@@ -195,22 +195,6 @@ def test_the_last_gate_fails_closed_without_a_guard() -> None:
         with pytest.raises(GongkaiFlowError) as info:
             flow.workflow.check_output(item, [("门户网站页面", "<p>正文</p>")])
     assert info.value.code == "rule.no_content_guard"
-
-
-def _event(item: DisclosureItem) -> ItemPublished:
-    assert item.published_at is not None
-    return ItemPublished(
-        event_id="e",
-        item_id=item.id,
-        chain_id=item.chain_id,
-        chain_version=item.chain_version,
-        action="publish",
-        from_state="approved",
-        to_state="published",
-        actor_id="chenjing",
-        at=item.published_at,
-        content_hash=item.content_hash,
-    )
 
 
 def test_people_of_the_chain_are_who_the_suite_thinks() -> None:

@@ -61,6 +61,23 @@ FEATURE = """# language: zh-CN
 
   场景: 还没有的功能
     当张敏发送短信通知李华
+
+  场景: 配置文件写在操作之后
+    当张敏起草一条信息：
+      | 信息名称 | 公开属性 | 发布平台 |
+      | 通知     | 主动公开 | 网站     |
+    而且本局的配置文件为：
+      \"\"\"
+      [bureau]
+      name = "日照市医疗保障局"
+      credit_code = "11371100MB0001234M"
+      \"\"\"
+
+  场景: 配置文件没有内容
+    假如本局的配置文件为：
+
+  场景: 年度报告没有表一
+    那么2025年度报告表一的表头有“信息内容”
 """
 
 
@@ -141,3 +158,15 @@ def test_normalise_keeps_line_numbers() -> None:
     """Line numbers in messages stay those of the file staff edit."""
     text = "功能：甲\n\n  场景：乙\n    假如：今天是2025年9月30日\n"
     assert normalise(text).count("\n") == text.count("\n")
+
+
+def test_bureau_file_misuse_is_explained(output: str) -> None:
+    """A configuration given after the flow started, or without its text, fails with what to do instead."""
+    assert "本局的配置文件须写在场景开头（背景中），先于起草、登记等任何操作。" in output
+    assert "“本局的配置文件为：”下面需要配置文件的内容" in output
+
+
+def test_annual_report_table_names_are_checked(output: str) -> None:
+    """表一 is the report's prose, not a table: the step names the tables there are."""
+    assert "没有名为“一”的年度报告的表。" in output
+    assert "年度报告有表二、表三、表四" in output

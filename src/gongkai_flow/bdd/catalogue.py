@@ -35,6 +35,8 @@ PLACEHOLDERS: Final[dict[str, str]] = {
     "event": "舆情编号",
     "category": "答复类别",
     "name": "附件名称",
+    "year": "年份",
+    "which": "表号",
 }
 
 
@@ -67,6 +69,47 @@ CLOCK = "日期与时限"
 OPINION = "舆情回应"
 REQUEST = "依申请公开"
 NOTIFY = "通知与提醒"
+
+# -- 领域规则：答复告知书、年度报告、机关配置 ------------------------------------------------------------
+# Kept apart from the other groups (and spliced into CATALOGUE after 依申请公开) so that steps added
+# elsewhere in the catalogue do not touch these lines.
+
+LETTER = "答复告知书"
+ANNUAL = "年度报告"
+BUREAU = "机关配置"
+
+_DOMAIN_STEPS: Final[tuple[StepEntry, ...]] = (
+    _e(
+        "答复告知书中写明“{text}”",
+        LETTER,
+        "按当前申请的答复生成正式的《政府信息公开申请答复告知书》（与 gongkai 导出的相同：所依据的条例条款、"
+        "救济途径、机关落款和日期），检查其中有这段文字。“答复书中写明”只检查简短的答复书文字。",
+        "那么答复告知书中写明“《中华人民共和国政府信息公开条例》第三十六条第三项”",
+    ),
+    _e(
+        "{year:d}年度报告表{which:Word}的表头有“{text}”",
+        ANNUAL,
+        "按本场景中的信息和申请生成该年度的政府信息公开工作年度报告，检查表二、表三或表四的表头"
+        "（表头各行、各栏目名称和表上方的说明）中有这段文字；表中各行的名称不算表头。",
+        "那么2025年度报告表三的表头有“申请人情况”",
+    ),
+    _e(
+        "本局的配置文件为：",
+        BUREAU,
+        "本场景使用这份机关配置文件（内容写在下面的三引号文字块中，格式见 docs/configuration.md）："
+        "机关名称、统一社会信用代码、科室和各审核环节由哪个科室承担。须写在场景开头，先于任何操作。"
+        "文件有误时系统拒绝，后面须写“那么系统拒绝，提示包含“…””。",
+        "假如本局的配置文件为：",
+        '"""',
+        "[bureau]",
+        'name = "日照市医疗保障局"',
+        'credit_code = "11371100MB1234567B"',
+        'sections = ["综合科", "待遇保障科"]',
+        "[review]",
+        'attribute_reviewer = "综合科"',
+        '"""',
+    ),
+)
 
 #: Every step of the library, in the order ``gongkai steps`` prints them.
 CATALOGUE: Final[tuple[StepEntry, ...]] = (
@@ -466,6 +509,7 @@ CATALOGUE: Final[tuple[StepEntry, ...]] = (
         "那么补正告知期限是2025年10月17日",
     ),
     _e("答复书中写明“{text}”", REQUEST, "检查答复书的文字。", "那么答复书中写明“行政复议”"),
+    *_DOMAIN_STEPS,
     _e(
         "系统在{day:Date}检查时限",
         NOTIFY,

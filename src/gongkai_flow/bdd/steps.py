@@ -21,10 +21,15 @@ from typing import Any, TypeVar, cast
 import pytest
 from pytest_bdd import parsers, step
 
+from ..bureau import load_bureau
 from ..chain import Action
+from ..errors import GongkaiFlowError
 from ..model import Actor, DisclosureAttribute, DisclosureItem, InfoSource, ItemKind, NegativeListCategory, Platform
 from ..plugins.website.portal import build_portal
+from ..reports.annual import annual_report
 from ..reports.form import review_form
+from ..reports.letters import LetterNotReadyError, letter_html, reply_letter
+from ..reports.render import report_html
 from ..requests import ApplicantType, Channel, DenyReason, ReplyCategory
 from .catalogue import CATALOGUE
 from .checks import CATEGORY_ALIASES, category_names, describe, matches, numbered
@@ -572,7 +577,14 @@ def _page_text(path: Path) -> str:
 def _build(gongkai_world: World) -> None:
     world = gongkai_world
     world.check_pending()
-    report = build_portal(world.flow.repository, world.tmp / "portal", now=world.now)
+    office = world.flow.workflow.bureau  # 发布机构 and the 索引号's prefix are the bureau's own
+    report = build_portal(
+        world.flow.repository,
+        world.tmp / "portal",
+        now=world.now,
+        publisher=office.name,
+        org_code=office.credit_code,
+    )
     world.portal = dict(report.pages)
     world.index = report.index
 
@@ -1047,6 +1059,82 @@ def _no_reminder(gongkai_world: World) -> None:
     sent = [n for n in gongkai_world.notices() if n["kind"] != "task"]
     if sent:
         raise ScenarioError(f"上一步之后，系统发送了{len(sent)}条提醒：\n{_notice_lines(sent)}")
+
+
+# -- 领域规则：答复告知书、年度报告、机关配置 ------------------------------------------------------------
+# Kept in one block apart from the other groups so that steps added elsewhere do not touch it.
+
+
+def _visible_text(markup: str) -> str:
+    """The text a reader sees on an HTML page, without tags and white space."""
+    return _compact(html.unescape(re.sub(r"<[^>]+>", " ", markup)))
+
+
+@define("答复告知书中写明“{text}”")
+def _letter_text(gongkai_world: World, text: str) -> None:
+    world = gongkai_world
+    world.check_pending()
+    app = world.flow.requests.get(world.application_id())
+    try:
+        letter = reply_letter(app, world.flow.workflow.bureau)
+    except LetterNotReadyError:
+        raise ScenarioError("该申请还没有答复，还没有答复告知书。请先写“当〈姓名〉答复“…””。") from None
+    if _compact(text) not in _visible_text(letter_html(letter)):
+        shown = numbered([letter.addressee, *letter.paragraphs, letter.signature, letter.date_text])
+        raise ScenarioError(f"答复告知书中没有“{text}”。答复告知书的内容如下：\n{shown}")
+
+
+#: The tables of the annual report by how staff name them, and where each sits in the report.
+_ANNUAL_TABLES = {"二": "二、", "三": "三、", "四": "四、", "2": "二、", "3": "三、", "4": "四、"}
+
+
+def _table_header(page: str, heading: str) -> list[str]:
+    """The header cells of the report's table under ``heading``, as the rendered report shows them.
+
+    That is the note above the table, the section headings, and every cell of the rows that carry
+    no figures; the rows' own names are not the header.
+    """
+    start = page.index(f"<h2>{html.escape(heading)}")
+    end = page.find("<h2>", start + 4)
+    part = page[start : end if end >= 0 else len(page)]
+    cells = re.findall(r'<p class="note">(.*?)</p>', part) + re.findall(r"<h3>(.*?)</h3>", part)
+    for table in re.findall(r"<table>(.*?)</table>", part, re.S):
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+            if "<td" not in row:
+                cells.extend(re.findall(r"<th[^>]*>(.*?)</th>", row, re.S))
+    return [html.unescape(c) for c in cells]
+
+
+@define("{year:d}年度报告表{which:Word}的表头有“{text}”")
+def _annual_header(gongkai_world: World, year: int, which: str, text: str) -> None:
+    world = gongkai_world
+    world.check_pending()
+    prefix = lookup("年度报告的表", which, _ANNUAL_TABLES, "年度报告有表二、表三、表四（表一是总体情况的文字）。")
+    try:
+        report = annual_report(world.flow, year, agency=world.flow.workflow.bureau.name)
+    except GongkaiFlowError as exc:
+        raise ScenarioError(f"{year}年度报告无法生成：{exc.message}") from None
+    page = report_html(report)
+    heading = next(h for h in re.findall(r"<h2>(.*?)</h2>", page) if h.startswith(prefix))
+    header = _table_header(page, html.unescape(heading))
+    if not any(_compact(text) in _compact(cell) for cell in header):
+        shown = numbered(header, "（没有表头）")
+        raise ScenarioError(f"{year}年度报告表{which}的表头中没有“{text}”。表头如下：\n{shown}")
+
+
+@define("本局的配置文件为：")
+def _bureau_file(gongkai_world: World, docstring: str | None = None) -> None:
+    world = gongkai_world
+    world.check_pending()
+    if docstring is None:
+        raise ScenarioError('“本局的配置文件为：”下面需要配置文件的内容，写在三引号文字块（"""）中。')
+    if world.flow_started:
+        raise ScenarioError("本局的配置文件须写在场景开头（背景中），先于起草、登记等任何操作。")
+    path = world.tmp / "bureau.toml"
+    path.write_text(docstring, encoding="utf-8")
+    bureau = world.attempt(lambda: load_bureau(path))
+    if bureau is not None:
+        world.bureau = bureau
 
 
 __all__ = ["ACTION_STARTS", "ROLES", "TYPES", "define", "gongkai_world"]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from ..bureau import BureauConfig
 from ..chain import default_chain, news_chain, request_chain
 from ..deadlines import Timer
 from ..errors import GongkaiFlowError
@@ -128,18 +129,28 @@ class World:
         self.portal: dict[str, Path] | None = None
         self.index: Path | None = None
         self.failed = False
+        #: The bureau's configuration the scenario gave (``本局的配置文件为：``); ``None``: the seed bureau.
+        self.bureau: BureauConfig | None = None
 
     @property
     def flow(self) -> Flow:
         """The scenario's flow (memory storage, the negative list, the scenario's clock)."""
         if self._flow is None:
             # No default plugins: the scenario's own negative list (which records each check) is the guard.
-            flow = Flow(clock=lambda: self.now, requests=REQUEST_SETTINGS, plugins=[])
+            if self.bureau is None:
+                flow = Flow(clock=lambda: self.now, requests=REQUEST_SETTINGS, plugins=[])
+            else:  # the bureau's own file names its remedy bodies too
+                flow = Flow(clock=lambda: self.now, bureau=self.bureau, plugins=[])
             flow.registry.register(self.negative_list)
             notify = {"repository": flow.repository, "actors": self.directory, "file": str(self.notices_file)}
             flow.registry.register(NotifyPlugin(), notify)
             self._flow = flow
         return self._flow
+
+    @property
+    def flow_started(self) -> bool:
+        """Whether the flow exists already (a bureau configuration can no longer be given)."""
+        return self._flow is not None
 
     def notices(self) -> list[dict[str, Any]]:
         """The notices (待办 and reminders) the system sent since the last action, as the file sink wrote them."""

@@ -22,22 +22,46 @@ from gongkai_flow.text import beijing, beijing_time, formal_date, quote_title
         ),
         ("《关于调整失业保险金标准的通知》政策解读", "《〈关于调整失业保险金标准的通知〉政策解读》"),
         ("关于转发《关于印发〈办法〉的通知》的通知", "《关于转发〈关于印发《办法》的通知〉的通知》"),
+        # Typed with 《》 at every level, or with 〈〉 already: nested by depth either way.
+        ("关于印发《关于《X》的意见》的通知", "《关于印发〈关于《X》的意见〉的通知》"),
+        ("〈关于调整失业保险金标准的通知〉政策解读", "《〈关于调整失业保险金标准的通知〉政策解读》"),
     ],
 )
 def test_quote_title_nests_the_marks(title: str, quoted: str) -> None:
     assert quote_title(title) == quoted
 
 
+_OPEN, _CLOSE = "《〈", "》〉"
+
+
+def _balanced(title: str) -> bool:
+    depth = 0
+    for char in title:
+        depth += (char in _OPEN) - (char in _CLOSE)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 @given(st.text(alphabet=st.sampled_from("《》〈〉关于通知A ")))
-def test_quote_title_alternates_and_round_trips(title: str) -> None:
-    """Wrapping swaps every mark once: unwrapping and swapping back gives the title again."""
+def test_quote_title_alternates_by_depth(title: str) -> None:
+    """Every mark of a balanced title alternates by depth (outer 《》, then 〈〉, then 《》…); the text is kept."""
     quoted = quote_title(title)
     assert quoted.startswith("《")
     assert quoted.endswith("》")
     inner = quoted[1:-1]
-    assert inner.count("《") == title.count("〈")
-    assert inner.count("〈") == title.count("《")
-    assert quote_title(inner)[1:-1] == title
+    assert len(inner) == len(title)
+    plain = str.maketrans("〈〉", "《》")
+    assert inner.translate(plain) == title.translate(plain)  # same text, same bracket positions
+    if _balanced(title):
+        depth = 0
+        for char in inner:
+            if char in _OPEN:
+                depth += 1
+                assert char == ("〈" if depth % 2 else "《")
+            elif char in _CLOSE:
+                assert char == ("〉" if depth % 2 else "》")
+                depth -= 1
 
 
 def test_formal_date() -> None:

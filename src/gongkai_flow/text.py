@@ -23,8 +23,27 @@ _NEST: Final = str.maketrans({"《": "〈", "》": "〉", "〈": "《", "〉": "
 
 
 def quote_title(title: str) -> str:
-    """``title`` between 《》, the book-title marks inside it nested as 〈〉 (and 〈〉 as 《》)."""
-    return f"《{title.translate(_NEST)}》"
+    """``title`` between 《》, the marks inside it alternating by depth: 〈〉, then 《》, then 〈〉 …
+
+    Titles typed with 《》 at every level (``关于印发《关于《X》的意见》的通知``) come out nested
+    correctly (``《关于印发〈关于《X》的意见〉的通知》``); unbalanced marks are only swapped.
+    """
+    out: list[str] = []
+    depth = 0
+    for char in title:
+        if char in "《〈":
+            depth += 1
+            out.append("〈" if depth % 2 else "《")
+        elif char in "》〉":
+            if depth == 0:
+                return f"《{title.translate(_NEST)}》"
+            out.append("〉" if depth % 2 else "》")
+            depth -= 1
+        else:
+            out.append(char)
+    if depth:
+        return f"《{title.translate(_NEST)}》"
+    return f"《{''.join(out)}》"
 
 
 def formal_date(day: date | datetime) -> str:

@@ -23,9 +23,12 @@ from pytest_bdd import parsers, step
 
 from ..bureau import load_bureau
 from ..chain import Action
+from ..duties import DutyStatus
+from ..duty_types import DutyState, ScheduleKind
 from ..errors import GongkaiFlowError
 from ..model import Actor, DisclosureAttribute, DisclosureItem, InfoSource, ItemKind, NegativeListCategory, Platform
 from ..plugins.website.portal import build_portal
+from ..record_types import MeetingRecord
 from ..reports.annual import annual_report
 from ..reports.form import review_form
 from ..reports.letters import LetterNotReadyError, letter_html, reply_letter
@@ -33,6 +36,7 @@ from ..reports.render import report_html
 from ..requests import ApplicantType, Channel, DenyReason, ReplyCategory
 from .catalogue import CATALOGUE
 from .checks import CATEGORY_ALIASES, category_names, describe, matches, numbered
+from .duty_names import duty_named, duty_tag, is_duty_notice, obligation_named, shown_name, statuses
 from .errors import ScenarioError
 from .world import (
     BEIJING,
@@ -69,8 +73,16 @@ _name = _typed(rf"(?:(?!{'|'.join(ACTION_STARTS)})[\u4e00-\u9fffA-Za-z·]){{1,10
 _word = _typed(r"[^\s，,。“”「」：:\d]+?", str)
 _date = _typed(r"\d{4}年\d{1,2}月\d{1,2}日", parse_day)
 _moment = _typed(r"\d{4}年\d{1,2}月\d{1,2}日\d{1,2}时(?:\d{1,2}分)?", parse_moment)
+#: A section's name: like a word, but digits and brackets allowed (行政许可科（12333）).
+_section = _typed(r"[^\s，,。“”「」：:]+?", str)
 
-TYPES: dict[str, Callable[[str], Any]] = {"Name": _name, "Word": _word, "Date": _date, "DateTime": _moment}
+TYPES: dict[str, Callable[[str], Any]] = {
+    "Name": _name,
+    "Word": _word,
+    "Date": _date,
+    "DateTime": _moment,
+    "Section": _section,
+}
 _PATTERNS = {entry.pattern for entry in CATALOGUE}
 
 
@@ -162,6 +174,7 @@ def _fields(world: World, row: dict[str, str]) -> dict[str, Any]:
         "不予公开理由": lambda v: out.update(withheld_reason=v),
         "所解读的政策": lambda v: out.update(policy_id=world.item_id(v)),
         "形成日期": lambda v: out.update(formed_on=parse_day(v)),
+        "公开事项": lambda v: out.update(duty_tags=[duty_tag(world, p) for p in re.split(r"[；;]", v) if p.strip()]),
     }
     for key, value in row.items():
         lookup("字段", key, handlers)(value)
@@ -584,6 +597,7 @@ def _build(gongkai_world: World) -> None:
         now=world.now,
         publisher=office.name,
         org_code=office.credit_code,
+        catalogue=world.flow.duties.catalogue,
     )
     world.portal = dict(report.pages)
     world.index = report.index
@@ -979,6 +993,7 @@ def _tick(world: World, moment: datetime) -> None:
     world.mark_notices()
     world.now = moment
     world.flow.tick(moment)
+    world.flow.duties.tick(moment)
 
 
 @define("系统在{day:Date}检查时限")
@@ -1033,7 +1048,7 @@ _REMINDERS = {"逾期": "deadline-missed", "即将到期": "deadline-approaching
 def _reminder(world: World, who: str, kind: str) -> None:
     world.check_pending()
     world.person(who)
-    notices = world.notices()
+    notices = [n for n in world.notices() if not is_duty_notice(n)]
     if not any(n["kind"] == _REMINDERS[kind] and _to(n, who) for n in notices):
         raise ScenarioError(f"上一步之后，系统没有向{who}发送{kind}提醒。发出的通知如下：\n{_notice_lines(notices)}")
 
@@ -1056,7 +1071,7 @@ def _due_sent(gongkai_world: World, who: str) -> None:
 @define("系统没有发送提醒")
 def _no_reminder(gongkai_world: World) -> None:
     gongkai_world.check_pending()
-    sent = [n for n in gongkai_world.notices() if n["kind"] != "task"]
+    sent = [n for n in gongkai_world.notices() if n["kind"] != "task" and not is_duty_notice(n)]
     if sent:
         raise ScenarioError(f"上一步之后，系统发送了{len(sent)}条提醒：\n{_notice_lines(sent)}")
 
@@ -1135,6 +1150,165 @@ def _bureau_file(gongkai_world: World, docstring: str | None = None) -> None:
     bureau = world.attempt(lambda: load_bureau(path))
     if bureau is not None:
         world.bureau = bureau
+
+
+# -- 公开事项 -----------------------------------------------------------------------------------------------
+
+
+@define("{who:Name}登记公开事项“{duty}”的触发事件“{key}”")
+def _trigger(gongkai_world: World, who: str, duty: str, key: str) -> None:
+    world = gongkai_world
+    world.check_pending()
+    world.person(who)
+    code = duty_named(world, duty).code
+    world.attempt(lambda: world.flow.duties.trigger(code, key, occurred_at=world.now))
+
+
+@define("{who:Name}登记局长办公会议“{title}”，市民代表{n:d}人列席")
+def _meeting(gongkai_world: World, who: str, title: str, n: int) -> None:
+    world = gongkai_world
+    world.check_pending()
+    world.person(who)
+    held_on = world.now.astimezone(BEIJING).date()
+    world.attempt(lambda: world.flow.records.add(MeetingRecord(held_on=held_on, title=title, representatives=n)))
+
+
+_DUTY_STATES = {s.label: s for s in DutyState}
+
+
+def _fulfilment(status: DutyStatus) -> str:
+    if status.fulfilled_at is None:
+        return "尚未完成"
+    if status.obligation.duty.schedule.kind is ScheduleKind.COUNT:
+        return f"已有{status.count}次，{show_day(status.fulfilled_at.astimezone(BEIJING).date())}达到要求"
+    return f"{show_moment(status.fulfilled_at)}发布"
+
+
+@define("公开事项“{duty}”的状态为“{state}”")
+def _duty_state(gongkai_world: World, duty: str, state: str) -> None:
+    world = gongkai_world
+    world.check_pending()
+    expected = lookup("公开事项状态", state, _DUTY_STATES)
+    found = obligation_named(world, duty)
+    if found.state is not expected:
+        ob = found.obligation
+        raise ScenarioError(
+            f"到{show_moment(world.now)}，公开事项“{shown_name(ob)}”的状态是“{found.state.label}”，不是“{state}”"
+            f"（截止日期{show_day(ob.due_day)}，{_fulfilment(found)}）。"
+        )
+
+
+def _titles(cell: str) -> list[str]:
+    return sorted(t.strip() for t in re.split(r"[；;]", cell) if t.strip())
+
+
+@define("{n:d}年的公开事项状态如下：")
+def _duty_table(gongkai_world: World, n: int, datatable: list[list[str]]) -> None:
+    world = gongkai_world
+    world.check_pending()
+    rows = _rows(datatable, "“公开事项状态如下”", ("公开事项",))
+    known = {"公开事项", "截止日期", "状态", "公开的信息"}
+    for key in rows[0] if rows else {}:
+        lookup("列", key, dict.fromkeys(known, key))
+    year = statuses(world, years=(n,))
+    wrong: list[str] = []
+    for row in rows:
+        found = obligation_named(world, row["公开事项"], among=year, year=n)
+        ob, name = found.obligation, row["公开事项"]
+        if "截止日期" in row and parse_day(row["截止日期"]) != ob.due_day:
+            wrong.append(f"“{name}”的截止日期是{show_day(ob.due_day)}，不是{row['截止日期']}")
+        if "状态" in row and lookup("公开事项状态", row["状态"], _DUTY_STATES) is not found.state:
+            wrong.append(f"“{name}”的状态是“{found.state.label}”，不是“{row['状态']}”（{_fulfilment(found)}）")
+        if "公开的信息" in row:
+            got = sorted(f.title for f in found.items)
+            if got != _titles(row["公开的信息"]):
+                shown = "；".join(got) or "没有"
+                wrong.append(f"“{name}”公开的信息是：{shown}，不是：{row['公开的信息'] or '没有'}")
+    if wrong:
+        raise ScenarioError(f"到{show_moment(world.now)}，{n}年的公开事项状态与表格不符：\n" + numbered(wrong))
+
+
+def _duty_notices(world: World, duty: str) -> tuple[DutyStatus, list[dict[str, Any]]]:
+    world.check_pending()
+    found = obligation_named(world, duty)
+    code, period = found.obligation.key
+    return found, [n for n in world.notices() if n["item_id"] == f"duty:{code}@{period}"]
+
+
+def _duty_notice_sent(world: World, section: str, duty: str, kind: str) -> None:
+    found, notices = _duty_notices(world, duty)
+    if not any(p.section == section for p in world.people.values()):
+        raise ScenarioError(f"人员表中没有{section}的人员，系统的提醒无人接收。请在“本局人员如下”表格中登记。")
+    label = "逾期提醒" if kind == "deadline-missed" else "提醒"
+    if not any(n["kind"] == kind and any(r["section"] == section for r in n["recipients"]) for n in notices):
+        ob = found.obligation
+        raise ScenarioError(
+            f"上一步之后，系统没有向{section}发送公开事项“{shown_name(ob)}”的{label}"
+            f"（第一个责任科室单位：{ob.duty.lead_section}；截止日期{show_day(ob.due_day)}；"
+            f"现在的状态：{found.state.label}）。这一事项发出的通知如下：\n{_notice_lines(notices)}"
+        )
+
+
+@define("系统向{section:Section}发送公开事项“{duty}”的提醒")
+def _duty_reminded(gongkai_world: World, section: str, duty: str) -> None:
+    _duty_notice_sent(gongkai_world, section, duty, "deadline-approaching")
+
+
+@define("系统向{section:Section}发送公开事项“{duty}”的逾期提醒")
+def _duty_escalated(gongkai_world: World, section: str, duty: str) -> None:
+    _duty_notice_sent(gongkai_world, section, duty, "deadline-missed")
+
+
+@define("系统没有发送公开事项“{duty}”的提醒")
+def _duty_quiet(gongkai_world: World, duty: str) -> None:
+    world = gongkai_world
+    found, notices = _duty_notices(world, duty)
+    lead = found.obligation.duty.lead_section
+    # Nobody in the lead section means a reminder would reach nobody: "none sent" would prove nothing.
+    if not any(p.section == lead for p in world.people.values()):
+        raise ScenarioError(
+            f"人员表中没有{lead}（“{found.obligation.duty.name}”的第一个责任科室单位）的人员，"
+            "无法判断系统是否发送提醒。请在“本局人员如下”表格中登记。"
+        )
+    if notices:
+        raise ScenarioError(
+            f"上一步之后，系统发送了公开事项“{shown_name(found.obligation)}”的提醒：\n{_notice_lines(notices)}"
+        )
+
+
+def _directory_section(world: World, code: str) -> str:
+    if world.portal is None:
+        raise ScenarioError("还没有生成门户网站。请先写“当生成门户网站”。")
+    page = world.tmp / "portal" / "directory.html"
+    if not page.is_file():
+        raise ScenarioError("门户网站上没有政府信息公开目录页面（公开事项清单为空）。")
+    raw = page.read_text(encoding="utf-8")
+    m = re.search(rf'<section[^>]*id="duty-{re.escape(code)}"[^>]*>(.*?)</section>', raw, re.S)
+    if m is None:
+        raise ScenarioError(f"政府信息公开目录中没有编号为“{code}”的公开事项。")
+    return m.group(1)
+
+
+@define("政府信息公开目录中“{duty}”下有“{title}”")
+def _in_directory(gongkai_world: World, duty: str, title: str) -> None:
+    world = gongkai_world
+    world.check_pending()
+    if "@" in duty or duty not in {d.code for d in world.flow.duties.catalogue} | {
+        d.name for d in world.flow.duties.catalogue
+    }:
+        code, period = obligation_named(world, duty).obligation.key
+    else:
+        code, period = duty_named(world, duty).code, None
+    block = _directory_section(world, code)
+    if period is not None:
+        parts = re.split(r"<h3>(.*?)</h3>", block)
+        periods = dict(zip(parts[1::2], parts[2::2], strict=True))
+        block = periods.get(period, "")
+    listed = [html.unescape(t).strip() for t in re.findall(r"<a [^>]*>([^<]*)</a>", block)]
+    if title not in listed:
+        where = f"“{duty}”" + (f"（{period}）" if period else "")
+        shown = "；".join(listed) or "没有信息"
+        raise ScenarioError(f"政府信息公开目录中{where}下没有“{title}”。列出的信息：{shown}。")
 
 
 __all__ = ["ACTION_STARTS", "ROLES", "TYPES", "define", "gongkai_world"]

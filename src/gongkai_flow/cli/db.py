@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from ..directory import ActorDirectory, TomlActorDirectory
+from ..model import Actor
 from ..storage.database import (
     DATABASE_ENV,
     SCHEMA_HEAD,
@@ -19,7 +22,7 @@ from ..storage.database import (
     inspect_schema,
     upgrade,
 )
-from ..storage.sql import SqlRepository
+from ..storage.sql import SqlActorDirectory, SqlRepository
 from ._app import EXIT_REFUSED, cli, console
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -119,3 +122,12 @@ def db_reindex(db: str) -> None:
     finally:
         database.close()
     console().print(f"已重新计算 {count} 条在办信息的待办索引。")
+
+
+def resolve_actor(database: Database, actor_id: str, actors_file: Path | None) -> Actor:
+    """The person acting: from ``--actors FILE``, else the database's actor directory."""
+    if actors_file is not None:
+        directory: ActorDirectory = TomlActorDirectory(actors_file)
+        return directory.get(actor_id)
+    with database.transaction(write=False) as conn:
+        return SqlActorDirectory(conn).get(actor_id)

@@ -9,24 +9,11 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ..directory import ActorDirectory, TomlActorDirectory
 from ..errors import InvalidFieldError
-from ..model import Actor
 from ..service import Flow
-from ..storage.database import Database
-from ..storage.sql import SqlActorDirectory
 from ._app import cli, console
 from ._output import write_bytes_output
-from .db import db_option, open_database
-
-
-def resolve_actor(database: Database, actor_id: str, actors_file: Path | None) -> Actor:
-    """The person acting: from ``--actors FILE``, else the database's actor directory."""
-    if actors_file is not None:
-        directory: ActorDirectory = TomlActorDirectory(actors_file)
-        return directory.get(actor_id)
-    with database.transaction(write=False) as conn:
-        return SqlActorDirectory(conn).get(actor_id)
+from .db import db_option, open_database, resolve_actor
 
 
 def read_bounded(path: Path, limit: int) -> bytes:

@@ -11,14 +11,11 @@ from rich.table import Table
 
 from ..chain import Action
 from ..deadlines import BUREAU_TZ, TimerStatus, due_text
-from ..directory import ActorDirectory, TomlActorDirectory
-from ..model import Actor
 from ..requests import ApplicantType, Channel, DenyReason, ReplyCategory
 from ..service import Flow
 from ..storage.database import Database
-from ..storage.sql import SqlActorDirectory
 from ._app import cli, console
-from .db import db_option, open_database
+from .db import db_option, open_database, resolve_actor
 from .deadlines import calendar_option, make_calendar, now_option, parse_now
 
 _ACTIONS = {
@@ -47,14 +44,6 @@ actors_option = click.option(
 
 def _choice(values: list[str]) -> click.Choice[str]:
     return click.Choice(values, case_sensitive=False)
-
-
-def _actor(database: Database, actor_id: str, actors_file: Path | None) -> Actor:
-    if actors_file is not None:
-        directory: ActorDirectory = TomlActorDirectory(actors_file)
-        return directory.get(actor_id)
-    with database.transaction(write=False) as conn:
-        return SqlActorDirectory(conn).get(actor_id)
 
 
 def _flow(database: Database, calendar_file: Path | None, now_text: str | None) -> Flow:
@@ -106,7 +95,7 @@ def register_cmd(
     """登记一件政府信息公开申请，并开始计算答复期限。"""
     database = open_database(db)
     try:
-        actor = _actor(database, actor_id, actors_file)
+        actor = resolve_actor(database, actor_id, actors_file)
         flow = _flow(database, calendar_file, now_text)
         kind = Channel._value2member_map_[channel.lower()]
         day: date = received.date()
@@ -172,7 +161,7 @@ def act_cmd(
     """办理申请：accept、request_correction、receive_correction、consult、receive_opinions、extend、reply、archive…"""
     database = open_database(db)
     try:
-        actor = _actor(database, actor_id, actors_file)
+        actor = resolve_actor(database, actor_id, actors_file)
         flow = _flow(database, calendar_file, now_text)
         app = flow.requests.act(
             application_id,
@@ -310,7 +299,7 @@ def abandon_overdue_cmd(
     """把补正期限已过仍未补正的申请登记为“视为放弃”（条例第30条），可与 gongkai tick 一起定时运行。"""
     database = open_database(db)
     try:
-        actor = _actor(database, actor_id, actors_file)
+        actor = resolve_actor(database, actor_id, actors_file)
         flow = _flow(database, calendar_file, now_text)
         gone = flow.requests.abandon_overdue(actor)
         flow.close()

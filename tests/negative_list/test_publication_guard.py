@@ -19,7 +19,7 @@ from gongkai_flow.demo import BUREAU
 from gongkai_flow.errors import GongkaiFlowError, OutputBlockedError, TransitionBlockedError
 from gongkai_flow.model import PUBLIC_FIELDS
 from gongkai_flow.plugins.website.portal import PortalError, build_portal
-from gongkai_flow.plugins.website.push import payload_text, website_body
+from gongkai_flow.plugins.website.push import event_stand_in, payload_text, website_body
 from gongkai_flow.storage.memory import MemoryRepository
 from gongkai_flow.testing import published_event
 
@@ -202,3 +202,17 @@ def test_people_of_the_chain_are_who_the_suite_thinks() -> None:
     roles = {who: {r.value for r in PEOPLE[who].roles} for who in ("lihua", "wangfang", "zhaoqiang", "liuyang")}
     assert all(roles.values())
     assert isinstance(PEOPLE["zhangmin"], Actor)
+
+
+def test_the_push_last_gate_looks_even_without_the_stored_item() -> None:
+    """Without a database the push gates the event's own fields: a smuggled title stops it, a clean one passes."""
+    with Flow(repository=MemoryRepository()) as flow:
+        item = draft(flow)
+        assert try_to_publish(flow, item.id) is None
+        clean = published_event(flow.get(item.id))
+        smuggled = attrs.evolve(clean, title=f"补贴名单 {ID}")
+        flow.workflow.check_output(event_stand_in(clean), [("推送内容", payload_text(website_body(clean, None, [])))])
+        with pytest.raises(OutputBlockedError):
+            flow.workflow.check_output(
+                event_stand_in(smuggled), [("推送内容", payload_text(website_body(smuggled, None, [])))]
+            )

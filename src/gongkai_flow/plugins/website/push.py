@@ -174,3 +174,26 @@ def payload_text(body: Mapping[str, Any]) -> str:
     item = dict(body.get("item") or {})
     item["attachments"] = [{k: v for k, v in a.items() if k != "content_base64"} for a in item.get("attachments", [])]
     return json.dumps({**body, "item": item}, ensure_ascii=False, indent=1)
+
+
+def event_stand_in(event: Event) -> DisclosureItem:
+    """An item built from what an event carries, for the last gate when the stored item cannot be read.
+
+    It is 主动公开 and meant for the platforms the event names (or the website), so every finding
+    blocks, and it carries no overrides: without the item, nothing an attribute reviewer passed can
+    be honoured.
+    """
+    published = event if isinstance(event, ItemPublished) else None
+    platforms = published.platforms if published is not None and published.platforms else (Platform.WEBSITE.value,)
+    return DisclosureItem(
+        id=event.item_id,
+        title=(published.title if published is not None else "") or event.item_id,
+        kind=(published.kind if published is not None else "") or "policy_document",
+        body="",
+        drafter_id=event.actor_id,
+        sections=("—",),
+        attribute=DisclosureAttribute.PROACTIVE,
+        platforms=platforms,
+        column=published.column if published is not None else "",
+        content_hash=event.content_hash,
+    )

@@ -4,7 +4,7 @@ A scenario may only say what the check found (``那么负面清单提示“…�
 item's current content: otherwise a step about an item that was never checked — or was edited
 since — would pass without anything having looked. The scenario's flow therefore runs the
 negative list through :class:`RecordedNegativeList`, the plugin's own check
-(:func:`~gongkai_flow.plugins.negative_list.check_transition`) with a scanner that notes each scan,
+(:func:`~gongkai_flow.plugins.negative_list.check_transition`, which says when it did not look),
 and :class:`~gongkai_flow.bdd.world.World` keeps the last check per item with the content hash
 it saw.
 """
@@ -12,13 +12,20 @@ it saw.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from ..events import TransitionRequested
-from ..model import DisclosureItem, Finding, NegativeListCategory, compute_content_hash
-from ..plugins.negative_list import OutputGuard, ScanContext, Scanner, Settings, check_transition, load_categories
+from ..model import BlobReader, DisclosureItem, Finding, NegativeListCategory, compute_content_hash
+from ..plugins.negative_list import (
+    OutputGuard,
+    Scanner,
+    Settings,
+    check_transition,
+    load_categories,
+    scan_public_content,
+)
 from ..signals import transition_requested
 
 if TYPE_CHECKING:
@@ -63,28 +70,6 @@ class CheckRecord:
     occasion: str
 
 
-class _NotingScanner:
-    """The negative list's scanner, noting each scan: a check phase that finds nothing also returns ``[]``.
-
-    :class:`Scanner` is final, so this wraps one and offers what the plugin's check uses of it.
-    """
-
-    def __init__(self, scanner: Scanner) -> None:
-        self.scanner = scanner
-        self.settings = scanner.settings
-        self.rules = scanner.rules
-        self.scanned = False
-
-    def scan_normalized(self, text: str, context: ScanContext | None = None) -> list[Finding]:
-        """The public fields and attachments beyond title and body are scanned through here."""
-        return self.scanner.scan_normalized(text, context)
-
-    def scan_item(self, item: DisclosureItem) -> list[Finding]:
-        """Scan as the plugin does, and remember that a scan ran."""
-        self.scanned = True
-        return self.scanner.scan_item(item)
-
-
 Recorder = Callable[[DisclosureItem, CheckRecord], None]
 
 
@@ -95,30 +80,30 @@ class RecordedNegativeList:
 
     def __init__(self, record: Recorder) -> None:
         self._record = record
-        self._scanner: _NotingScanner | None = None
+        self._scanner: Scanner | None = None
 
     def setup(self, registry: PluginRegistry, config: Mapping[str, Any]) -> None:
         """Compile the scanner and connect the plugin's check, recording each scan."""
-        scanner = self._scanner = _NotingScanner(Scanner(Settings.from_config(config)))
+        scanner = self._scanner = Scanner(Settings.from_config(config))
 
-        def check(sender: object, *, event: TransitionRequested) -> list[Finding]:
-            scanner.scanned = False
-            found = check_transition(cast(Scanner, scanner), event)
-            if scanner.scanned:
+        def check(sender: object, *, event: TransitionRequested) -> list[Finding] | None:
+            found = check_transition(scanner, event)
+            if found is not None:  # this transition was checked: record what the check said
                 self._record(
                     event.item, CheckRecord(compute_content_hash(event.item), tuple(found), event.action.label)
                 )
             return found
 
         registry.connect(transition_requested, check)
-        registry.declare_content_guard(self.name, OutputGuard(scanner.scanner))
+        registry.declare_content_guard(self.name, OutputGuard(scanner))
         registry.declare_rules(self.name, scanner.rules)
 
-    def check_now(self, item: DisclosureItem) -> CheckRecord:
-        """Check ``item`` as it stands (before any submission), record and return the result."""
+    def check_now(self, item: DisclosureItem, blobs: BlobReader | None) -> CheckRecord:
+        """Check ``item`` as it stands (before any submission) — every public field and attachment — and record it."""
         if self._scanner is None:
             raise RuntimeError("the negative list is not set up")
-        record = CheckRecord(compute_content_hash(item), tuple(self._scanner.scan_item(item)), "负面清单检查")
+        found = scan_public_content(self._scanner, item, blobs)
+        record = CheckRecord(compute_content_hash(item), tuple(found), "负面清单检查")
         self._record(item, record)
         return record
 

@@ -436,7 +436,7 @@ def _check_now(gongkai_world: World, who: str, title: str) -> None:
     world.check_pending()
     world.person(who)
     world.flow  # the checker is set up with the flow  # noqa: B018
-    world.negative_list.check_now(world.item(title))
+    world.negative_list.check_now(world.item(title), world.flow.repository.blob_store())
 
 
 @define("负面清单提示“{text}”")

@@ -130,8 +130,12 @@ def default_guard() -> OutputGuard:
     return OutputGuard(Scanner(Settings.from_config({})))
 
 
-def check_transition(scanner: Scanner, event: TransitionRequested) -> list[Finding]:
-    """The findings for one requested transition, with the severities of its phase (see module doc)."""
+def check_transition(scanner: Scanner, event: TransitionRequested) -> list[Finding] | None:
+    """The findings for one requested transition, with the severities of its phase (see module doc).
+
+    ``None`` when this transition is not checked at all, so callers can tell "checked, nothing
+    found" (``[]``) from "not looked at".
+    """
     item, action = event.item, event.action
     settings = scanner.settings
     if action is Action.SUBMIT:
@@ -139,7 +143,7 @@ def check_transition(scanner: Scanner, event: TransitionRequested) -> list[Findi
     elif action is Action.PUBLISH or (action is Action.APPROVE and item.state in settings.blocking_states):
         blocking_phase = True
     else:
-        return []
+        return None
     findings = scan_public_content(scanner, item, event.blobs)
     if not blocking_phase:
         return _lower(findings, settings.submit_severity, SUBMIT_NOTE)
@@ -158,7 +162,7 @@ class NegativeListPlugin:
         """Validate ``config`` (see :mod:`.settings`), compile the scanner, connect the check."""
         scanner = Scanner(Settings.from_config(config))
 
-        def check(sender: object, *, event: TransitionRequested) -> list[Finding]:
+        def check(sender: object, *, event: TransitionRequested) -> list[Finding] | None:
             return check_transition(scanner, event)
 
         registry.connect(transition_requested, check)

@@ -10,13 +10,7 @@ from openpyxl import load_workbook
 
 from gongkai_flow.cli import EXIT_REFUSED
 from gongkai_flow.storage.database import Database
-from gongkai_flow.testing import run_cli
-
-
-def gongkai(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = run_cli(*args)
-    out, err = capsys.readouterr()
-    return code, out, err
+from gongkai_flow.testing import run_cli_output as gongkai
 
 
 @pytest.fixture

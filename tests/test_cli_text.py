@@ -14,7 +14,7 @@ from gongkai_flow.cli.demo import print_trail
 from gongkai_flow.demo import BUREAU
 from gongkai_flow.errors import CalendarYearUnknownError
 from gongkai_flow.storage.database import Database
-from gongkai_flow.testing import run_cli
+from gongkai_flow.testing import run_cli_output as gongkai
 
 ACTORS = """
 [[actors]]
@@ -23,12 +23,6 @@ name = "赵丽"
 section = "局办公室"
 roles = ["request_officer"]
 """
-
-
-def gongkai(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = run_cli(*args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

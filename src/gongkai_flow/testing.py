@@ -12,7 +12,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Final
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -65,6 +65,13 @@ def run_cli(*args: str) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     return 0
+
+
+def run_cli_output(capsys: Any, *args: str) -> tuple[int, str, str]:
+    """:func:`run_cli` under pytest's ``capsys``: (exit status, stdout, stderr) of the call."""
+    code = run_cli(*args)
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def published_event(item: DisclosureItem, *, event_id: str = "e1", actor_id: str = "chenjing") -> ItemPublished:

@@ -8,7 +8,7 @@ import pytest
 
 from gongkai_flow.cli import EXIT_REFUSED, EXIT_USAGE
 from gongkai_flow.storage.database import Database
-from gongkai_flow.testing import run_cli
+from gongkai_flow.testing import run_cli_output as gongkai
 
 ACTORS_TOML = """
 [[actors]]
@@ -23,13 +23,6 @@ name = "钱军"
 section = "局办公室"
 roles = ["disclosure_head"]
 """
-
-
-def gongkai(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the ``gongkai`` entry point in-process; return (exit code, stdout, stderr)."""
-    code = run_cli(*args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

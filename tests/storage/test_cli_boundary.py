@@ -19,7 +19,7 @@ from gongkai_flow.cli._app import EXIT_INTERNAL
 from gongkai_flow.cli._output import write_output
 from gongkai_flow.errors import OutputError
 from gongkai_flow.service import Flow
-from gongkai_flow.testing import run_cli
+from gongkai_flow.testing import run_cli_output
 
 ACTORS = """
 [[actors]]
@@ -32,8 +32,7 @@ roles = ["request_officer"]
 
 def gongkai(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     """Run the CLI in-process; return (exit code, stdout + stderr)."""
-    code = run_cli(*args)
-    out, err = capsys.readouterr()
+    code, out, err = run_cli_output(capsys, *args)
     return code, out + err
 
 

@@ -13,6 +13,7 @@ from gongkai_flow.demo import run_demo
 from gongkai_flow.service import Flow
 from gongkai_flow.storage.database import SCHEMA_HEAD, SCHEMA_HISTORY, create_engine, downgrade
 from gongkai_flow.testing import run_cli
+from gongkai_flow.testing import run_cli_output as gongkai
 
 ACTORS_TOML = """
 [[actors]]
@@ -34,13 +35,6 @@ section = "局领导"
 roles = ["leader"]
 in_charge_of = ["就业失业科"]
 """
-
-
-def gongkai(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the ``gongkai`` entry point in-process; return (exit code, stdout, stderr)."""
-    code = run_cli(*args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -143,9 +143,11 @@ def draft_many(database: Database, workflow: Workflow, n: int) -> list[Disclosur
     return items
 
 
-def bench_repository(database: Database, workflow: Workflow, n: int) -> float:
+def bench_repository(database: Database, workflow: Workflow, n: int, started: Any = None) -> float:
     """Transitions/s through ``SqlRepository``: one transaction per action (get, fire, save, commit)."""
     items = draft_many(database, workflow, n)
+    if started is not None:
+        started()
     start = time.perf_counter()
     for action, who in CHAIN:
         actor = PEOPLE[who]
@@ -156,10 +158,12 @@ def bench_repository(database: Database, workflow: Workflow, n: int) -> float:
     return n * len(CHAIN) / (time.perf_counter() - start)
 
 
-def bench_flow(database: Database, workflow: Workflow, n: int) -> float:
-    """Transitions/s through ``Flow.fire`` (dispatch left to a worker)."""
-    items = draft_many(database, workflow, n)
+def bench_flow(database: Database, workflow: Workflow, n: int, started: Any = None) -> float:
+    """Transitions/s through ``Flow.fire`` (dispatch left to a worker; drafted through ``Flow``, so clocks run)."""
     flow = Flow(database=database, workflow=workflow, dispatch=False)
+    items = [flow.draft(PEOPLE["zhangmin"], **FIELDS) for _ in range(n)]
+    if started is not None:
+        started()
     start = time.perf_counter()
     for action, who in CHAIN:
         actor = PEOPLE[who]
@@ -170,14 +174,8 @@ def bench_flow(database: Database, workflow: Workflow, n: int) -> float:
     return n * len(CHAIN) / elapsed
 
 
-def bench_core_floor(database: Database, workflow: Workflow, n: int) -> float:
-    """Transitions/s of a raw Core loop doing the floor's writes per transaction.
-
-    One versioned UPDATE of the columns an approval changes (state, version, the signatures
-    document, the audit head and the worklist columns), one audit INSERT and one outbox INSERT,
-    with values of realistic size — but no read, no engine, no mapping, no hashing.
-    """
-    items = draft_many(database, workflow, n)
+def _floor_values() -> dict[str, Any]:
+    """Realistic values for the floor's rows (sizes as the engine writes them)."""
     signature = {
         "stage": "attribute_review",
         "role": "attribute_reviewer",
@@ -205,22 +203,64 @@ def bench_core_floor(database: Database, workflow: Workflow, n: int) -> float:
         "hash": "1" * 64,
     }
     payload = json.dumps({"type": "transition-applied", "item_id": "x" * 32, "note": "x" * 300})
+    return {"signature": signature, "audit": audit_row, "payload": payload}
+
+
+def events_per_step(workflow: Workflow) -> list[int]:
+    """How many outbox events each step of the chain stores (the floor writes as many rows)."""
+    item = workflow.draft(PEOPLE["zhangmin"], **FIELDS).item
+    counts = []
+    for action, who in CHAIN:
+        outcome = workflow.fire(item, action, PEOPLE[who])
+        counts.append(len(outcome.events))
+        item = outcome.item
+    return counts
+
+
+def bench_core_floor(
+    database: Database, workflow: Workflow, n: int, started: Any = None, *, clocks: bool = False
+) -> float:
+    """Transitions/s of a raw SQLAlchemy Core loop doing a transition's I/O, one transaction each.
+
+    Per transition: the read the decision needs (the item's row by primary key), one versioned
+    UPDATE of the columns an approval changes (state, version, signatures, audit head, worklist
+    columns), one audit INSERT, and one outbox INSERT of as many rows as the engine stores events
+    for that step. With ``clocks`` (what ``Flow`` stores on top of the repository), the publication
+    also closes the 形成 clock and starts the 政策解读 clock: an UPDATE and an INSERT of timers, two
+    INSERTs of their history. No engine, no mapping, no hashing, no other read.
+    """
+    items = draft_many(database, workflow, n)
+    events = events_per_step(workflow)
+    v = _floor_values()
     i = items_table.c
     columns = ["state", "version", "signatures", "updated_at", "audit_head", "audit_count", "wl_role"]
     columns += ["wl_scope", "wl_key", "wl_open", "wl_blocked", "wl_since", "wl_extra"]
+    read = sa.select(items_table).where(i.id == sa.bindparam("b_id"))
     update = (
         items_table.update()
         .where(i.id == sa.bindparam("b_id"), i.version == sa.bindparam("b_version"))
         .values({c: sa.bindparam(c) for c in columns})
     )
+    t = timers_table.c
+    close_timer = (
+        timers_table.update()
+        .where(t.id == sa.bindparam("b_id"))
+        .values(status=sa.bindparam("status"), closed_at=sa.bindparam("closed_at"))
+    )
+    publish = len(CHAIN) - 1
     engine = database.writer
+    if clocks:  # the 形成 clocks Flow's drafts started
+        _floor_start_d1(database, items)
+    if started is not None:
+        started()
     start = time.perf_counter()
     for step, _ in enumerate(CHAIN):
         for item in items:
             now = datetime.now(UTC)
             version = item.version + step
-            event_id = uuid.uuid4().hex
+            event_ids = [uuid.uuid4().hex for _ in range(events[step])]
             with engine.begin() as conn:
+                conn.execute(read, {"b_id": item.id}).one()
                 result = conn.execute(
                     update,
                     {
@@ -228,7 +268,7 @@ def bench_core_floor(database: Database, workflow: Workflow, n: int) -> float:
                         "b_version": version,
                         "state": f"s{step}",
                         "version": version + 1,
-                        "signatures": [signature] * (step + 1),
+                        "signatures": [v["signature"]] * (step + 1),
                         "updated_at": now,
                         "audit_head": "1" * 64,
                         "audit_count": version + 1,
@@ -244,43 +284,149 @@ def bench_core_floor(database: Database, workflow: Workflow, n: int) -> float:
                 assert result.rowcount == 1
                 conn.execute(
                     audit_table.insert(),
-                    {**audit_row, "item_id": item.id, "position": version + 1, "at": now, "event_id": event_id},
+                    {**v["audit"], "item_id": item.id, "position": version + 1, "at": now, "event_id": event_ids[0]},
                 )
                 conn.execute(
                     outbox_table.insert(),
-                    {
-                        "event_id": event_id,
-                        "event_type": "transition-applied",
-                        "item_id": item.id,
-                        "payload": payload,
-                        "created_at": now,
-                        "status": "pending",
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                    },
+                    [
+                        {
+                            "event_id": event_id,
+                            "event_type": "transition-applied",
+                            "item_id": item.id,
+                            "payload": v["payload"],
+                            "created_at": now,
+                            "status": "pending",
+                            "attempts": 0,
+                            "next_attempt_at": now,
+                        }
+                        for event_id in event_ids
+                    ],
                 )
+                if clocks and step == publish:
+                    _floor_clocks(conn, close_timer, item.id, now)
     return n * len(CHAIN) / (time.perf_counter() - start)
+
+
+def _floor_clocks(conn: sa.Connection, close_timer: sa.Update, item_id: str, now: datetime) -> None:
+    """The publication's clock writes: close D1, start D15, one history row each."""
+    conn.execute(close_timer, {"b_id": f"{item_id}:D1", "status": "closed", "closed_at": now})
+    history = {"content": {"status": "closed", "at": now.isoformat()}, "prev_hash": "0" * 64, "hash": "1" * 64}
+    conn.execute(timer_history_table.insert(), {**history, "timer_id": f"{item_id}:D1", "position": 2, "recorded_at": now})
+    conn.execute(timers_table.insert(), _timer_row(f"{item_id}:D15", "D15", item_id, now))
+    conn.execute(timer_history_table.insert(), {**history, "timer_id": f"{item_id}:D15", "position": 1, "recorded_at": now})
+
+
+def _floor_start_d1(database: Database, items: list[DisclosureItem]) -> None:
+    now = datetime.now(UTC)
+    history = {"content": {"status": "running"}, "prev_hash": "0" * 64, "hash": "1" * 64, "position": 1}
+    with database.writer.begin() as conn:
+        conn.execute(timers_table.insert(), [_timer_row(f"{item.id}:D1", "D1", item.id, now) for item in items])
+        rows = [{**history, "timer_id": f"{item.id}:D1", "recorded_at": now} for item in items]
+        conn.execute(timer_history_table.insert(), rows)
+
+
+def _timer_row(timer_id: str, rule: str, subject: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": timer_id,
+        "rule_id": rule,
+        "subject_id": subject,
+        "started_at": now,
+        "due": now + timedelta(days=3),
+        "responsible": "政策法规科",
+        "status": "running",
+        "provisional": False,
+        "extended_days": 0,
+        "notified": "",
+        "next_check_at": now + timedelta(days=2),
+    }
+
+
+def written(database: Database) -> dict[str, int]:
+    """Rows in the tables a transition writes (to show the floor wrote what its peer wrote)."""
+    with database.engine.connect() as conn:
+        return {
+            t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+            for t in (audit_table, outbox_table, timers_table, timer_history_table)
+        }
+
+
+def statements_per_transition(database: Database, workflow: Workflow, fn: Any, n: int = 20) -> tuple[float, float]:
+    """SQL statements and round trips per transition of ``fn``, counted in a separate, untimed pass.
+
+    Statements are what the driver executes, ``BEGIN`` left out; round trips add each
+    transaction's ``BEGIN`` and ``COMMIT`` (each a message to a server; SQLite has no server,
+    the figure says how many calls into the library a transition makes).
+    """
+    reset(database)
+    counts = {"statements": 0, "commits": 0}
+    on = [False]
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if on[0] and not statement.lstrip().upper().startswith("BEGIN"):
+            counts["statements"] += 1
+
+    def on_commit(*_: Any) -> None:
+        if on[0]:
+            counts["commits"] += 1
+
+    sa.event.listen(database.engine, "before_cursor_execute", on_execute)
+    sa.event.listen(database.engine, "commit", on_commit)
+    try:
+        fn(database, workflow, n, started=lambda: on.__setitem__(0, True))
+    finally:
+        sa.event.remove(database.engine, "before_cursor_execute", on_execute)
+        sa.event.remove(database.engine, "commit", on_commit)
+    transitions = n * len(CHAIN)
+    return counts["statements"] / transitions, (counts["statements"] + 2 * counts["commits"]) / transitions
+
+
+def _floor_with_clocks(database: Database, workflow: Workflow, n: int, started: Any = None) -> float:
+    return bench_core_floor(database, workflow, n, started, clocks=True)
+
+
+PATHS: dict[str, Any] = {
+    "floor": bench_core_floor,
+    "repo": bench_repository,
+    "floor+clocks": _floor_with_clocks,
+    "flow": bench_flow,
+}
 
 
 def run_transitions(urls: dict[str, str], n: int, rounds: int) -> None:
     what = f"{n} items × {len(CHAIN)} transitions, one transaction each, best of {rounds}"
     print(f"\n## 1. Persisted transitions/s ({what})")
-    print("backend      | raw Core floor | SqlRepository | Flow.fire | repo/floor | flow/floor")
-    print("-------------|---------------:|--------------:|----------:|-----------:|-----------:")
+    print(
+        "backend      | floor (repository's I/O) | SqlRepository | repo/floor"
+        " | floor (+ clocks' I/O) | Flow.fire | flow/floor"
+    )
+    print("-------------|-------------------------:|--------------:|-----------:|----------------------:|----------:|-----------:")
+    counted: dict[str, dict[str, tuple[float, float]]] = {}
     for name, url in urls.items():
         database = Database(url)
         workflow = Workflow(require_content_guard=False)
-        best = {"floor": 0.0, "repo": 0.0, "flow": 0.0}
-        for _ in range(rounds):  # interleaved, so machine noise hits all three alike
-            for key, fn in (("floor", bench_core_floor), ("repo", bench_repository), ("flow", bench_flow)):
+        best = dict.fromkeys(PATHS, 0.0)
+        rows: dict[str, dict[str, int]] = {}
+        for _ in range(rounds):  # interleaved, so machine noise hits every path alike
+            for key, fn in PATHS.items():
                 reset(database)
                 best[key] = max(best[key], fn(database, workflow, n))
+                rows[key] = written(database)
+        for floor, peer in (("floor", "repo"), ("floor+clocks", "flow")):
+            if rows[floor] != rows[peer]:  # the floor must write what its peer writes
+                print(f"   !! {floor} wrote {rows[floor]}, {peer} wrote {rows[peer]}", file=sys.stderr)
         print(
-            f"{name:<12} | {best['floor']:>14,.0f} | {best['repo']:>13,.0f} | {best['flow']:>9,.0f} |"
-            f" {best['repo'] / best['floor']:>9.0%} | {best['flow'] / best['floor']:>9.0%}"
+            f"{name:<12} | {best['floor']:>24,.0f} | {best['repo']:>13,.0f} | {best['repo'] / best['floor']:>10.0%}"
+            f" | {best['floor+clocks']:>21,.0f} | {best['flow']:>9,.0f} | {best['flow'] / best['floor+clocks']:>10.0%}"
         )
+        counted[name] = {key: statements_per_transition(database, workflow, fn) for key, fn in PATHS.items()}
         reset(database)
         database.close()
+    print("\nStatements / round trips per transition (a separate pass of 20 items; round trips include BEGIN and COMMIT):")
+    print("backend      | floor | SqlRepository | floor (+ clocks) | Flow.fire")
+    print("-------------|------:|--------------:|-----------------:|----------:")
+    for name, c in counted.items():
+        cells = [f"{c[k][0]:.2f} / {c[k][1]:.2f}" for k in PATHS]
+        print(f"{name:<12} | " + " | ".join(cells))
     run_sealing(urls, n)
 
 

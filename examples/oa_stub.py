@@ -98,7 +98,8 @@ def create_app(engine: Engine, workflow: Workflow, directory: Mapping[str, Actor
         rows: list[tuple[DisclosureItem, str, set[str]]] = []
         with Session(engine) as session, session.begin():
             repo = SqlRepository(session, workflow=workflow)
-            for item in repo.worklist(actor):
+            for line in repo.worklist(actor):  # summary lines; the buttons need the whole item
+                item = repo.get(line.id)
                 allowed = {o.action.value for o in workflow.available_actions(item, actor) if o.allowed}
                 rows.append((item, workflow.stage_label(item), allowed))
         page = render_template_string(

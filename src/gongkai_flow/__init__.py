@@ -41,6 +41,7 @@ from .model import AuditReport
 from .storage import Database
 from .storage import SqlOutbox
 from .storage import SqlRepository
+from .storage import WorkItem
 from .storage.errors import StorageError
 from .dispatch import Dispatcher
 from .dispatch import RetryPolicy
@@ -98,6 +99,7 @@ __all__ = [
     "StorageError",
     "TransitionBlockedError",
     "WorkCalendar",
+    "WorkItem",
     "Workflow",
     "WorkflowError",
     "default_chain",

@@ -132,7 +132,7 @@ class Clocks:
                 self._restart_d1(store, item, at)
             elif isinstance(event, ItemPublished):
                 self._close(store, f"{item.id}:D1", at)
-                if item.kind is ItemKind.POLICY_DOCUMENT and not self._has_published_interpretation(repo, item.id):
+                if item.kind is ItemKind.POLICY_DOCUMENT and not repo.has_published_interpretation(item.id):
                     timer = start_timer(
                         f"{item.id}:D15",
                         RULES["D15"],
@@ -191,10 +191,6 @@ class Clocks:
         timer = store.timer(timer_id)
         if timer is not None and timer.status in (TimerStatus.RUNNING, TimerStatus.PAUSED):
             store_timer(store, close(timer, at), self.calendar)
-
-    @staticmethod
-    def _has_published_interpretation(repo: ItemLinks, policy_id: str) -> bool:
-        return any(i.published_at is not None for i in repo.interpretations_of(policy_id))
 
     # -- 舆情 ---------------------------------------------------------------------------------------------
 

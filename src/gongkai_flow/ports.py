@@ -105,6 +105,9 @@ class ItemLinks(Protocol):
     def interpretations_of(self, policy_id: str) -> list[DisclosureItem]:
         """The 政策解读 items linked to a policy document."""
 
+    def has_published_interpretation(self, policy_id: str) -> bool:
+        """Whether a published 政策解读 is linked to the policy document (one indexed probe)."""
+
     def clock_store(self) -> ClockStore:
         """The timers and applications in the same unit of work."""
 

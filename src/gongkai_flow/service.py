@@ -47,7 +47,7 @@ from .storage.base import OutboxStatus, OutboxStore, Repository, Store
 from .storage.database import Database
 from .storage.memory import MemoryRepository
 from .storage.stores import MemoryStore, SqlStore
-from .storage.worklist import WORK_ACTIONS
+from .storage.worklist import WORK_ACTIONS, WorkItem
 
 __all__ = ["DEFAULT_MAX_ATTACHMENT_SIZE", "WORK_ACTIONS", "Flow", "current_item", "guess_media_type", "read_attachment"]
 
@@ -402,8 +402,12 @@ class Flow:
         """What ``actor`` may do with the item now, and why not for the rest."""
         return self.workflow.available_actions(self.get(item_id), actor)
 
-    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
-        """待办: items on which ``actor`` can move the review forward now, the longest-waiting first."""
+    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[WorkItem]:
+        """待办: items on which ``actor`` can move the review forward now, the longest-waiting first.
+
+        Each line is a :class:`~gongkai_flow.storage.worklist.WorkItem` (id, title, kind, stage,
+        sections, version, waiting since); open the whole item with :meth:`get`.
+        """
         with self.unit(write=False) as repo:
             return repo.worklist(actor, limit=limit)
 
@@ -544,7 +548,11 @@ class _PerCallRepository:
         with self._flow.unit(write=False) as repo:
             return repo.interpretations_of(policy_id)
 
-    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
+    def has_published_interpretation(self, policy_id: str) -> bool:
+        with self._flow.unit(write=False) as repo:
+            return repo.has_published_interpretation(policy_id)
+
+    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[WorkItem]:
         with self._flow.unit(write=False) as repo:
             return repo.worklist(actor, limit=limit)
 

@@ -17,7 +17,7 @@ from gongkai_flow.errors import ItemNotFoundError, StaleItemError
 from gongkai_flow.events import Event
 from gongkai_flow.model import DisclosureItem, Override
 from gongkai_flow.plugins import PluginRegistry
-from gongkai_flow.storage.worklist import reference_worklist
+from gongkai_flow.storage.worklist import WorkItem, reference_worklist
 
 from .conftest import Backend, policy_fields
 
@@ -35,18 +35,20 @@ def fire(backend: Backend, item: DisclosureItem, action: Action, actor: Actor, o
     return outcome
 
 
+HAPPY_PATH = (
+    (Action.SUBMIT, "zhangmin"),
+    (Action.APPROVE, "lihua"),
+    (Action.APPROVE, "wangfang"),
+    (Action.APPROVE, "zhaoqiang"),
+    (Action.APPROVE, "liuyang"),
+    (Action.PUBLISH, "chenjing"),
+)
+
+
 def to_state(backend: Backend, people: dict[str, Actor], state: str) -> DisclosureItem:
     """A new item driven along the happy path until it is in ``state``."""
     item = drafted(backend, people)
-    steps = [
-        (Action.SUBMIT, "zhangmin"),
-        (Action.APPROVE, "lihua"),
-        (Action.APPROVE, "wangfang"),
-        (Action.APPROVE, "zhaoqiang"),
-        (Action.APPROVE, "liuyang"),
-        (Action.PUBLISH, "chenjing"),
-    ]
-    for action, who in steps:
+    for action, who in HAPPY_PATH:
         if item.state == state:
             break
         item = fire(backend, item, action, people[who]).item
@@ -209,6 +211,39 @@ def test_worklist_is_oldest_first_and_limited(backend: Backend, people: dict[str
     with backend.repo() as repo:
         assert ids(repo.worklist(people["lihua"])) == ids(made)
         assert ids(repo.worklist(people["lihua"], limit=2)) == ids(made[:2])
+
+
+def test_worklist_lines_summarise_the_stored_item(backend: Backend, people: dict[str, Actor]) -> None:
+    """Each 待办 line carries the item's id, title, kind, stage, chain, sections, drafter and version."""
+    joint = to_state(backend, people, "attribute_review")
+    with backend.repo() as repo:
+        (line,) = repo.worklist(people["lihua"])
+        item = repo.get(joint.id)
+        waiting_since = repo.audit(joint.id)[-1].at
+    assert isinstance(line, WorkItem)
+    assert attrs.evolve(line, since=None) == WorkItem.of(item, None)
+    assert line.lead_section == item.lead_section
+    assert line.since is not None and abs(line.since - waiting_since) < timedelta(seconds=1)
+
+
+def test_published_interpretation_probe(backend: Backend, people: dict[str, Actor]) -> None:
+    """has_published_interpretation: only a published 政策解读 linked to the policy counts."""
+    policy = to_state(backend, people, "published")
+    with backend.repo() as repo:
+        assert not repo.has_published_interpretation(policy.id)
+    fields = {"kind": ItemKind.POLICY_INTERPRETATION, "policy_id": policy.id, "title": "《关于……的通知》政策解读"}
+    draft = backend.save(backend.workflow.draft(people["zhangmin"], **policy_fields(**fields)))
+    with backend.repo() as repo:
+        assert not repo.has_published_interpretation(policy.id)  # linked, not yet published
+        assert repo.interpretations_of(policy.id) == [draft]
+    item = draft
+    for action, who in HAPPY_PATH:
+        item = fire(backend, item, action, people[who]).item
+    assert item.published_at is not None
+    other = to_state(backend, people, "published")
+    with backend.repo() as repo:
+        assert repo.has_published_interpretation(policy.id)
+        assert not repo.has_published_interpretation(other.id)
 
 
 def test_done_lists_what_an_actor_acted_on_most_recent_first(backend: Backend, people: dict[str, Actor]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -11,11 +12,12 @@ from ..chain import ChainSet
 from ..directory import ActorDirectory, TomlActorDirectory, actors_from_toml
 from ..model import Actor, DisclosureItem
 from ..storage.sql import SqlActorDirectory, SqlRepository
+from ..storage.worklist import WorkItem
 from ._app import cli, console
 from .db import db_option, open_database
 
 
-def _items_table(title: str, items: list[DisclosureItem], chains: ChainSet) -> Table:
+def _items_table(title: str, items: Sequence[DisclosureItem | WorkItem], chains: ChainSet) -> Table:
     table = Table(title=title)
     for col in ("信息编号", "信息名称", "类别", "当前环节", "责任科室", "版本"):
         table.add_column(col)

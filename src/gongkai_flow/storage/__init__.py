@@ -8,6 +8,7 @@ from .database import Database
 from .memory import MemoryRepository
 from .sql import SqlOutbox, SqlRepository
 from .stores import MemoryStore, SqlStore
+from .worklist import WorkItem
 
 __all__ = [
     "Database",
@@ -20,4 +21,5 @@ __all__ = [
     "SqlRepository",
     "SqlStore",
     "Store",
+    "WorkItem",
 ]

@@ -24,6 +24,7 @@ from ..engine import Outcome
 from ..events import Event
 from ..model import Actor, AuditEntry, AuditRecord, AuditReport, DisclosureItem
 from ..ports import BlobStore, ClockStore, DutyStore, RecordRepository
+from .worklist import WorkItem
 
 DeliveryStatus = Literal["delivered", "failed", "dead"]
 
@@ -64,8 +65,11 @@ class Repository(Protocol):
     def interpretations_of(self, policy_id: str) -> list[DisclosureItem]:
         """The 政策解读 items linked to a policy document."""
 
-    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
-        """待办: items ``actor`` can move on now, the longest-waiting first."""
+    def has_published_interpretation(self, policy_id: str) -> bool:
+        """Whether a published 政策解读 is linked to the policy document."""
+
+    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[WorkItem]:
+        """待办: items ``actor`` can move on now, the longest-waiting first, as summary lines."""
 
     def done(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
         """已办: items ``actor`` has acted on, the most recent first."""

@@ -30,7 +30,7 @@ from .base import Claim, DeadLetter, DeliveryState, OutboxStatus
 from .errors import AuditMismatchError
 from .hashchain import GENESIS, chain_entries, publish_signatures_problem, verify_chain, verify_item_row
 from .memory_clocks import MemoryClockStore
-from .worklist import WorkRow, row_matches, work_rows
+from .worklist import WorkItem, WorkRow, row_matches, work_rows
 
 
 @cache
@@ -211,6 +211,10 @@ class MemoryRepository:
             if item.kind is ItemKind.POLICY_INTERPRETATION and item.policy_id == policy_id
         ]
 
+    def has_published_interpretation(self, policy_id: str) -> bool:
+        """Whether a published 政策解读 is linked to the policy document."""
+        return any(i.published_at is not None for i in self.interpretations_of(policy_id))
+
     def forget(self, item_id: str) -> None:
         """Drop an item, its trail and its worklist rows (benchmarks that must not grow)."""
         with self._lock:
@@ -221,8 +225,8 @@ class MemoryRepository:
 
     # -- worklists -----------------------------------------------------------------------------
 
-    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
-        """待办: items ``actor`` can move on now, the longest-waiting first."""
+    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[WorkItem]:
+        """待办: items ``actor`` can move on now, the longest-waiting first, as summary lines."""
         found = []
         with self._lock:
             for item_id, work in self._work.items():
@@ -232,7 +236,7 @@ class MemoryRepository:
                 if any(row_matches(row, item.drafter_id, actor) for row in work.rows):
                     found.append((work.since, item))
         found.sort(key=lambda pair: (pair[0] is not None, pair[0], pair[1].id))
-        return [item for _, item in islice(found, limit)]
+        return [WorkItem.of(item, since) for since, item in islice(found, limit)]
 
     def done(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
         """已办: items ``actor`` has acted on, the most recent first."""

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Final, final
 
 import attrs
 
 from ..chain import Action, Scope, Step
 from ..engine import Workflow
-from ..model import Actor, DisclosureItem, Role
+from ..model import Actor, DisclosureItem, ItemKind, Role
 
 #: Actions that end an item early or take it down: they never put it on anyone's worklist.
 ENDING_ACTIONS: Final = frozenset({"withdraw", "abolish", "expire", "retract", "abandon"})
@@ -61,6 +62,50 @@ class WorkRow:
     def blocked_text(self) -> str:
         """``blocked`` encoded for a substring search in SQL (see :func:`blocked_token`)."""
         return "".join(blocked_token(actor_id) for actor_id in self.blocked)
+
+
+@final
+@attrs.frozen
+class WorkItem:
+    """One line of a 待办 list: what a worklist screen shows, and the version its form carries.
+
+    Worklists return these rather than whole items, so a list of a thousand lines reads a few
+    columns per item instead of bodies, signatures and attachments. Open the item itself with
+    ``get(work_item.id)``; carry ``version`` as the form's ``expected_version``.
+    ``since`` is when the item began waiting (its last action), or ``None`` if unknown.
+    """
+
+    id: str
+    title: str
+    kind: ItemKind
+    state: str
+    chain_id: str
+    chain_version: int
+    sections: tuple[str, ...]
+    drafter_id: str
+    version: int
+    since: datetime | None
+
+    @property
+    def lead_section(self) -> str:
+        """The section that leads the item (the first of ``sections``)."""
+        return self.sections[0] if self.sections else ""
+
+    @classmethod
+    def of(cls, item: DisclosureItem, since: datetime | None) -> WorkItem:
+        """The worklist line of ``item``, waiting since ``since``."""
+        return cls(
+            item.id,
+            item.title,
+            item.kind,
+            item.state,
+            item.chain_id,
+            item.chain_version,
+            item.sections,
+            item.drafter_id,
+            item.version,
+            since,
+        )
 
 
 def blocked_token(actor_id: str) -> str:

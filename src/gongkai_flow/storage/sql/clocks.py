@@ -15,7 +15,7 @@ items' events, in the same transaction as the application row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Final, final
 
@@ -65,6 +65,8 @@ def timer_from_row(m: Any) -> Timer:
     )
 
 
+_GET_TIMER: Final = sa.select(timers_table).where(timers_table.c.id == sa.bindparam("b_id"))
+_INSERT_TIMER: Final = timers_table.insert()
 _UPDATE_TIMER: Final = (
     timers_table.update()
     .where(timers_table.c.id == sa.bindparam("b_id"))
@@ -83,20 +85,32 @@ class SqlClockStore:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._postgres = conn.dialect.name == "postgresql"
+        # Timers this store looked up in this transaction and found absent: putting one is a plain
+        # INSERT whose history starts afresh, without the UPDATE and the history read.
+        self._absent: set[str] = set()
 
     def timer(self, timer_id: str) -> Timer | None:
         """The timer, or ``None``."""
         with storage_errors():
-            row = self.conn.execute(sa.select(timers_table).where(timers_table.c.id == timer_id)).first()
-        return None if row is None else timer_from_row(row._mapping)
+            row = self.conn.execute(_GET_TIMER, {"b_id": timer_id}).first()
+        if row is None:
+            self._absent.add(timer_id)
+            return None
+        self._absent.discard(timer_id)
+        return timer_from_row(row._mapping)
 
     def put_timer(self, timer: Timer, next_check_at: datetime | None) -> None:
         """Insert or replace ``timer``."""
         values = _timer_values(timer, next_check_at)
         with storage_errors():
+            if timer.id in self._absent:
+                self.conn.execute(_INSERT_TIMER, values)
+                self._absent.discard(timer.id)
+                self._record_history([values], fresh_ids={timer.id})
+                return
             updated = self.conn.execute(_UPDATE_TIMER, {"b_id": timer.id, **values}).rowcount
             if not updated:
-                self.conn.execute(timers_table.insert(), values)
+                self.conn.execute(_INSERT_TIMER, values)
             self._record_history([values])
 
     def update_timers(self, timers: Sequence[tuple[Timer, datetime | None]]) -> None:
@@ -107,13 +121,15 @@ class SqlClockStore:
                 self.conn.execute(_UPDATE_TIMER, [{"b_id": v["id"], **v} for v in values])
                 self._record_history(values)
 
-    def _record_history(self, values: Sequence[dict[str, Any]]) -> None:
+    def _record_history(self, values: Sequence[dict[str, Any]], *, fresh_ids: Collection[str] = ()) -> None:
         """Append a history row for each timer whose stored content changed.
 
         Runs after the timer rows were written, so on PostgreSQL the row lock of each timer is held
-        and two writers of one timer append its history one after the other.
+        and two writers of one timer append its history one after the other. ``fresh_ids``: timers
+        this transaction has just inserted (their primary key now held), whose history starts here.
         """
-        latest = self._latest_history([v["id"] for v in values])
+        known = [v["id"] for v in values if v["id"] not in fresh_ids]
+        latest = self._latest_history(known) if known else {}
         fresh = []
         for v in values:
             row = next_row(v["id"], timer_content(v), latest.get(v["id"]))

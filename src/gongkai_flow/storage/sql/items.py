@@ -45,7 +45,7 @@ from ..hashchain import (
 )
 from ..memory import standard_workflow
 from ..translate import constraint_kind, storage_errors, translate_error, translated
-from ..worklist import work_rows
+from ..worklist import WorkItem, work_rows
 from .blobs import SqlBlobStore
 from .clocks import SqlClockStore
 from .duties import SqlDutyStore
@@ -389,21 +389,38 @@ class SqlRepository:
         )
         return [item_from_row(r._mapping) for r in result]
 
+    @translated()
+    def has_published_interpretation(self, policy_id: str) -> bool:
+        """Whether a published 政策解读 is linked to the policy document (one indexed probe)."""
+        i = items_table.c
+        query = sa.select(i.id).where(
+            i.policy_id == policy_id,
+            i.kind == ItemKind.POLICY_INTERPRETATION.value,
+            i.published_at.is_not(None),
+        )
+        return self._conn().execute(query.limit(1)).first() is not None
+
     # -- worklists -------------------------------------------------------------------------------
 
     @translated()
-    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[DisclosureItem]:
-        """待办: items ``actor`` can move on now, the longest-waiting first (index-backed).
+    def worklist(self, actor: Actor, *, limit: int | None = None) -> list[WorkItem]:
+        """待办: items ``actor`` can move on now, the longest-waiting first (index-backed), as summary lines.
 
         Each exact (role, scope, key) the actor can match is one range of the covering worklist
-        indexes, already in waiting order, read only as far as ``limit``; the page's item rows are
-        read last.
+        indexes, already in waiting order, read only as far as ``limit``; the page's summary
+        columns are read last.
         """
         if not actor.roles:
             return []
         query, _ = work_queries(work_shape(actor, limit))
         params = work_params(actor, limit)
-        return [self._hydrate(r) for r in self._conn().execute(query, params)]
+        kinds = ItemKind._value2member_map_
+        return [
+            WorkItem(i, title, kinds[kind], state, chain, chain_version, tuple(sections), drafter, version, since)  # type: ignore[arg-type]
+            for i, title, kind, state, chain, chain_version, sections, drafter, version, since in self._conn().execute(
+                query, params
+            )
+        ]
 
     @translated()
     def worklist_count(self, actor: Actor) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 
@@ -17,6 +17,9 @@ from .schema import (
 )
 
 WorkShape = tuple[tuple[str, ...], int, bool]
+
+#: The item columns a worklist line (:class:`~gongkai_flow.storage.worklist.WorkItem`) is built from, in order.
+SUMMARY_COLUMNS: Final = ("id", "title", "kind", "state", "chain_id", "chain_version", "sections", "drafter_id", "version")
 
 
 def work_shape(actor: Actor, limit: int | None) -> WorkShape:
@@ -96,7 +99,12 @@ def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any]]:
         .limit(limit)
         .subquery()
     )
-    query = sa.select(items_table).join(page, page.c.item_id == items_table.c.id).order_by(page.c.since, page.c.item_id)
+    # Summary columns only: a full list must not read bodies, signatures and attachments.
+    query = (
+        sa.select(*(i[name] for name in SUMMARY_COLUMNS), page.c.since)
+        .join_from(items_table, page, page.c.item_id == i.id)
+        .order_by(page.c.since, page.c.item_id)
+    )
     count = sa.select(sa.func.count(sa.distinct(matches.c.item_id)))
     _WORK_QUERIES[shape] = (query, count)
     return query, count

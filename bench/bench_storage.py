@@ -311,9 +311,13 @@ def _floor_clocks(conn: sa.Connection, close_timer: sa.Update, item_id: str, now
     """The publication's clock writes: close D1, start D15, one history row each."""
     conn.execute(close_timer, {"b_id": f"{item_id}:D1", "status": "closed", "closed_at": now})
     history = {"content": {"status": "closed", "at": now.isoformat()}, "prev_hash": "0" * 64, "hash": "1" * 64}
-    conn.execute(timer_history_table.insert(), {**history, "timer_id": f"{item_id}:D1", "position": 2, "recorded_at": now})
+    conn.execute(
+        timer_history_table.insert(), {**history, "timer_id": f"{item_id}:D1", "position": 2, "recorded_at": now}
+    )
     conn.execute(timers_table.insert(), _timer_row(f"{item_id}:D15", "D15", item_id, now))
-    conn.execute(timer_history_table.insert(), {**history, "timer_id": f"{item_id}:D15", "position": 1, "recorded_at": now})
+    conn.execute(
+        timer_history_table.insert(), {**history, "timer_id": f"{item_id}:D15", "position": 1, "recorded_at": now}
+    )
 
 
 def _floor_start_d1(database: Database, items: list[DisclosureItem]) -> None:
@@ -399,7 +403,9 @@ def run_transitions(urls: dict[str, str], n: int, rounds: int) -> None:
         "backend      | floor (repository's I/O) | SqlRepository | repo/floor"
         " | floor (+ clocks' I/O) | Flow.fire | flow/floor"
     )
-    print("-------------|-------------------------:|--------------:|-----------:|----------------------:|----------:|-----------:")
+    print(
+        "-------------|-------------------------:|--------------:|-----------:|----------------------:|----------:|-----------:"
+    )
     counted: dict[str, dict[str, tuple[float, float]]] = {}
     for name, url in urls.items():
         database = Database(url)
@@ -421,7 +427,9 @@ def run_transitions(urls: dict[str, str], n: int, rounds: int) -> None:
         counted[name] = {key: statements_per_transition(database, workflow, fn) for key, fn in PATHS.items()}
         reset(database)
         database.close()
-    print("\nStatements / round trips per transition (a separate pass of 20 items; round trips include BEGIN and COMMIT):")
+    print(
+        "\nStatements / round trips per transition (a separate pass of 20 items; round trips include BEGIN and COMMIT):"
+    )
     print("backend      | floor | SqlRepository | floor (+ clocks) | Flow.fire")
     print("-------------|------:|--------------:|-----------------:|----------:")
     for name, c in counted.items():

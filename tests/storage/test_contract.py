@@ -223,7 +223,8 @@ def test_worklist_lines_summarise_the_stored_item(backend: Backend, people: dict
     assert isinstance(line, WorkItem)
     assert attrs.evolve(line, since=None) == WorkItem.of(item, None)
     assert line.lead_section == item.lead_section
-    assert line.since is not None and abs(line.since - waiting_since) < timedelta(seconds=1)
+    assert line.since is not None
+    assert abs(line.since - waiting_since) < timedelta(seconds=1)
 
 
 def test_published_interpretation_probe(backend: Backend, people: dict[str, Actor]) -> None:

@@ -19,7 +19,17 @@ from .schema import (
 WorkShape = tuple[tuple[str, ...], int, bool]
 
 #: The item columns a worklist line (:class:`~gongkai_flow.storage.worklist.WorkItem`) is built from, in order.
-SUMMARY_COLUMNS: Final = ("id", "title", "kind", "state", "chain_id", "chain_version", "sections", "drafter_id", "version")
+SUMMARY_COLUMNS: Final = (
+    "id",
+    "title",
+    "kind",
+    "state",
+    "chain_id",
+    "chain_version",
+    "sections",
+    "drafter_id",
+    "version",
+)
 
 
 def work_shape(actor: Actor, limit: int | None) -> WorkShape:

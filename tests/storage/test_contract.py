@@ -221,7 +221,7 @@ def test_worklist_lines_summarise_the_stored_item(backend: Backend, people: dict
         item = repo.get(joint.id)
         waiting_since = repo.audit(joint.id)[-1].at
     assert isinstance(line, WorkItem)
-    assert attrs.evolve(line, since=None) == WorkItem.of(item, None)
+    assert line._replace(since=None) == WorkItem.of(item, None)
     assert line.lead_section == item.lead_section
     assert line.since is not None
     assert abs(line.since - waiting_since) < timedelta(seconds=1)

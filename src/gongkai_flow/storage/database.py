@@ -49,7 +49,7 @@ from .translate import storage_errors
 #: The Alembic version table (named so it never collides with the host's own ``alembic_version``).
 VERSION_TABLE: Final = "gongkai_alembic_version"
 #: Every schema revision, oldest first; the last is what this version of the library needs.
-SCHEMA_HISTORY: Final = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
+SCHEMA_HISTORY: Final = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011")
 #: The schema revision this version of the library works with.
 SCHEMA_HEAD: Final = SCHEMA_HISTORY[-1]
 #: Environment variable naming the database of the CLI when ``--db`` is not given.

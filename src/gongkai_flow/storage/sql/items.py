@@ -67,6 +67,8 @@ from .schema import (
     worklist_table,
 )
 from .worklist import (
+    OPEN_LINES,
+    work_items,
     work_params,
     work_queries,
     work_shape,
@@ -221,8 +223,10 @@ class SqlRepository:
         since = outcome.audit[-1].at if outcome.audit else now
         prev = outcome.previous_version
         known = self._known.get(item.id) if prev is not None else None
+        columns: frozenset[str] | None = None
         if known is not None and known.version == prev and known.item is not None:
-            values = item_values(item, _changed_columns(known.item, item))
+            columns = _changed_columns(known.item, item)
+            values = item_values(item, columns)
         else:
             values = item_values(item)
         values.update(worklist_values(rows, since))
@@ -244,7 +248,7 @@ class SqlRepository:
                     known = self._read_state(conn, item.id)
                     if known is None or known.version != prev:
                         raise self._stale(conn, item, prev)
-                links, known = self._update(conn, item, values, prev, known, outcome.audit)
+                links, known = self._update(conn, item, values, prev, known, outcome.audit, columns)
                 had_extra = known.extra
         except sa_exc.OperationalError as exc:
             if _is_busy_snapshot(exc):  # SQLite: somebody wrote since this transaction read
@@ -285,13 +289,18 @@ class SqlRepository:
         prev: int,
         known: _Known,
         audit: Sequence[AuditEntry],
+        columns: frozenset[str] | None,
     ) -> tuple[list[tuple[int, str, str, AuditEntry]], _Known]:
-        """The version-checked UPDATE; return the audit links written and the row state it replaced."""
+        """The version-checked UPDATE; return the audit links written and the row state it replaced.
+
+        ``columns``: what changed since the item was read, when the repository knows (else all).
+        """
         for _ in range(2):
             links = chain_entries(audit, known.head, known.count)
             values["audit_head"] = links[-1][2] if links else known.head
             values["audit_count"] = links[-1][0] if links else known.count
-            columns = _changed_columns(known.item, item)
+            if columns is None or known.item is None:
+                columns = _changed_columns(known.item, item)
             if not columns <= values.keys():  # what we remembered was stale: write every column
                 values.update(item_values(item))
             params = {name: values[name] for name in columns}
@@ -412,22 +421,25 @@ class SqlRepository:
         """
         if not actor.roles:
             return []
-        query, _ = work_queries(work_shape(actor, limit))
+        query, ordered, _ = work_queries(work_shape(actor, limit))
         params = work_params(actor, limit)
-        kinds = ItemKind._value2member_map_
-        return [
-            WorkItem(i, title, kinds[kind], state, chain, chain_version, tuple(sections), drafter, version, since)  # type: ignore[arg-type]
-            for i, title, kind, state, chain, chain_version, sections, drafter, version, since in self._conn().execute(
-                query, params
-            )
-        ]
+        conn = self._conn()
+        if conn.dialect.name != "sqlite":
+            return work_items(conn.execute(query, params).all())
+        # SQLite: the ids in waiting order, then their lines from the covering index of open items.
+        order = conn.execute(ordered, params).all()
+        lines: dict[str, Any] = {}
+        for start in range(0, len(order), 500):
+            ids = [row[0] for row in order[start : start + 500]]
+            lines.update((row[0], row) for row in conn.execute(OPEN_LINES, {"ids": ids}))
+        return work_items([(*lines[item_id], since) for item_id, since in order if item_id in lines])
 
     @translated()
     def worklist_count(self, actor: Actor) -> int:
         """How many items are on ``actor``'s worklist."""
         if not actor.roles:
             return 0
-        _, count = work_queries(work_shape(actor, None))
+        _, _, count = work_queries(work_shape(actor, None))
         return int(self._conn().execute(count, work_params(actor, None)).scalar_one())
 
     @translated()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import sqlalchemy as sa
 
 from ...chain import Scope
-from ...model import (
-    Actor,
-)
-from ..worklist import blocked_token
+from ...model import Actor, ItemKind
+from ..worklist import WorkItem, blocked_token
+from .mapping import member
 from .schema import (
     items_table,
     worklist_table,
@@ -30,6 +32,32 @@ SUMMARY_COLUMNS: Final = (
     "drafter_id",
     "version",
 )
+
+
+def work_items(rows: Iterable[Sequence[Any]]) -> list[WorkItem]:
+    """Worklist lines from rows of :data:`SUMMARY_COLUMNS` and ``since``, as the driver returned them.
+
+    ``sections`` is JSON text (cast from ``jsonb`` on PostgreSQL); ``since`` is ISO text in UTC
+    (SQLite) or an aware time (PostgreSQL). Most lines share a few section lists: each distinct
+    one is decoded once.
+    """
+    decoded: dict[str, tuple[str, ...]] = {}
+    out = []
+    for item_id, title, kind, state, chain_id, chain_version, sections, drafter_id, version, since in rows:
+        if isinstance(sections, str):
+            found = decoded.get(sections)
+            if found is None:
+                found = decoded[sections] = tuple(json.loads(sections))
+            sections = found
+        else:
+            sections = tuple(sections)
+        if isinstance(since, str):
+            since = datetime.fromisoformat(since).replace(tzinfo=UTC)
+        elif since is not None:
+            since = since.astimezone(UTC)
+        kind = member(ItemKind, kind)
+        out.append(WorkItem(item_id, title, kind, state, chain_id, chain_version, sections, drafter_id, version, since))
+    return out
 
 
 def work_shape(actor: Actor, limit: int | None) -> WorkShape:
@@ -53,14 +81,31 @@ def work_params(actor: Actor, limit: int | None) -> dict[str, Any]:
     return params
 
 
-_WORK_QUERIES: dict[WorkShape, tuple[sa.Select[Any], sa.Select[Any]]] = {}
+_WORK_QUERIES: dict[WorkShape, tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]] = {}
 
 
-def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any]]:
-    """The worklist page query and count query for one shape of actor, built once and reused.
+def _summary_columns() -> list[Any]:
+    i = items_table.c
+    raw = {"sections": sa.type_coerce(sa.cast(i.sections, sa.Text), sa.String)}
+    return [raw.get(name, i[name]) for name in SUMMARY_COLUMNS]
 
-    One branch per exact (role, scope, key) range of the covering indexes, each in waiting order
-    and cut at the page size, for the item rows and for the extra rows of joint items.
+
+#: SQLite: the lines of listed items, from the covering index of open items, named because
+#: SQLite's planner prefers the primary key for ``id = ?`` unless fresh statistics say otherwise.
+OPEN_LINES: Final = sa.text(
+    f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM gongkai_items INDEXED BY ix_gongkai_items_open"
+    " WHERE wl_role IS NOT NULL AND id IN :ids"
+).bindparams(sa.bindparam("ids", expanding=True))
+
+
+def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
+    """The worklist queries for one shape of actor, built once and reused.
+
+    Returns the lines in waiting order (one statement, joined with the items), the listed ids in
+    waiting order with ``since`` (for SQLite, whose lines come from :data:`OPEN_LINES`), and the
+    count. One branch per exact (role, scope, key) range of the covering indexes, each in
+    waiting order and cut at the page size, for the item rows and for the extra rows of joint
+    items.
     """
     cached = _WORK_QUERIES.get(shape)
     if cached is not None:
@@ -109,12 +154,15 @@ def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any]]:
         .limit(limit)
         .subquery()
     )
-    # Summary columns only: a full list must not read bodies, signatures and attachments.
+    # ``sections`` and ``since`` come back as the driver gives them (see :func:`work_items`):
+    # SQLAlchemy's own JSON and date parsing cost more per line than the rest of the line.
+    waited = sa.type_coerce(page.c.since, sa.String)
     query = (
-        sa.select(*(i[name] for name in SUMMARY_COLUMNS), page.c.since)
+        sa.select(*_summary_columns(), waited)
         .join_from(items_table, page, page.c.item_id == i.id)
         .order_by(page.c.since, page.c.item_id)
     )
+    ordered = sa.select(page.c.item_id, waited).order_by(page.c.since, page.c.item_id)
     count = sa.select(sa.func.count(sa.distinct(matches.c.item_id)))
-    _WORK_QUERIES[shape] = (query, count)
-    return query, count
+    _WORK_QUERIES[shape] = (query, ordered, count)
+    return query, ordered, count

@@ -17,6 +17,7 @@ and every date computed that way is marked provisional.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
@@ -103,6 +104,13 @@ def load_overrides(path: Path) -> dict[int, YearOverride]:
     return out
 
 
+@functools.lru_cache(maxsize=16384)
+def _package_workday(day: date) -> bool:
+    # The package's answer never changes, and each of its calls scans its whole holiday table to
+    # validate the date: a deadline counting a few dozen days would pay that for every day.
+    return bool(chinese_calendar.is_workday(day))
+
+
 @final
 class WorkCalendar:
     """Answers "is this a working day?" and counts working days, refusing to guess unknown years.
@@ -149,7 +157,7 @@ class WorkCalendar:
             if day in override.holidays:
                 return False
         if PACKAGE_FIRST_YEAR <= day.year <= PACKAGE_LAST_YEAR:
-            return bool(chinese_calendar.is_workday(day))
+            return _package_workday(day)
         if (override is not None and override.complete) or self.fallback_weekdays:
             return day.weekday() < 5
         raise self._unknown(day.year)

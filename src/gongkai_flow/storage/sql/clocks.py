@@ -65,6 +65,21 @@ def timer_from_row(m: Any) -> Timer:
     )
 
 
+def _latest_history_query() -> sa.Select[Any]:
+    h = timer_history_table.c
+    last = (
+        sa.select(h.timer_id, sa.func.max(h.position).label("position"))
+        .where(h.timer_id.in_(sa.bindparam("b_ids", expanding=True)))
+        .group_by(h.timer_id)
+        .subquery()
+    )
+    return sa.select(h.timer_id, h.position, h.content, h.prev_hash, h.hash, h.id).join(
+        last, sa.and_(h.timer_id == last.c.timer_id, h.position == last.c.position)
+    )
+
+
+#: Built once: constructing a statement costs more than running it.
+_LATEST_HISTORY: Final = _latest_history_query()
 _GET_TIMER: Final = sa.select(timers_table).where(timers_table.c.id == sa.bindparam("b_id"))
 _INSERT_TIMER: Final = timers_table.insert()
 _UPDATE_TIMER: Final = (
@@ -155,17 +170,8 @@ class SqlClockStore:
 
     def _latest_history(self, timer_ids: Sequence[str]) -> dict[str, TimerHistoryRow]:
         """The last history row of each of ``timer_ids`` that has one."""
-        h = timer_history_table.c
-        last = (
-            sa.select(h.timer_id, sa.func.max(h.position).label("position"))
-            .where(h.timer_id.in_(sorted(set(timer_ids))))
-            .group_by(h.timer_id)
-            .subquery()
-        )
-        query = sa.select(h.timer_id, h.position, h.content, h.prev_hash, h.hash, h.id).join(
-            last, sa.and_(h.timer_id == last.c.timer_id, h.position == last.c.position)
-        )
-        return {r[0]: TimerHistoryRow(r[0], int(r[1]), r[2], r[3], r[4], int(r[5])) for r in self.conn.execute(query)}
+        rows = self.conn.execute(_LATEST_HISTORY, {"b_ids": sorted(set(timer_ids))})
+        return {r[0]: TimerHistoryRow(r[0], int(r[1]), r[2], r[3], r[4], int(r[5])) for r in rows}
 
     def timer_history(self, timer_id: str) -> list[TimerHistoryRow]:
         """Every stored history row of one timer, oldest first."""

@@ -132,6 +132,15 @@ _TRAIL: Final = (
     .where(audit_table.c.item_id == sa.bindparam("b_id"))
     .order_by(audit_table.c.position, audit_table.c.id)
 )
+_PUBLISHED_INTERPRETATION: Final = (
+    sa.select(items_table.c.id)
+    .where(
+        items_table.c.policy_id == sa.bindparam("b_id"),
+        items_table.c.kind == ItemKind.POLICY_INTERPRETATION.value,
+        items_table.c.published_at.is_not(None),
+    )
+    .limit(1)
+)
 _PUBLISH: Final = "publish"
 
 
@@ -401,13 +410,7 @@ class SqlRepository:
     @translated()
     def has_published_interpretation(self, policy_id: str) -> bool:
         """Whether a published 政策解读 is linked to the policy document (one indexed probe)."""
-        i = items_table.c
-        query = sa.select(i.id).where(
-            i.policy_id == policy_id,
-            i.kind == ItemKind.POLICY_INTERPRETATION.value,
-            i.published_at.is_not(None),
-        )
-        return self._conn().execute(query.limit(1)).first() is not None
+        return self._conn().execute(_PUBLISHED_INTERPRETATION, {"b_id": policy_id}).first() is not None
 
     # -- worklists -------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from gongkai_flow import Flow, Workflow
 from gongkai_flow.deadlines import BUREAU_TZ
 from gongkai_flow.storage.database import Database
-from gongkai_flow.storage.sql import CLOCK_TABLES, TABLES
+from gongkai_flow.storage.sql import metadata
 from gongkai_flow.testing import postgres_schema
 
 PG_ENV = "GONGKAI_TEST_DATABASE_URL"
@@ -61,8 +61,8 @@ def clocks_pg_database(clocks_pg_url: str) -> Iterator[Database]:
 
 
 def empty_all(database: Database) -> None:
-    """Delete every row of every gongkai_flow table, the clock tables included."""
-    names = ", ".join(t.name for t in (*TABLES, *CLOCK_TABLES))
+    """Delete every row of every gongkai_flow table (a history left behind would haunt the next test)."""
+    names = ", ".join(t.name for t in metadata.sorted_tables)
     with database.engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 

@@ -22,7 +22,7 @@ from gongkai_flow.model import DisclosureItem
 from gongkai_flow.storage.base import OutboxStore
 from gongkai_flow.storage.database import Database
 from gongkai_flow.storage.memory import MemoryRepository
-from gongkai_flow.storage.sql import TABLES, SqlOutbox, SqlRepository
+from gongkai_flow.storage.sql import SqlOutbox, SqlRepository, metadata
 from gongkai_flow.testing import postgres_schema
 
 PG_ENV = "GONGKAI_TEST_DATABASE_URL"
@@ -48,8 +48,8 @@ def pg_database(pg_url: str) -> Iterator[Database]:
 
 
 def empty_tables(database: Database) -> None:
-    """Delete every row of gongkai_flow's tables (PostgreSQL isolation between tests)."""
-    names = ", ".join(t.name for t in TABLES)
+    """Delete every row of every gongkai_flow table (PostgreSQL isolation between tests)."""
+    names = ", ".join(t.name for t in metadata.sorted_tables)
     with database.engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 

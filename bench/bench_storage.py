@@ -59,6 +59,7 @@ from gongkai_flow.storage.sql.schema import (
     worklist_table,
 )
 from gongkai_flow.storage.sql.verify import verify_database
+from gongkai_flow.storage.sql.worklist import OPEN_LINES, work_params, work_queries, work_shape
 from gongkai_flow.storage.worklist import work_rows
 
 PEOPLE = dict(BUREAU)
@@ -572,7 +573,34 @@ def worklist_actors() -> list[Actor]:
     return actors
 
 
-def run_worklist(urls: dict[str, str], total: int, in_flight: float, repeats: int) -> None:
+def explain_worklist(conn: sa.Connection, actor: Actor) -> list[str]:
+    """The query plans of ``actor``'s full worklist on this connection's database, as its tools print them."""
+    _, ordered, _ = work_queries(work_shape(actor, None))
+    statements: list[Any] = [ordered, OPEN_LINES] if conn.dialect.name == "sqlite" else []
+    if conn.dialect.name != "sqlite":
+        statements = [work_queries(work_shape(actor, None))[0]]
+    lines: list[str] = []
+    ids = [line.id for line in SqlRepository(conn).worklist(actor)][:500] or ["-"]
+    for statement in statements:
+        compiled = statement.compile(dialect=conn.dialect)
+        params = {**compiled.params, **work_params(actor, None), "ids": ids}
+        if conn.dialect.name == "sqlite":
+            text = str(compiled).replace("(__[POSTCOMPILE_ids])", "(" + ", ".join("?" * len(ids)) + ")")
+            args: Any = tuple(
+                value for name in compiled.positiontup or () for value in (ids if name == "ids" else [params[name]])
+            )
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + text, args).all()
+            lines += [row[-1] for row in rows]
+        else:
+            text = str(compiled)
+            rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + text, params).all()
+            lines += [row[0] for row in rows]
+    return lines
+
+
+def run_worklist(
+    urls: dict[str, str], total: int, in_flight: float, repeats: int, *, stream: bool = True, explain: bool = False
+) -> None:
     print(f"\n## 2. worklist(actor) latency, {total:,} items ({in_flight:.1%} under review), {repeats} calls per actor")
     print("backend      | build (s) | page of 50: p50 / p99 (ms) | full list: p50 / p99 (ms) | full list sizes")
     print("-------------|----------:|---------------------------:|--------------------------:|----------------")
@@ -606,7 +634,12 @@ def run_worklist(urls: dict[str, str], total: int, in_flight: float, repeats: in
             f"       | {percentile(full, 0.5) * 1e3:>11.2f} / {percentile(full, 0.99) * 1e3:>6.2f}      |"
             f" {min(sizes)}–{max(sizes)} (median {statistics.median(sizes):.0f})"
         )
-        if name == "sqlite":
+        if explain:
+            with database.engine.connect() as conn:
+                for line in explain_worklist(conn, actors[0]):
+                    print(f"    {line}")
+                conn.rollback()
+        if name == "sqlite" and stream:
             run_stream(database, workflow, total)
         database.close()
 
@@ -671,6 +704,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg-url", default=None, help="PostgreSQL URL (default: $GONGKAI_TEST_DATABASE_URL)")
     parser.add_argument("--workdir", default=None, help="where the SQLite file goes (default: the temp dir)")
     parser.add_argument("--only", default="1,2,3", help="which benchmarks to run (comma-separated numbers)")
+    parser.add_argument("--explain", action="store_true", help="2: print the query plans of a reviewer's full list")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))  # still drop the temporary databases
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -682,7 +716,9 @@ def main(argv: list[str] | None = None) -> None:
         if "1" in only:
             run_transitions(urls, args.transition_items, args.rounds)
         if "2" in only:
-            run_worklist(urls, args.worklist_items, args.in_flight, args.repeats)
+            run_worklist(
+                urls, args.worklist_items, args.in_flight, args.repeats, stream="3" in only, explain=args.explain
+            )
         if "3" in only and "sqlite" in urls:
             run_push(urls["sqlite"], args.push_items)
 

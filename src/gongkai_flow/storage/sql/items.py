@@ -434,7 +434,7 @@ class SqlRepository:
         lines: dict[str, Any] = {}
         for start in range(0, len(order), 500):
             ids = [row[0] for row in order[start : start + 500]]
-            lines.update((row[0], row) for row in conn.execute(OPEN_LINES, {"ids": ids}))
+            lines.update((row[0], row) for row in conn.execute(OPEN_LINES, {"ids": ids}).all())
         return work_items([(*lines[item_id], since) for item_id, since in order if item_id in lines])
 
     @translated()

@@ -42,6 +42,7 @@ def work_items(rows: Iterable[Sequence[Any]]) -> list[WorkItem]:
     one is decoded once.
     """
     decoded: dict[str, tuple[str, ...]] = {}
+    kinds: dict[str, ItemKind] = {k.value: k for k in ItemKind}
     out = []
     for item_id, title, kind, state, chain_id, chain_version, sections, drafter_id, version, since in rows:
         if isinstance(sections, str):
@@ -55,7 +56,7 @@ def work_items(rows: Iterable[Sequence[Any]]) -> list[WorkItem]:
             since = datetime.fromisoformat(since).replace(tzinfo=UTC)
         elif since is not None:
             since = since.astimezone(UTC)
-        kind = member(ItemKind, kind)
+        kind = kinds.get(kind) or member(ItemKind, kind)  # member() raises for an unknown kind
         out.append(WorkItem(item_id, title, kind, state, chain_id, chain_version, sections, drafter_id, version, since))
     return out
 

@@ -7,10 +7,12 @@ What people (or tools) put into a text to dodge a check, undone before any rule 
 - Unicode format characters (category Cf: zero-width space and joiners, soft hyphen, BOM,
   bidirectional marks) removed;
 - decimal digits of any script (Arabic-Indic ``٣٧١``, Devanagari…) folded to ASCII;
-- spaces and tabs between two Chinese characters removed (``此件 不予公开``, ``机 密★``);
+- spaces and tabs between two Chinese characters removed (``此件 不予公开``, ``机 密★``), also
+  with removed characters beside them (``机\u200b 密★``);
 - the traditional forms of the characters the rules' words use folded to simplified ones
   (``機密★`` → ``机密★``, ``此件不予公開``): a Big5 text is checked like a GB one. This is a
-  short table (:data:`TRADITIONAL`), not a full conversion.
+  short table (:data:`TRADITIONAL`), not a full conversion. It applies to the result of NFKC
+  too (U+2F814 → 內 → 内): every fold is a fixed point.
 
 :func:`normalize` returns a :class:`Normalized` text and the replacements it made; spans found in
 the normalised text are mapped back with :meth:`Normalized.to_original`, so findings point at the
@@ -81,7 +83,9 @@ def _fold(char: str) -> str:
         if unicodedata.category(c) == "Cf":
             continue
         digit = unicodedata.decimal(c, None) if not c.isascii() else None
-        out.append(str(digit) if digit is not None else c)
+        # A compatibility form of a traditional character (U+2F814 → 內) goes on to the
+        # simplified one: folding must reach a fixed point, or 內部资料 written so slips through.
+        out.append(str(digit) if digit is not None else TRADITIONAL.get(c, c))
     return "".join(out)
 
 
@@ -92,8 +96,10 @@ class _Tables:
     ``one`` maps characters folded to exactly one character (full-width forms, the ideographic
     space, digits of other scripts, traditional characters): replaced in place, offsets
     unchanged. ``other`` maps the rest (removals, expansions) to their folds: they need the
-    offset map. ``bmp`` finds runs of either kind below U+10000 (one character class of the BMP,
-    which the regular-expression engine tests with a bitmap), ``astral`` the few above.
+    offset map. ``bmp`` finds one character of either kind below U+10000 (one character class
+    of the BMP, which the regular-expression engine tests with a bitmap), ``astral`` runs of
+    either kind above. ``gap``
+    finds the spaces and tabs that may lie between two Chinese characters (see :func:`_gaps`).
     """
 
     def __init__(self) -> None:
@@ -109,8 +115,15 @@ class _Tables:
         points = sorted(ord(c) for c in (*one, *other))
         self.one = one
         self.other = other
-        self.bmp = _runs(_ranges([p for p in points if p < 0x10000]))
+        self.bmp = re.compile(f"[{_ranges([p for p in points if p < 0x10000])}]")
         self.astral = _runs(_ranges([p for p in points if p >= 0x10000]))
+        removed = sorted(ord(c) for c, f in other.items() if not f)
+        #: What a gap is made of: spaces, tabs and characters that are removed.
+        self.skip = frozenset(" \t").union(chr(p) for p in removed)
+        #: Characters that are not Chinese but whose fold ends with a Chinese character (㍻ → 平成).
+        self.cjk_end = frozenset(c for c, f in other.items() if f and _is_cjk(f[-1]))
+        starts = sorted(ord(c) for c, f in other.items() if f and _is_cjk(f[0]))
+        self.gap = re.compile(rf"[ \t][ \t]*(?=[ \t{_ranges(removed)}]*[{_CJK}{_ranges(starts)}])")
 
 
 def _runs(ranges: str) -> re.Pattern[str]:
@@ -129,9 +142,6 @@ def _tables() -> _Tables:
 
 
 _CJK: Final = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-#: Spaces and tabs followed by a Chinese character; the one before is tested by :func:`_is_cjk`
-#: (a lookbehind in front would cost the search loop its fast skip, see :func:`_runs`).
-_GAP: Final = re.compile(rf"[ \t][ \t]*(?=[{_CJK}])")
 
 
 def _is_cjk(char: str) -> bool:
@@ -144,12 +154,35 @@ def _lengthy_runs(lengthy: frozenset[str]) -> re.Pattern[str]:
     return _runs(_ranges(sorted(ord(c) for c in lengthy)))
 
 
-def _edits(work: str, lengthy: frozenset[str]) -> list[tuple[int, int]]:
+def _gaps(work: str, tables: _Tables) -> list[tuple[int, int]]:
+    """Runs of spaces and tabs between two Chinese characters, removed characters between ignored.
+
+    A gap lies in a stretch of spaces, tabs and removed characters (zero-width space, soft
+    hyphen…) with a Chinese character, or a character folding to one, on either side: ``机 密``,
+    ``机\u200b 密``. The search finds the spaces followed by such a stretch and a Chinese
+    character; the side before is tested here (a lookbehind in front would cost the search
+    loop its fast skip, see :func:`_runs`).
+    """
+    skip = tables.skip
+    cjk_end = tables.cjk_end
+    gaps: list[tuple[int, int]] = []
+    for match in tables.gap.finditer(work):
+        j = match.start()
+        while j and work[j - 1] in skip:
+            j -= 1
+        if j:
+            before = work[j - 1]
+            if _is_cjk(before) or before in cjk_end:
+                gaps.append(match.span())
+    return gaps
+
+
+def _edits(work: str, tables: _Tables, lengthy: frozenset[str]) -> list[tuple[int, int]]:
     """Spans to edit, in order: spaces between Chinese characters, runs of length-changing characters.
 
     The two never overlap (a space is not length-changing), so merging them by start keeps order.
     """
-    gaps = [m.span() for m in _GAP.finditer(work) if m.start() and _is_cjk(work[m.start() - 1])]
+    gaps = _gaps(work, tables) if " " in work or "\t" in work else []
     if not lengthy:
         return gaps
     runs = [m.span() for m in _lengthy_runs(lengthy).finditer(work)]
@@ -214,25 +247,37 @@ def normalize(text: str) -> Normalized:
     if text.isascii():
         return Normalized(text, text, [])
     tables = _tables()
-    present = set("".join(set(tables.bmp.findall(text))))
-    # Encoding to UTF-16 is a cheap test for characters outside the BMP (they take two units).
-    if len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text):
-        present.update("".join(tables.astral.findall(text)))
+    one = tables.one
     work = text
-    lengthy = []
-    for char in present:
-        folded = tables.one.get(char)
+    lengthy: set[str] = set()
+    # One pass of one search: a one-for-one fold is made in the whole text at once (offsets
+    # stay), so the search meets each such character once; folds are fixed points, so a folded
+    # character is never met again. Length-changing characters are only collected here.
+    search = tables.bmp.search
+    match = search(work)
+    while match is not None:
+        char = match.group()
+        folded = one.get(char)
         if folded is not None:
-            work = work.replace(char, folded)  # one character for one: offsets stay
-        elif char in tables.other:
-            lengthy.append(char)
+            work = work.replace(char, folded)
+        else:
+            lengthy.add(char)
+        match = search(work, match.end())
+    # Encoding to UTF-16 is a cheap test for characters outside the BMP (they take two units).
+    if len(work.encode("utf-16-le", "surrogatepass")) != 2 * len(work):
+        for char in set("".join(tables.astral.findall(work))):
+            folded = one.get(char)
+            if folded is not None:
+                work = work.replace(char, folded)
+            elif char in tables.other:
+                lengthy.add(char)
     if not lengthy and " " not in work and "\t" not in work:
         return Normalized(text, work, [])
     pieces: list[str] = []
     replacements: list[tuple[int, int, int, int]] = []
     last = 0
     shift = 0  # normalised offset minus original offset, so far
-    for start, end in _edits(work, frozenset(lengthy)):
+    for start, end in _edits(work, tables, frozenset(lengthy)):
         run = work[start:end]
         norm = start + shift
         if run[0] in " \t":

@@ -98,8 +98,8 @@ class _Tables:
     unchanged. ``other`` maps the rest (removals, expansions) to their folds: they need the
     offset map. ``bmp`` finds one character of either kind below U+10000 (one character class
     of the BMP, which the regular-expression engine tests with a bitmap), ``astral`` runs of
-    either kind above. ``gap``
-    finds the spaces and tabs that may lie between two Chinese characters (see :func:`_gaps`).
+    either kind above. ``gaps`` find the spaces and tabs that may lie between two Chinese
+    characters (see :func:`_gaps`).
     """
 
     def __init__(self) -> None:
@@ -123,7 +123,11 @@ class _Tables:
         #: Characters that are not Chinese but whose fold ends with a Chinese character (㍻ → 平成).
         self.cjk_end = frozenset(c for c, f in other.items() if f and _is_cjk(f[-1]))
         starts = sorted(ord(c) for c, f in other.items() if f and _is_cjk(f[0]))
-        self.gap = re.compile(rf"[ \t][ \t]*(?=[ \t{_ranges(removed)}]*[{_CJK}{_ranges(starts)}])")
+        ahead = rf"[ \t]*(?=[ \t{_ranges(removed)}]*[{_CJK}{_ranges(starts)}])"
+        # One search per first character: a search for a pattern opening with a plain character
+        # skips to that character several times faster than to one of a class (a sheet's text
+        # has a tab between every two cells).
+        self.gaps = (re.compile(" " + ahead), re.compile("\t" + ahead))
 
 
 def _runs(ranges: str) -> re.Pattern[str]:
@@ -159,21 +163,25 @@ def _gaps(work: str, tables: _Tables) -> list[tuple[int, int]]:
 
     A gap lies in a stretch of spaces, tabs and removed characters (zero-width space, soft
     hyphen…) with a Chinese character, or a character folding to one, on either side: ``机 密``,
-    ``机\u200b 密``. The search finds the spaces followed by such a stretch and a Chinese
-    character; the side before is tested here (a lookbehind in front would cost the search
-    loop its fast skip, see :func:`_runs`).
+    ``机\u200b 密``. The searches find the runs of spaces and tabs followed by such a stretch
+    and a Chinese character, by their first character; the side before is tested here (a
+    lookbehind in front would cost the search loop its fast skip, see :func:`_runs`).
     """
     skip = tables.skip
     cjk_end = tables.cjk_end
     gaps: list[tuple[int, int]] = []
-    for match in tables.gap.finditer(work):
-        j = match.start()
-        while j and work[j - 1] in skip:
-            j -= 1
-        if j:
-            before = work[j - 1]
-            if _is_cjk(before) or before in cjk_end:
-                gaps.append(match.span())
+    for pattern in tables.gaps:
+        for match in pattern.finditer(work):
+            j = match.start()
+            if j and work[j - 1] in " \t":
+                continue  # the end of a longer run, found from its first character
+            while j and work[j - 1] in skip:
+                j -= 1
+            if j:
+                before = work[j - 1]
+                if _is_cjk(before) or before in cjk_end:
+                    gaps.append(match.span())
+    gaps.sort()
     return gaps
 
 

@@ -10,6 +10,7 @@ read (rules ``negative_list.input.*``): what was not read is never reported clea
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any, Final, NamedTuple
@@ -17,9 +18,10 @@ from typing import Any, Final, NamedTuple
 from ...model import Finding, Severity
 from .catalogue import category
 from .documents import ExtractedDocument, Location, Problem, Segment
-from .normalize import normalize
+from .normalize import Normalized, normalize
 from .pause import gc_paused
-from .scanner import ScanContext, Scanner
+from .results import ScanResult
+from .scanner import Hit, ScanContext, Scanner, blocking
 
 #: What joins segments into the one text scanned: a blank line.
 JOINER: Final = "\n\n"
@@ -38,6 +40,10 @@ class LineIndex:
         """The line and column (both from 1) of ``offset``."""
         line = bisect.bisect_right(self._starts, offset)
         return line, offset - self._starts[line - 1] + 1
+
+    def start(self, line: int) -> int:
+        """The offset where ``line`` (from 1) starts."""
+        return self._starts[line - 1]
 
 
 class LocatedFinding(NamedTuple):
@@ -95,48 +101,69 @@ def category_name(finding: Finding) -> str | None:
 
 def scan_segments(
     scanner: Scanner, segments: Sequence[Segment], context: ScanContext | None = None
-) -> list[LocatedFinding]:
-    """Scan text segments together; each finding comes back with its segment's location."""
+) -> ScanResult[LocatedFinding]:
+    """Scan text segments together; each finding comes back with its segment's location.
+
+    The scan runs now; the findings are built and placed when first read (:class:`.results.ScanResult`).
+    """
     if not segments:
-        return []
-    starts: list[int] = []
-    position = 0
-    for segment in segments:
-        starts.append(position)
-        position += len(segment.text) + len(JOINER)
-    text = JOINER.join(s.text for s in segments)
+        return ScanResult.of([], 0)
+    segments = tuple(segments)
+    starts = [0, *itertools.accumulate(len(s.text) + len(JOINER) for s in segments[:-1])]
+    with gc_paused():
+        normalized = normalize(JOINER.join(s.text for s in segments))
+        hits = scanner.hits(normalized.text, context)
+    return ScanResult(len(hits), blocking(hits), lambda: _place(scanner, segments, starts, normalized, hits))
+
+
+def _place(
+    scanner: Scanner, segments: tuple[Segment, ...], starts: list[int], normalized: Normalized, hits: list[Hit]
+) -> list[LocatedFinding]:
+    """Each hit built once, at its place in its segment (or its cell)."""
     lines: dict[tuple[int, int], LineIndex] = {}
     out: list[LocatedFinding] = []
-    with gc_paused():
-        normalized = normalize(text)
-        # Each finding is built once, at its place in its segment (building it twice took a third
-        # of the time on a list of 100,000 ID numbers).
-        placed = ((hit, hit[0], hit[1]) for hit in scanner.hits(normalized.text, context))
-        build = scanner.finding
-        to_original = normalized.to_original if normalized.changed else None
-        new = tuple.__new__  # named tuples built straight from their fields: the fastest way
-        for item, norm_start, norm_end in placed:
-            start, end = (norm_start, norm_end) if to_original is None else to_original(norm_start, norm_end)
-            i = bisect.bisect_right(starts, start) - 1
-            segment = segments[i]
-            text, location = segment
-            local = (start - starts[i], min(end - starts[i], len(text)))
-            if location.kind == "row":  # a spreadsheet row: the finding's cell by counting tabs
-                cell_start = text.rfind("\t", 0, local[0]) + 1
-                cell_end = text.find("\t", cell_start)
-                text = text[cell_start : len(text) if cell_end == -1 else cell_end]
-                column = segment.text.count("\t", 0, cell_start) + 1
-                location = new(Location, ("cell", location.sheet, location.row, column, None, None, *location[6:]))
-                local = (local[0] - cell_start, min(local[1] - cell_start, len(text)))
-            if "\n" in text:
-                key = (i, len(segment.text) - len(text))  # a row's cells get their own index
-                index = lines.get(key)
-                if index is None:
-                    index = lines[key] = LineIndex(text)
-                line, column = index.position(local[0])
-            else:
-                line, column = 1, local[0] + 1
-            out.append(new(LocatedFinding, (build(item, local), location, line, column)))
+    append = out.append
+    scanned = normalized.text
+    to_original = normalized.to_original if normalized.changed else None
+    messages: dict[tuple[str, str], str] = {}
+    build = scanner.finding
+    new = tuple.__new__  # named tuples built straight from their fields: the fastest way
+    for hit in hits:
+        start, end = (hit[0], -hit[1]) if to_original is None else to_original(hit[0], -hit[1])
+        i = bisect.bisect_right(starts, start) - 1
+        segment = segments[i]
+        text, location = segment
+        local = (start - starts[i], min(end - starts[i], len(text)))
+        kind = location.kind
+        row = location.row
+        if kind == "rows":  # consecutive rows of a sheet, one a line: first the finding's row
+            index = lines.get((i, -1))
+            if index is None:
+                index = lines[(i, -1)] = LineIndex(text)
+            line, _ = index.position(local[0])
+            row_start = index.start(line)
+            row_end = text.find("\n", row_start)
+            text = text[row_start : len(text) if row_end == -1 else row_end]
+            local = (local[0] - row_start, min(local[1] - row_start, len(text)))
+            row = (row or 1) + (line - 1) // 2
+            kind = "row"
+        if kind == "row":  # a spreadsheet row: the finding's cell by counting tabs
+            row_text = text
+            cell_start = text.rfind("\t", 0, local[0]) + 1
+            cell_end = text.find("\t", cell_start)
+            text = text[cell_start : len(text) if cell_end == -1 else cell_end]
+            column = row_text.count("\t", 0, cell_start) + 1
+            location = new(Location, ("cell", location.sheet, row, column, None, None, *location[6:]))
+            local = (local[0] - cell_start, min(local[1] - cell_start, len(text)))
+        if "\n" in text:
+            key = (i, len(segment.text) - len(text))  # a row's cells get their own index
+            index = lines.get(key)
+            if index is None:
+                index = lines[key] = LineIndex(text)
+            line, column = index.position(local[0])
+        else:
+            line, column = 1, local[0] + 1
+        append(new(LocatedFinding, (build(hit, local, scanned, messages), location, line, column)))
     return out
 
 
@@ -163,8 +190,14 @@ def problem_finding(scanner: Scanner, name: str, problem: Problem) -> LocatedFin
 
 def scan_document(
     scanner: Scanner, document: ExtractedDocument, context: ScanContext | None = None
-) -> list[LocatedFinding]:
-    """Every finding of a document: one per part it could not read, then those in its text."""
-    found = [problem_finding(scanner, document.name, p) for p in document.problems]
-    found.extend(scan_segments(scanner, document.segments, context))
-    return found
+) -> ScanResult[LocatedFinding]:
+    """Every finding of a document: one per part it could not read, then those in its text.
+
+    The findings are built when first read (:class:`.results.ScanResult`).
+    """
+    problems = [problem_finding(scanner, document.name, p) for p in document.problems]
+    found = scan_segments(scanner, document.segments, context)
+    if not problems:
+        return found
+    blocked = sum(1 for p in problems if p.blocking) + found.blocking
+    return ScanResult(len(problems) + len(found), blocked, lambda: [*problems, *found])

@@ -25,10 +25,20 @@ _PLAIN_GAP = r"[ .\-_/·・]{0,3}(?:\r?\n[ ]{0,3})?"
 _PLAIN_NUMBER_RUN = re.compile(rf"[0-9](?:{_PLAIN_GAP}[0-9]){{5,40}}(?:{_PLAIN_GAP}[Xx])?")
 
 NUMBERISH = st.text(alphabet=st.sampled_from(list("0123456789 .-_/·・\r\nXxa中")), max_size=120)
+#: Runs of digits of every length around 18, with gaps and check characters between them.
+RUNS = st.lists(
+    st.one_of(
+        st.integers(1, 45).map(lambda n: "7" * n),
+        st.sampled_from(
+            [ID, ID_X, ID[:17], " ", "  ", "    ", ".", "-", "\n", "\r\n", "\n\n", "\n ", "X", "x", "a", "中"]
+        ),
+    ),
+    max_size=8,
+).map("".join)
 
 
-@settings(max_examples=500)
-@given(text=NUMBERISH)
+@settings(max_examples=1000)
+@given(text=NUMBERISH | RUNS)
 def test_number_runs_are_those_of_the_plain_pattern(text: str) -> None:
     """The possessive "digit, or gap and digit" finds exactly the runs of the plain pattern."""
     assert [m.span() for m in _NUMBER_RUN.finditer(text)] == [m.span() for m in _PLAIN_NUMBER_RUN.finditer(text)]
@@ -91,8 +101,9 @@ def test_the_id_fast_path_finds_what_the_general_path_finds(number: str, before:
     general: list[Any] = []
     SCANNER._classify_digits(text, start, number, general)
     found: list[Any] = []
-    SCANNER._scan_numbers(text, found)
-    assert found == general
+    ids: list[Any] = []
+    SCANNER._scan_numbers(text, found, ids)
+    assert found + ids == general
 
 
 # -- spreadsheets: rows scanned together, placed in their cells ------------------------------
@@ -173,3 +184,20 @@ def test_built_findings_are_those_of_the_hits() -> None:
     one_by_one = [SCANNER.finding(h, normalized.to_original(h[0], -h[1]), normalized.text) for h in hits]
     assert list(result) == one_by_one
     assert sum(f.blocking for f in one_by_one) == result.blocking
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from([ID, ID_X, "内部资料", "机密★", "举报人：刘建国", "13812345678", "，", "\n", " ", "2023.01.05"])
+        | NUMBERISH,
+        max_size=10,
+    ).map("".join)
+)
+def test_id_numbers_merge_into_the_other_hits_in_order(text: str) -> None:
+    """Valid ID numbers kept apart from the other hits come back ordered, nothing left that one pass would drop."""
+    from gongkai_flow.plugins.negative_list import normalize
+    from gongkai_flow.plugins.negative_list.scanner import _dedupe
+
+    hits = SCANNER.hits(normalize(text).text)
+    assert _dedupe(list(hits), len(SCANNER.rules)) == hits

@@ -152,11 +152,16 @@ _KIND_LABELS: Final = {
 
 def cell_ref(row: int, column: int) -> str:
     """An A1-style cell reference from 1-based row and column numbers."""
+    return f"{_column_letters(column)}{row}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _column_letters(column: int) -> str:
     letters = ""
     while column:
         column, rest = divmod(column - 1, 26)
         letters = chr(65 + rest) + letters
-    return f"{letters}{row}"
+    return letters
 
 
 class Location(NamedTuple):
@@ -214,17 +219,25 @@ class Location(NamedTuple):
 
     def to_json(self) -> dict[str, Any]:
         """The location in the JSON shape of ``docs/negative-list.md``."""
-        out: dict[str, Any] = {"kind": self.kind, "label": self.label}
-        for key in ("sheet", "row", "column", "page", "number"):
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = value
-        if self.cell:
-            out["cell"] = self.cell
-        if self.detail:
-            out["detail"] = self.detail
-        if self.within:
-            out["within"] = self.within
+        kind, sheet, row, column, page, number, detail, within = self
+        out: dict[str, Any] = {"kind": kind, "label": self.label}
+        if sheet is not None:
+            out["sheet"] = sheet
+        if row is not None:
+            out["row"] = row
+        if column is not None:
+            out["column"] = column
+        if page is not None:
+            out["page"] = page
+        if number is not None:
+            out["number"] = number
+        cell = self.cell
+        if cell:
+            out["cell"] = cell
+        if detail:
+            out["detail"] = detail
+        if within:
+            out["within"] = within
         return out
 
 
@@ -532,7 +545,9 @@ def _inflate(raw: memoryview, budget: int, name: str, limits: Limits) -> bytes:
     pending: bytes | memoryview = raw
     try:
         while True:
-            piece = inflater.decompress(pending, MIB)
+            # At most one byte over what is left of the budget: over it is a bomb. One call then
+            # inflates a member whole (1 MB at a time copied the rest of the input each time).
+            piece = inflater.decompress(pending, budget - size + 1)
             size += len(piece)
             if size > budget:
                 raise _Unreadable(f"解压后超过 {_mib(limits.max_unpacked_bytes)} 的上限（疑似压缩炸弹）")

@@ -10,12 +10,13 @@ read (rules ``negative_list.input.*``): what was not read is never reported clea
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from collections.abc import Sequence
 from typing import Any, Final, NamedTuple
 
-from ...model import Finding, Severity
+from ...model import Finding, NegativeListCategory, Severity
 from .catalogue import category
 from .documents import ExtractedDocument, Location, Problem, Segment
 from .normalize import Normalized, normalize
@@ -71,31 +72,55 @@ class LocatedFinding(NamedTuple):
     def to_json(self) -> dict[str, Any]:
         """The finding in the JSON shape of ``docs/negative-list.md``."""
         f = self.finding
-        start, end = f.span or (None, None)
-        return {
-            "rule_id": f.rule_id,
-            "rule_version": f.rule_version,
-            "category": f.category.value if f.category else None,
-            "category_label": category_name(f),
-            "severity": f.severity.value,
-            "severity_label": f.severity.label,
-            "blocking": f.blocking,
-            "location": self.location.to_json(),
-            "start": start,
-            "end": end,
-            "line": self.line,
-            "column": self.column,
-            "excerpt": f.excerpt,
-            "message": f.message,
-            "legal_basis": f.legal_basis,
-        }
+        out = dict(_json_template(f.rule_id, f.rule_version, f.category, f.severity, f.legal_basis))
+        out["location"] = self.location.to_json()
+        if f.span is not None:
+            out["start"], out["end"] = f.span
+        out["line"] = self.line
+        out["column"] = self.column
+        out["excerpt"] = f.excerpt
+        out["message"] = f.message
+        return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _json_template(
+    rule_id: str,
+    rule_version: str,
+    category_id: NegativeListCategory | None,
+    severity: Severity,
+    legal_basis: str | None,
+) -> dict[str, Any]:
+    """The fields of a finding's JSON that come from its rule, in the order of the schema (copied per finding)."""
+    return {
+        "rule_id": rule_id,
+        "rule_version": rule_version,
+        "category": category_id.value if category_id else None,
+        "category_label": _category_label(category_id) if category_id else None,
+        "severity": severity.value,
+        "severity_label": severity.label,
+        "blocking": severity is Severity.BLOCK,
+        "location": None,
+        "start": None,
+        "end": None,
+        "line": None,
+        "column": None,
+        "excerpt": None,
+        "message": None,
+        "legal_basis": legal_basis,
+    }
 
 
 def category_name(finding: Finding) -> str | None:
     """The finding's category as 附件1 words it (``（二）涉及商业秘密、个人隐私等…``), or ``None``."""
     if finding.category is None:
         return None
-    entry = category(finding.category)
+    return _category_label(finding.category)
+
+
+@functools.cache
+def _category_label(category_id: NegativeListCategory) -> str:
+    entry = category(category_id)
     return f"{entry.number}{entry.name}"
 
 

@@ -62,10 +62,15 @@ _GAP: Final = r"[ .\-_/·・]{0,3}(?:\r?\n[ ]{0,3})?"
 _GAP_NOT_EMPTY: Final = r"(?:[ .\-_/·・]{1,3}(?:\r?\n[ ]{0,3})?|\r?\n[ ]{0,3})"
 #: Six to 41 digits with gaps, then perhaps a check character X. Written as "a digit, or a gap and
 #: a digit", repeated possessively: a gap cannot hold a digit, so each step matches one way only
-#: and giving one back never helps; the engine then keeps no backtracking state per digit (twice
-#: as fast on a list of ID numbers as the plain ``(?:{_GAP}[0-9]){5,40}``, with the same matches:
-#: ``tests/negative_list/test_fast_paths.py``).
-_NUMBER_RUN: Final = re.compile(rf"[0-9](?:[0-9]|{_GAP_NOT_EMPTY}[0-9]){{5,40}}+(?:{_GAP}[Xx])?")
+#: and giving one back never helps; the engine then keeps no backtracking state per digit. Tried
+#: first, after the first digit: 18 characters of an ID number that the run cannot go on from,
+#: matched as one repeat of a character class (a list of ID numbers is then read twice as fast).
+#: Both find the runs of the plain ``[0-9](?:{_GAP}[0-9]){5,40}(?:{_GAP}[Xx])?``
+#: (``tests/negative_list/test_fast_paths.py``).
+_NUMBER_RUN: Final = re.compile(
+    rf"[0-9](?:[0-9]{{16}}[0-9Xx](?![0-9Xx]|{_GAP_NOT_EMPTY}[0-9Xx])"
+    rf"|(?:[0-9]|{_GAP_NOT_EMPTY}[0-9]){{5,40}}+(?:{_GAP}[Xx])?)"
+)
 _GROUPS: Final = re.compile(r"[0-9Xx]+")
 _NOT_DIGIT: Final = re.compile(r"[^0-9]+")
 _LONG_DIGITS: Final = re.compile(r"[0-9０-９]{6,}")
@@ -303,13 +308,25 @@ class Scanner:
                     hit = handler(text, start, end, ctx)
                     if hit is not None:
                         append(hit)
+        # Valid ID numbers that are whole runs of digits, in order: they neither overlap another
+        # ID-number hit nor lie inside one (runs of digits are disjoint), so dropping overlaps
+        # needs only the other hits, and the two ordered lists are merged (a list of residents
+        # is nothing but these).
+        ids: list[Hit] = []
         if self._pii:
-            self._scan_numbers(text, findings)
+            self._scan_numbers(text, findings, ids)
             if "@" in text:
                 self._scan_emails(text, findings)
         if self._copy_number is not None:
             self._scan_copy_number(text, findings)
-        return _dedupe(findings, len(self._rank))
+        found = _dedupe(findings, len(self._rank))
+        if not ids:
+            return found
+        if not found:
+            return ids
+        found += ids
+        found.sort(key=_ORDER)
+        return found
 
     def findings(
         self, hits: list[Hit], text: str, to_original: Callable[[int, int], tuple[int, int]] | None = None
@@ -511,30 +528,38 @@ class Scanner:
 
     # -- personal numbers -----------------------------------------------------------------
 
-    def _scan_numbers(self, text: str, findings: list[Hit]) -> None:
+    def _scan_numbers(self, text: str, findings: list[Hit], ids: list[Hit]) -> None:
+        """Personal numbers: each run of digits classified; a valid ID number that is the whole run into ``ids``."""
         n = len(text)
         word = _WORD_ASCII
         id_rule = self.rules.get(_ID_CARD)
         id_rank = self._rank.get(_ID_CARD, -1)
-        shape = v.id18_shape
-        valid = v.ID_VALID
-        append = findings.append
+        area_sum, birth_sum = v.id18_area_sum, v.id18_birth_sum
+        sequence_sum, checks = v.ID18_SEQUENCE_SUM, v.ID_CHECK_CHARS
+        append = ids.append
         for match in _NUMBER_RUN.finditer(text):
             start, end = match.span()
             if (start and text[start - 1] in word) or (end < n and text[end] in word):
                 continue
             token = match.group()
-            if end - start == 18 and id_rule is not None and shape(token) == valid:
-                # A valid ID number, the whole run: the hit _classify_digits would emit, built here
-                # (a list of residents is 100,000 of them).
-                masked = token[:6] + "********" + token[14:]  # v.mask_middle(token, 6, 4), without a call
-                append((start, -end, id_rank, id_rule, id_rule.severity, None, masked, None))
+            if end - start == 18 and token[:17].isdigit():
+                # 17 digits and a check character, the whole run: a valid ID number is emitted here,
+                # as v.id18_shape and _classify_digits would (a list of residents holds 100,000 of
+                # them); anything else goes to _classify_digits, as it would from the paths below.
+                area = area_sum(token[:6])
+                born = birth_sum(token[6:14]) if area >= 0 else -1
+                if (
+                    born >= 0
+                    and id_rule is not None
+                    and checks[(area + born + sequence_sum[token[14:17]]) % 11] == token[17].upper()
+                ):
+                    masked = token[:6] + "********" + token[14:]  # v.mask_middle(token, 6, 4), without a call
+                    append((start, -end, id_rank, id_rule, id_rule.severity, None, masked, None))
+                else:
+                    self._classify_digits(text, start, token, findings)
             elif token.isdigit():
                 if _may_be_personal(token):
                     self._classify_digits(text, start, token, findings)
-            elif end - start == 18 and token[:17].isdigit():
-                # 17 digits and the check character X: what _classify would end up doing, at once.
-                self._classify_digits(text, start, token, findings)
             else:
                 self._classify(text, start, token, findings)
 
@@ -742,7 +767,9 @@ def _dedupe(findings: list[Hit], ranks: int) -> list[Hit]:
     return out
 
 
+_SEVERITY: Final = operator.itemgetter(4)
+
+
 def blocking(hits: list[Hit]) -> int:
     """How many of ``hits`` block publication."""
-    block = Severity.BLOCK
-    return sum(1 for hit in hits if hit[4] is block)
+    return list(map(_SEVERITY, hits)).count(Severity.BLOCK)

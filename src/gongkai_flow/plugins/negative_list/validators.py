@@ -114,16 +114,16 @@ def id18_shape(number: str) -> int:
     first17 = number[:17]
     if len(number) != 18 or not (first17.isdigit() and first17.isascii()):
         return NOT_ID
-    area = _area_part(number[:6])
+    area = id18_area_sum(number[:6])
     if area < 0:
         return NOT_ID
-    born = _birth_part(number[6:14])
+    born = id18_birth_sum(number[6:14])
     if born < 0:
         return NOT_ID
     last = number[17]
     if last not in "0123456789Xx":
         return NOT_ID
-    check = ID_CHECK_CHARS[(area + born + _SEQUENCE_PART[number[14:17]]) % 11]
+    check = ID_CHECK_CHARS[(area + born + ID18_SEQUENCE_SUM[number[14:17]]) % 11]  # the scan inlines this
     return ID_VALID if check == last.upper() else ID_CHECK_FAILS
 
 
@@ -132,18 +132,19 @@ def _weighted(digits: str, weights: tuple[int, ...]) -> int:
 
 
 @functools.lru_cache(maxsize=65536)
-def _area_part(area: str) -> int:
+def id18_area_sum(area: str) -> int:
     """The weighted sum (mod 11) of an ID number's six ASCII-digit area code; -1 for an unknown province."""
     return _weighted(area, ID_WEIGHTS[:6]) if area[:2] in _PROVINCE_PREFIXES else -1
 
 
 @functools.lru_cache(maxsize=65536)
-def _birth_part(yyyymmdd: str) -> int:
+def id18_birth_sum(yyyymmdd: str) -> int:
     """The weighted sum (mod 11) of an ID number's eight birth-date digits; -1 when they are no birth date."""
     return _weighted(yyyymmdd, ID_WEIGHTS[6:14]) if is_valid_birth_date(yyyymmdd) else -1
 
 
-_SEQUENCE_PART: Final = {f"{i:03d}": _weighted(f"{i:03d}", ID_WEIGHTS[14:]) for i in range(1000)}
+#: The weighted sum (mod 11) of each three-digit sequence number (digits 15–17).
+ID18_SEQUENCE_SUM: Final = {f"{i:03d}": _weighted(f"{i:03d}", ID_WEIGHTS[14:]) for i in range(1000)}
 
 
 def is_valid_id15(number: str) -> bool:

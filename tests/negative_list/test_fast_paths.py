@@ -201,3 +201,26 @@ def test_id_numbers_merge_into_the_other_hits_in_order(text: str) -> None:
 
     hits = SCANNER.hits(normalize(text).text)
     assert _dedupe(list(hits), len(SCANNER.rules)) == hits
+
+
+def test_cells_of_one_length_in_a_row_keep_their_own_lines() -> None:
+    """Two cells of one row, equally long, each with a line break: each finding's line is counted in its own cell."""
+    rows: list[list[Any]] = [["a\n内部资料xx", "xxx\n内部资料"]]
+    found = [(f.location.cell, f.line, f.column) for f in scan_segments(SCANNER, _sheet_segments(rows, "表", "", ""))]
+    assert found == [("A1", 2, 1), ("B1", 2, 1)]
+
+
+TEMPLATE = st.lists(
+    st.sampled_from(["发现", "（", "），", "{masked}", "{term}", "{{", "}}", "{masked!r}", "{masked:>3}", "a"]),
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=500)
+@given(message=TEMPLATE, value=st.text(max_size=5))
+def test_a_message_with_one_field_is_rendered_as_format_map_renders_it(message: str, value: str) -> None:
+    from gongkai_flow.plugins.negative_list.scanner import _around, _Format
+
+    around = _around(message, "masked")
+    if around is not None:
+        assert value.join(around) == message.format_map(_Format(masked=value))

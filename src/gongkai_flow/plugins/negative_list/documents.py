@@ -192,30 +192,9 @@ class Location(NamedTuple):
     @property
     def label(self) -> str:
         """The location in Chinese, e.g. ``工作表“名单”（隐藏）单元格 B7``."""
-        kind = self.kind
-        if kind in ("cell", "row", "rows", "sheet_comment"):
-            where = f"工作表“{self.sheet}”{self.detail}"
-            where += f"单元格 {self.cell}" if self.cell else ""
-            text = where + ("的批注" if kind == "sheet_comment" else "")
-        elif kind == "sheet_name":
-            text = f"工作表名称“{self.sheet}”{self.detail}"
-        elif kind == "csv":
-            text = f"第{self.row}行第{self.column}列"
-        elif kind == "page":
-            text = f"第{self.page}页"
-        elif kind in ("annotation", "form_field"):
-            text = f"第{self.page}页的{_KIND_LABELS[kind]}" + (f"（{self.detail}）" if self.detail else "")
-        elif kind == "paragraph":
-            text = f"第{self.number}段"
-        elif kind == "field":  # a public field of an item, named in ``detail`` (发布栏目, 文号 …)
-            text = self.detail
-        elif kind == "table_cell":
-            text = f"第{self.number}个表格第{self.row}行第{self.column}列"
-        elif kind in ("deleted", "hidden", "field_code") and self.number:
-            text = f"{self.detail}第{self.number}段的{_KIND_LABELS[kind]}"
-        else:
-            text = _KIND_LABELS.get(kind, kind) + (f"（{self.detail}）" if self.detail else "")
-        return f"嵌入对象“{self.within}”中{text}" if self.within else text
+        if self.kind in _ONE_PLACE:
+            return _location_label(self)
+        return _shared_label(self)  # the same label for many findings (正文, 第3页…)
 
     def to_json(self) -> dict[str, Any]:
         """The location in the JSON shape of ``docs/negative-list.md``."""
@@ -239,6 +218,41 @@ class Location(NamedTuple):
         if within:
             out["within"] = within
         return out
+
+
+#: Kinds whose every location is one place (a cell): their labels are not worth caching.
+_ONE_PLACE: Final = frozenset({"cell", "csv", "table_cell", "sheet_comment"})
+
+
+def _location_label(location: Location) -> str:
+    kind = location.kind
+    if kind in ("cell", "row", "rows", "sheet_comment"):
+        cell = location.cell
+        where = f"工作表“{location.sheet}”{location.detail}"
+        where += f"单元格 {cell}" if cell else ""
+        text = where + ("的批注" if kind == "sheet_comment" else "")
+    elif kind == "sheet_name":
+        text = f"工作表名称“{location.sheet}”{location.detail}"
+    elif kind == "csv":
+        text = f"第{location.row}行第{location.column}列"
+    elif kind == "page":
+        text = f"第{location.page}页"
+    elif kind in ("annotation", "form_field"):
+        text = f"第{location.page}页的{_KIND_LABELS[kind]}" + (f"（{location.detail}）" if location.detail else "")
+    elif kind == "paragraph":
+        text = f"第{location.number}段"
+    elif kind == "field":  # a public field of an item, named in ``detail`` (发布栏目, 文号 …)
+        text = location.detail
+    elif kind == "table_cell":
+        text = f"第{location.number}个表格第{location.row}行第{location.column}列"
+    elif kind in ("deleted", "hidden", "field_code") and location.number:
+        text = f"{location.detail}第{location.number}段的{_KIND_LABELS[kind]}"
+    else:
+        text = _KIND_LABELS.get(kind, kind) + (f"（{location.detail}）" if location.detail else "")
+    return f"嵌入对象“{location.within}”中{text}" if location.within else text
+
+
+_shared_label: Final = functools.lru_cache(maxsize=1024)(_location_label)
 
 
 class Segment(NamedTuple):

@@ -209,13 +209,16 @@ class Normalized:
     (a character folded to one character keeps its offset).
     """
 
-    __slots__ = ("_starts", "original", "replacements", "text")
+    __slots__ = ("_shift", "_starts", "_tail", "original", "replacements", "text")
 
     def __init__(self, original: str, text: str, replacements: list[tuple[int, int, int, int]]) -> None:
         self.original = original
         self.text = text
         self.replacements = replacements
         self._starts = [r[0] for r in replacements]
+        # Past the end of the last replacement, an offset maps by one shift.
+        self._tail = replacements[-1][1] if replacements else 0
+        self._shift = replacements[-1][3] - replacements[-1][1] if replacements else 0
 
     @property
     def changed(self) -> bool:
@@ -246,6 +249,8 @@ class Normalized:
         """A span of the normalised text as a span of the original text."""
         if not self.replacements:
             return start, end
+        if start >= self._tail and end > start:  # after every replacement (a sheet's header has them)
+            return start + self._shift, end + self._shift
         first = self.start_to_original(start)
         return first, max(first, self.end_to_original(end))
 

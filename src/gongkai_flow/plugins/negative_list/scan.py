@@ -35,16 +35,12 @@ class LineIndex:
     __slots__ = ("_starts",)
 
     def __init__(self, text: str) -> None:
-        self._starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+        self._starts = _line_starts(text)
 
     def position(self, offset: int) -> tuple[int, int]:
         """The line and column (both from 1) of ``offset``."""
         line = bisect.bisect_right(self._starts, offset)
         return line, offset - self._starts[line - 1] + 1
-
-    def start(self, line: int) -> int:
-        """The offset where ``line`` (from 1) starts."""
-        return self._starts[line - 1]
 
 
 class LocatedFinding(NamedTuple):
@@ -141,53 +137,69 @@ def scan_segments(
     return ScanResult(len(hits), blocking(hits), lambda: _place(scanner, segments, starts, normalized, hits))
 
 
+def _line_starts(text: str) -> list[int]:
+    """Where each line of ``text`` starts."""
+    return [0, *(m.end() for m in _NEWLINE.finditer(text))]
+
+
 def _place(
     scanner: Scanner, segments: tuple[Segment, ...], starts: list[int], normalized: Normalized, hits: list[Hit]
 ) -> list[LocatedFinding]:
-    """Each hit built once, at its place in its segment (or its cell)."""
-    lines: dict[tuple[int, int], LineIndex] = {}
+    """Each hit built once, at its place in its segment (or its cell), with its line and column there."""
+    lines_of: dict[tuple[int, int], list[int]] = {}  # line starts by (segment, start of the text in it)
     out: list[LocatedFinding] = []
     append = out.append
     scanned = normalized.text
     to_original = normalized.to_original if normalized.changed else None
     messages: dict[tuple[str, str], str] = {}
     build = scanner.finding
+    bisect_right = bisect.bisect_right
     new = tuple.__new__  # named tuples built straight from their fields: the fastest way
     for hit in hits:
-        start, end = (hit[0], -hit[1]) if to_original is None else to_original(hit[0], -hit[1])
-        i = bisect.bisect_right(starts, start) - 1
-        segment = segments[i]
-        text, location = segment
-        local = (start - starts[i], min(end - starts[i], len(text)))
-        kind = location.kind
-        row = location.row
-        if kind == "rows":  # consecutive rows of a sheet, one a line: first the finding's row
-            index = lines.get((i, -1))
-            if index is None:
-                index = lines[(i, -1)] = LineIndex(text)
-            line, _ = index.position(local[0])
-            row_start = index.start(line)
-            row_end = text.find("\n", row_start)
-            text = text[row_start : len(text) if row_end == -1 else row_end]
-            local = (local[0] - row_start, min(local[1] - row_start, len(text)))
-            row = (row or 1) + (line - 1) // 2
-            kind = "row"
-        if kind == "row":  # a spreadsheet row: the finding's cell by counting tabs
-            row_text = text
-            cell_start = text.rfind("\t", 0, local[0]) + 1
-            cell_end = text.find("\t", cell_start)
-            text = text[cell_start : len(text) if cell_end == -1 else cell_end]
-            column = row_text.count("\t", 0, cell_start) + 1
-            location = new(Location, ("cell", location.sheet, row, column, None, None, *location[6:]))
-            local = (local[0] - cell_start, min(local[1] - cell_start, len(text)))
-        if "\n" in text:
-            key = (i, len(segment.text) - len(text))  # a row's cells get their own index
-            index = lines.get(key)
-            if index is None:
-                index = lines[key] = LineIndex(text)
-            line, column = index.position(local[0])
+        if to_original is None:
+            start, end = hit[0], -hit[1]
         else:
-            line, column = 1, local[0] + 1
+            start, end = to_original(hit[0], -hit[1])
+        i = bisect_right(starts, start) - 1
+        text, location = segments[i]
+        first = start - starts[i]
+        last = end - starts[i]
+        kind = location.kind
+        if kind == "rows" or kind == "row":  # a spreadsheet: the finding's row, then its cell by counting tabs
+            row = location.row or 1
+            if kind == "rows":  # consecutive rows, one a line, a blank line between two
+                key = (i, -1)
+                lines = lines_of.get(key)
+                if lines is None:
+                    lines = lines_of[key] = _line_starts(text)
+                line = bisect_right(lines, first)
+                row_start = lines[line - 1]
+                row_end = lines[line] - 1 if line < len(lines) else len(text)
+                row += (line - 1) // 2
+            else:
+                row_start, row_end = 0, len(text)
+            tab = text.rfind("\t", row_start, first)
+            cell_start = row_start if tab == -1 else tab + 1
+            cell_end = text.find("\t", cell_start, row_end)
+            if cell_end == -1:
+                cell_end = row_end
+            column = text.count("\t", row_start, cell_start) + 1
+            place = ("cell", location.sheet, row, column, None, None, location.detail, location.within)
+            location = new(Location, place)
+            local = (first - cell_start, (last if last < cell_end else cell_end) - cell_start)
+            key = (i, cell_start)
+            lines = lines_of.get(key)
+            if lines is None:
+                lines = lines_of[key] = _line_starts(text[cell_start:cell_end]) if kind == "row" else [0]
+        else:
+            size = len(text)
+            local = (first, last if last < size else size)
+            key = (i, 0)
+            lines = lines_of.get(key)
+            if lines is None:
+                lines = lines_of[key] = _line_starts(text)
+        line = bisect_right(lines, local[0])
+        column = local[0] - lines[line - 1] + 1
         append(new(LocatedFinding, (build(hit, local, scanned, messages), location, line, column)))
     return out
 

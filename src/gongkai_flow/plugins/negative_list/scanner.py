@@ -23,8 +23,10 @@ show a few characters of context with personal numbers masked, never the number 
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
+import string
 from collections.abc import Callable
 from typing import Final, final
 
@@ -74,6 +76,7 @@ _NUMBER_RUN: Final = re.compile(
 _GROUPS: Final = re.compile(r"[0-9Xx]+")
 _NOT_DIGIT: Final = re.compile(r"[^0-9]+")
 _LONG_DIGITS: Final = re.compile(r"[0-9０-９]{6,}")
+_UNCLEAN: Final = re.compile(r"[\n\t\r]|[0-9０-９]{6}")
 _AREA_CODE_BEFORE: Final = re.compile(r"[（(]0[1-9][0-9]{1,2}[）)][ ]?$")
 _LANDLINE_SHAPE: Final = re.compile(r"0[1-9][0-9]{1,2}-[2-9][0-9]{6,7}(?:-[0-9]{1,4})?")
 _EMAIL_LOCAL_PART: Final = re.compile(r"[A-Za-z0-9._%+\-]+$")
@@ -142,15 +145,34 @@ class _Format(dict[str, str]):
         return ""
 
 
+@functools.lru_cache(maxsize=1024)
+def _around(message: str, field: str) -> tuple[str, str] | None:
+    """The text before and after the one ``{field}`` of a message with no other field, or ``None``.
+
+    Such a message (every personal-number rule's) is then two pieces joined by the value: the
+    same as ``format_map``, several times faster on 100,000 findings.
+    """
+    pieces = list(string.Formatter().parse(message))
+    fields = [(name, spec, conversion) for _, name, spec, conversion in pieces if name is not None]
+    if fields != [(field, "", None)]:
+        return None
+    at = next(i for i, piece in enumerate(pieces) if piece[1] is not None)  # the field follows this literal
+    head = "".join(literal for literal, _, _, _ in pieces[: at + 1])
+    tail = "".join(literal for literal, _, _, _ in pieces[at + 1 :])
+    return head, tail
+
+
 def _stars(match: re.Match[str]) -> str:
     return "*" * (match.end() - match.start())
 
 
 def _clean(fragment: str) -> str:
     """Line breaks and tabs as spaces, runs of six or more digits as stars."""
+    if _UNCLEAN.search(fragment) is None:  # the usual case: one search
+        return fragment
     if "\n" in fragment or "\t" in fragment or "\r" in fragment:
         fragment = fragment.replace("\n", " ").replace("\t", " ").replace("\r", " ")
-    if _LONG_DIGITS.search(fragment) is None:  # the usual case: no call back into Python
+    if _LONG_DIGITS.search(fragment) is None:  # no call back into Python
         return fragment
     return _LONG_DIGITS.sub(_stars, fragment)
 
@@ -355,7 +377,8 @@ class Scanner:
         start, back, _rank, rule, severity, message, shown, cut = hit
         if message is None:
             if shown is not None:
-                message = rule.message.format_map(_Format(masked=shown))
+                around = _around(rule.message, "masked")
+                message = rule.message.format_map(_Format(masked=shown)) if around is None else shown.join(around)
             else:
                 term = text[start:-back]
                 key = (rule.id, term)

@@ -21,8 +21,8 @@ SCANNER = Scanner()
 # -- the number pass -------------------------------------------------------------------------
 
 _PLAIN_GAP = r"[ .\-_/·・]{0,3}(?:\r?\n[ ]{0,3})?"
-#: The run of digits as first written: a gap (perhaps empty) and a digit, repeated greedily.
-_PLAIN_NUMBER_RUN = re.compile(rf"[0-9](?:{_PLAIN_GAP}[0-9]){{5,40}}(?:{_PLAIN_GAP}[Xx])?")
+#: The run of digits written plainly: a gap (perhaps empty) and a digit, repeated greedily.
+_PLAIN_NUMBER_RUN = re.compile(rf"[0-9](?:{_PLAIN_GAP}[0-9]){{5,}}(?:{_PLAIN_GAP}[Xx])?")
 
 NUMBERISH = st.text(alphabet=st.sampled_from(list("0123456789 .-_/·・\r\nXxa中")), max_size=120)
 #: Runs of digits of every length around 18, with gaps and check characters between them.

@@ -62,16 +62,18 @@ _EMAIL_LOCAL: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU
 # (two line breaks end a run: documents join their cells and paragraphs with a blank line).
 _GAP: Final = r"[ .\-_/·・]{0,3}(?:\r?\n[ ]{0,3})?"
 _GAP_NOT_EMPTY: Final = r"(?:[ .\-_/·・]{1,3}(?:\r?\n[ ]{0,3})?|\r?\n[ ]{0,3})"
-#: Six to 41 digits with gaps, then perhaps a check character X. Written as "a digit, or a gap and
-#: a digit", repeated possessively: a gap cannot hold a digit, so each step matches one way only
-#: and giving one back never helps; the engine then keeps no backtracking state per digit. Tried
+#: Six digits or more with gaps, then perhaps a check character X. Written as "a digit, or a gap
+#: and a digit", repeated possessively: a gap cannot hold a digit, so each step matches one way
+#: only and giving one back never helps; the engine then keeps no backtracking state per digit.
+#: Not bounded: a bound cut a long run at an arbitrary digit, and the rest of it, starting after
+#: a digit, was dismissed, with a number written after the long run and a space in it. Tried
 #: first, after the first digit: 18 characters of an ID number that the run cannot go on from,
 #: matched as one repeat of a character class (a list of ID numbers is then read twice as fast).
-#: Both find the runs of the plain ``[0-9](?:{_GAP}[0-9]){5,40}(?:{_GAP}[Xx])?``
+#: Both find the runs of the plain ``[0-9](?:{_GAP}[0-9]){5,}(?:{_GAP}[Xx])?``
 #: (``tests/negative_list/test_fast_paths.py``).
 _NUMBER_RUN: Final = re.compile(
     rf"[0-9](?:[0-9]{{16}}[0-9Xx](?![0-9Xx]|{_GAP_NOT_EMPTY}[0-9Xx])"
-    rf"|(?:[0-9]|{_GAP_NOT_EMPTY}[0-9]){{5,40}}+(?:{_GAP}[Xx])?)"
+    rf"|(?:[0-9]|{_GAP_NOT_EMPTY}[0-9]){{5,}}+(?:{_GAP}[Xx])?)"
 )
 _GROUPS: Final = re.compile(r"[0-9Xx]+")
 _NOT_DIGIT: Final = re.compile(r"[^0-9]+")

@@ -181,7 +181,7 @@ TRICKY = st.text(
     alphabet=st.sampled_from(
         [
             *"中文机密機內開 \t\n，：（）０９…㈠½\u200b\u00ad\ufeff٣३a1\u3400\uf900\U0001d7cf\U00020000\u3000",
-            *"\u337b\u3220\U0002f814\u2fa8\u32ae",
+            *"\u337b\u3220\U0002f814\u2fa8\u32ae\ufe0f\U000e0020\u034f\u3164",
         ]
     ),
     max_size=60,
@@ -236,3 +236,10 @@ def test_removed_characters_beside_a_space_do_not_keep_chinese_apart() -> None:
 def test_normalize_equals_the_plain_algorithm_around_gaps(text: str) -> None:
     normalized = normalize(text)
     assert (normalized.text, normalized.replacements) == _reference_normalize(text)
+
+
+def test_invisible_characters_are_removed_like_format_characters() -> None:
+    """A variation selector, a tag character or a grapheme joiner inside a marking does not hide it."""
+    for text in ("机\ufe0f密★", "机\U000e0020密★", "机\U000e0101密★", "机\u034f密★", "机\u180b 密★"):
+        assert normalize(text).text == "机密★", text
+        assert "negative_list.secrecy.marking" in {f.rule_id for f in SCANNER.scan(text)}, text

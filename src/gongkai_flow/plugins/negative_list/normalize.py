@@ -5,7 +5,8 @@ What people (or tools) put into a text to dodge a check, undone before any rule 
 - compatibility forms folded by NFKC, one character at a time (full-width digits and letters,
   ideographic space, circled numbers, 〇-style punctuation variants such as ``（`` → ``(``);
 - Unicode format characters (category Cf: zero-width space and joiners, soft hyphen, BOM,
-  bidirectional marks) removed;
+  bidirectional marks, tag characters) and other invisible ones (variation selectors, the
+  combining grapheme joiner, Hangul fillers) removed;
 - decimal digits of any script (Arabic-Indic ``٣٧١``, Devanagari…) folded to ASCII;
 - spaces and tabs between two Chinese characters removed (``此件 不予公开``, ``机 密★``), also
   with removed characters beside them (``机\u200b 密★``);
@@ -28,9 +29,18 @@ import re
 import unicodedata
 from typing import Final, final
 
-#: Highest code point examined when building the class of characters to change: the BMP and the
-#: supplementary planes holding mathematical alphanumerics and CJK compatibility ideographs.
-_LAST_CODE_POINT: Final = 0x2FFFF
+#: Code points examined when building the class of characters to change: the BMP, the
+#: supplementary planes holding mathematical alphanumerics and CJK compatibility ideographs, and
+#: the plane of tag characters and variation selectors (invisible, so removed).
+_CODE_POINTS: Final = (range(0x80, 0x30000), range(0xE0000, 0xE1000))
+
+#: Characters that are not format characters (Cf) but are just as invisible, and removed with
+#: them: the combining grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian and
+#: other variation selectors (机\ufe0f密★ reads 机密★).
+_INVISIBLE: Final = frozenset(
+    [chr(0x034F), chr(0x115F), chr(0x1160), chr(0x17B4), chr(0x17B5), chr(0x3164), chr(0xFFA0)]
+    + [chr(c) for c in (*range(0x180B, 0x1810), *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0))]
+)
 
 
 #: Traditional characters of the rules' words, with their simplified forms (same length: the
@@ -46,10 +56,14 @@ TRADITIONAL: Final = {
 }
 
 
+def _removed(char: str) -> bool:
+    return char in _INVISIBLE or unicodedata.category(char) == "Cf"
+
+
 def _changes(char: str) -> bool:
     if char in TRADITIONAL:
         return True
-    if unicodedata.category(char) == "Cf":
+    if _removed(char):
         return True
     if unicodedata.normalize("NFKC", char) != char:
         return True
@@ -73,14 +87,14 @@ def _fold(char: str) -> str:
     simplified = TRADITIONAL.get(char)
     if simplified is not None:
         return simplified
-    if unicodedata.category(char) == "Cf":
+    if _removed(char):
         return ""
     folded = unicodedata.normalize("NFKC", char)
     if folded.isascii():
         return folded
     out = []
     for c in folded:
-        if unicodedata.category(c) == "Cf":
+        if _removed(c):
             continue
         digit = unicodedata.decimal(c, None) if not c.isascii() else None
         # A compatibility form of a traditional character (U+2F814 → 內) goes on to the
@@ -105,7 +119,7 @@ class _Tables:
     def __init__(self) -> None:
         one: dict[str, str] = {}
         other: dict[str, str] = {}
-        for cp in range(0x80, _LAST_CODE_POINT + 1):
+        for cp in (cp for points in _CODE_POINTS for cp in points):
             if 0xD800 <= cp <= 0xDFFF:
                 continue
             char = chr(cp)

@@ -224,3 +224,17 @@ def test_a_message_with_one_field_is_rendered_as_format_map_renders_it(message: 
     around = _around(message, "masked")
     if around is not None:
         assert value.join(around) == message.format_map(_Format(masked=value))
+
+
+def test_the_id_shortcut_follows_the_rule_settings() -> None:
+    """Switched off, the ID-number rule finds nothing, the shortcut neither; a changed severity is kept."""
+    from gongkai_flow.model import Severity
+    from gongkai_flow.plugins.negative_list import Settings
+
+    text = f"身份证号{ID}，{ID_X.lower()}。"
+    off = Scanner(Settings.from_config({"rules": {"negative_list.pii.id_card": {"enabled": False}}}))
+    assert [f.rule_id for f in off.scan(text)] == []
+    review = Scanner(Settings.from_config({"rules": {"negative_list.pii.id_card": {"severity": "review"}}}))
+    found = list(review.scan(text))
+    assert [(f.rule_id, f.severity) for f in found] == [("negative_list.pii.id_card", Severity.REVIEW)] * 2
+    assert review.scan(text).blocking == 0

@@ -116,48 +116,73 @@ def test_segments_never_join_across_the_blank_line() -> None:
 
 # -- the fast searches against the plain algorithm --------------------------------------------
 
-_REF_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_REF_GAP = rf"(?<=[{_REF_CJK}])[ \t]+(?=[{_REF_CJK}])"
+
+def _reference_is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" or "\uf900" <= char <= "\ufaff"
 
 
 def _reference_normalize(text: str) -> tuple[str, list[tuple[int, int, int, int]]]:
-    """Normalisation written plainly: every character folded by itself, then one regex with a lookbehind."""
+    """Normalisation written plainly, character by character.
+
+    Every character folded by itself; then every stretch of spaces, tabs and removed characters
+    between two characters whose folds are Chinese has its spaces and tabs removed; every
+    length-changing character replaced by its fold.
+    """
     from gongkai_flow.plugins.negative_list.normalize import _tables
 
     tables = _tables()
     work = "".join(tables.one.get(c, c) for c in text)
-    lengthy = sorted({c for c in work if c in tables.other})
-    pattern = _REF_GAP + (f"|[{''.join(re.escape(c) for c in lengthy)}]+" if lengthy else "")
+    folds = [tables.other.get(c, c) for c in work]
+    skip = {" ", "\t"} | {c for c, f in tables.other.items() if not f}
+    gap = [False] * len(work)
+    i = 0
+    while i < len(work):
+        if work[i] not in skip:
+            i += 1
+            continue
+        j = i
+        while j < len(work) and work[j] in skip:
+            j += 1
+        before = folds[i - 1][-1:] if i else ""
+        after = folds[j][:1] if j < len(work) else ""
+        if before and after and _reference_is_cjk(before) and _reference_is_cjk(after):
+            for k in range(i, j):
+                gap[k] = work[k] in " \t"
+        i = j
     pieces: list[str] = []
     replacements: list[tuple[int, int, int, int]] = []
-    last = shift = 0
-    for match in re.finditer(pattern, work):
-        start, end = match.span()
-        run = match.group()
-        norm = start + shift
-        if run[0] in " \t":
-            folded = ""
-            replacements.append((norm, norm, start, end))
+    norm = 0
+    k = 0
+    while k < len(work):
+        char = work[k]
+        if gap[k]:
+            end = k
+            while end < len(work) and gap[end]:
+                end += 1
+            replacements.append((norm, norm, k, end))
+            k = end
+            continue
+        if char in tables.other:
+            piece = tables.other[char]
+            replacements.append((norm, norm + len(piece), k, k + 1))
         else:
-            folded = "".join(tables.other[c] for c in run)
-            for k, char in enumerate(run):
-                piece = tables.other[char]
-                replacements.append((norm, norm + len(piece), start + k, start + k + 1))
-                norm += len(piece)
-        pieces.append(work[last:start])
-        pieces.append(folded)
-        shift += len(folded) - len(run)
-        last = end
-    pieces.append(work[last:])
+            piece = char
+        pieces.append(piece)
+        norm += len(piece)
+        k += 1
     return "".join(pieces), replacements
 
 
 #: Characters normalisation treats differently: Chinese (simplified, traditional, extension A,
 #: compatibility ideographs), spaces and tabs, full-width forms, format characters, expansions
-#: (…, ㈠, ½), digits of other scripts, characters outside the BMP (𝟏, 𠀀), plain ASCII.
+#: (…, ㈠, ½, ㍻ → 平成, ㈠ → (一)), digits of other scripts, characters outside the BMP (𝟏, 𠀀),
+#: compatibility forms of traditional characters (U+2F814 → 內 → 内), plain ASCII.
 TRICKY = st.text(
     alphabet=st.sampled_from(
-        list("中文机密機內開 \t\n，：（）０９…㈠½\u200b\u00ad\ufeff٣३a1\u3400\uf900\U0001d7cf\U00020000\u3000")
+        [
+            *"中文机密機內開 \t\n，：（）０９…㈠½\u200b\u00ad\ufeff٣३a1\u3400\uf900\U0001d7cf\U00020000\u3000",
+            *"\u337b\u3220\U0002f814\u2fa8\u32ae\ufe0f\U000e0020\u034f\u3164",
+        ]
     ),
     max_size=60,
 )
@@ -168,3 +193,53 @@ TRICKY = st.text(
 def test_normalize_equals_the_plain_algorithm(text: str) -> None:
     normalized = normalize(text)
     assert (normalized.text, normalized.replacements) == _reference_normalize(text)
+
+
+def test_compatibility_forms_of_traditional_characters_reach_the_simplified_form() -> None:
+    """U+2F814 folds to 內 (traditional) under NFKC and on to 内: the marker is still found."""
+    for text in ("\U0002f814部资料", "\u2fa8户", "此件不予公\U0002f9ee"):
+        normalized = normalize(text).text
+        assert normalize(normalized).text == normalized, text
+    assert "negative_list.internal.marker" in {f.rule_id for f in SCANNER.scan("\U0002f814部资料")}
+    assert "negative_list.label.conflict" in {f.rule_id for f in SCANNER.scan("此件不予公\U0002f9ee")}
+
+
+def test_every_fold_is_a_fixed_point() -> None:
+    """No character folds to a character that would fold again (one pass is the whole normalisation)."""
+    from gongkai_flow.plugins.negative_list.normalize import _tables
+
+    tables = _tables()
+    changing = set(tables.one) | set(tables.other)
+    assert not [c for c, f in tables.one.items() if f in changing]
+    assert not [c for c, f in tables.other.items() if any(x in changing for x in f)]
+
+
+@settings(max_examples=300)
+@given(text=st.one_of(TRICKY, st.text(max_size=60)))
+def test_normalize_is_idempotent(text: str) -> None:
+    once = normalize(text).text
+    assert normalize(once).text == once
+
+
+def test_removed_characters_beside_a_space_do_not_keep_chinese_apart() -> None:
+    """A zero-width space or soft hyphen next to the space between two Chinese characters is noise too."""
+    for text in ("机\u200b 密★", "机 \u200b密★", "机\u00ad\t\ufeff 密★"):
+        assert normalize(text).text == "机密★", text
+        assert _reference_normalize(text)[0] == "机密★", text
+        assert "negative_list.secrecy.marking" in {f.rule_id for f in SCANNER.scan(text)}, text
+    assert normalize("机 \u337b").text == "机平成"  # a fold beginning with a Chinese character
+    assert normalize("a\u200b b").text == "a b"
+
+
+@settings(max_examples=300)
+@given(text=st.text(alphabet=st.sampled_from(["机", "密", " ", "\t", "\u200b", "\xad", "a", "…", "\u337b", "，"])))
+def test_normalize_equals_the_plain_algorithm_around_gaps(text: str) -> None:
+    normalized = normalize(text)
+    assert (normalized.text, normalized.replacements) == _reference_normalize(text)
+
+
+def test_invisible_characters_are_removed_like_format_characters() -> None:
+    """A variation selector, a tag character or a grapheme joiner inside a marking does not hide it."""
+    for text in ("机\ufe0f密★", "机\U000e0020密★", "机\U000e0101密★", "机\u034f密★", "机\u180b 密★"):
+        assert normalize(text).text == "机密★", text
+        assert "negative_list.secrecy.marking" in {f.rule_id for f in SCANNER.scan(text)}, text

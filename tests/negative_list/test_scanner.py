@@ -370,10 +370,20 @@ def test_spans_are_character_offsets_after_an_emoji() -> None:
 
 def test_pathological_inputs_scan_in_linear_time() -> None:
     """Long runs of e-mail characters, digits or ★ do not make the scan quadratic."""
-    for text in ("a" * 200_000 + "@", "1" * 200_000, "★" * 200_000, "秘密" * 100_000, "@" * 200_000):
+    for text in ("a" * 200_000 + "@", "1" * 200_000, "12 " * 100_000, "★" * 200_000, "秘密" * 100_000, "@" * 200_000):
         started = time.perf_counter()
-        _SHARED.scan(text)
+        list(_SHARED.scan(text))  # the findings built too
         assert time.perf_counter() - started < 2.0
+
+
+def test_a_number_after_a_long_run_of_digits_is_still_found() -> None:
+    """A run of digits is not cut after 41 of them: what follows a long run and a space is a number of its own."""
+    for number, rule_id in (
+        ("13812345678", "negative_list.pii.mobile"),
+        ("371102198503121234", "negative_list.pii.id_card"),
+    ):
+        for noise in ("1" * 45 + " ", "1" * 41 + " ", "12 " * 30):
+            assert rule_id in {f.rule_id for f in _SHARED.scan(f"编号{noise}{number}。")}, (noise, number)
 
 
 _SHARED = Scanner()

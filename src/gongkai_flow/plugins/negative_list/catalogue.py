@@ -278,10 +278,13 @@ def load_categories() -> tuple[Category, ...]:
 def category(category_id: NegativeListCategory | str) -> Category:
     """The category with this id (``KeyError`` if there is none)."""
     wanted = _CATEGORIES[category_id] if isinstance(category_id, str) else category_id
-    for item in load_categories():
-        if item.id is wanted:
-            return item
-    raise KeyError(category_id)
+    return _categories_by_id()[wanted]
+
+
+@functools.cache
+def _categories_by_id() -> dict[NegativeListCategory, Category]:
+    """The categories by id (the output of a check asks once per finding)."""
+    return {item.id: item for item in load_categories()}
 
 
 @functools.cache

@@ -41,7 +41,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar, Final, NamedTuple, final
@@ -125,6 +125,7 @@ _KIND_LABELS: Final = {
     "sheet_name": "",
     "cell": "",
     "row": "",
+    "rows": "",
     "sheet_comment": "",
     "page": "",
     "annotation": "注释",
@@ -151,11 +152,16 @@ _KIND_LABELS: Final = {
 
 def cell_ref(row: int, column: int) -> str:
     """An A1-style cell reference from 1-based row and column numbers."""
+    return f"{_column_letters(column)}{row}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _column_letters(column: int) -> str:
     letters = ""
     while column:
         column, rest = divmod(column - 1, 26)
         letters = chr(65 + rest) + letters
-    return f"{letters}{row}"
+    return letters
 
 
 class Location(NamedTuple):
@@ -186,45 +192,67 @@ class Location(NamedTuple):
     @property
     def label(self) -> str:
         """The location in Chinese, e.g. ``工作表“名单”（隐藏）单元格 B7``."""
-        kind = self.kind
-        if kind in ("cell", "row", "sheet_comment"):
-            where = f"工作表“{self.sheet}”{self.detail}"
-            where += f"单元格 {self.cell}" if self.cell else ""
-            text = where + ("的批注" if kind == "sheet_comment" else "")
-        elif kind == "sheet_name":
-            text = f"工作表名称“{self.sheet}”{self.detail}"
-        elif kind == "csv":
-            text = f"第{self.row}行第{self.column}列"
-        elif kind == "page":
-            text = f"第{self.page}页"
-        elif kind in ("annotation", "form_field"):
-            text = f"第{self.page}页的{_KIND_LABELS[kind]}" + (f"（{self.detail}）" if self.detail else "")
-        elif kind == "paragraph":
-            text = f"第{self.number}段"
-        elif kind == "field":  # a public field of an item, named in ``detail`` (发布栏目, 文号 …)
-            text = self.detail
-        elif kind == "table_cell":
-            text = f"第{self.number}个表格第{self.row}行第{self.column}列"
-        elif kind in ("deleted", "hidden", "field_code") and self.number:
-            text = f"{self.detail}第{self.number}段的{_KIND_LABELS[kind]}"
-        else:
-            text = _KIND_LABELS.get(kind, kind) + (f"（{self.detail}）" if self.detail else "")
-        return f"嵌入对象“{self.within}”中{text}" if self.within else text
+        if self.kind in _ONE_PLACE:
+            return _location_label(self)
+        return _shared_label(self)  # the same label for many findings (正文, 第3页…)
 
     def to_json(self) -> dict[str, Any]:
         """The location in the JSON shape of ``docs/negative-list.md``."""
-        out: dict[str, Any] = {"kind": self.kind, "label": self.label}
-        for key in ("sheet", "row", "column", "page", "number"):
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = value
-        if self.cell:
-            out["cell"] = self.cell
-        if self.detail:
-            out["detail"] = self.detail
-        if self.within:
-            out["within"] = self.within
+        kind, sheet, row, column, page, number, detail, within = self
+        out: dict[str, Any] = {"kind": kind, "label": self.label}
+        if sheet is not None:
+            out["sheet"] = sheet
+        if row is not None:
+            out["row"] = row
+        if column is not None:
+            out["column"] = column
+        if page is not None:
+            out["page"] = page
+        if number is not None:
+            out["number"] = number
+        cell = self.cell
+        if cell:
+            out["cell"] = cell
+        if detail:
+            out["detail"] = detail
+        if within:
+            out["within"] = within
         return out
+
+
+#: Kinds whose every location is one place (a cell): their labels are not worth caching.
+_ONE_PLACE: Final = frozenset({"cell", "csv", "table_cell", "sheet_comment"})
+
+
+def _location_label(location: Location) -> str:
+    kind = location.kind
+    if kind in ("cell", "row", "rows", "sheet_comment"):
+        cell = location.cell
+        where = f"工作表“{location.sheet}”{location.detail}"
+        where += f"单元格 {cell}" if cell else ""
+        text = where + ("的批注" if kind == "sheet_comment" else "")
+    elif kind == "sheet_name":
+        text = f"工作表名称“{location.sheet}”{location.detail}"
+    elif kind == "csv":
+        text = f"第{location.row}行第{location.column}列"
+    elif kind == "page":
+        text = f"第{location.page}页"
+    elif kind in ("annotation", "form_field"):
+        text = f"第{location.page}页的{_KIND_LABELS[kind]}" + (f"（{location.detail}）" if location.detail else "")
+    elif kind == "paragraph":
+        text = f"第{location.number}段"
+    elif kind == "field":  # a public field of an item, named in ``detail`` (发布栏目, 文号 …)
+        text = location.detail
+    elif kind == "table_cell":
+        text = f"第{location.number}个表格第{location.row}行第{location.column}列"
+    elif kind in ("deleted", "hidden", "field_code") and location.number:
+        text = f"{location.detail}第{location.number}段的{_KIND_LABELS[kind]}"
+    else:
+        text = _KIND_LABELS.get(kind, kind) + (f"（{location.detail}）" if location.detail else "")
+    return f"嵌入对象“{location.within}”中{text}" if location.within else text
+
+
+_shared_label: Final = functools.lru_cache(maxsize=1024)(_location_label)
 
 
 class Segment(NamedTuple):
@@ -258,8 +286,8 @@ class ExtractedDocument:
 
     @property
     def characters(self) -> int:
-        """The number of characters read."""
-        return sum(len(s.text) for s in self.segments)
+        """The number of characters read (not counting the line breaks between a sheet's rows)."""
+        return sum(len(s.text) - (s.text.count("\n") if s.location.kind == "rows" else 0) for s in self.segments)
 
     @property
     def fully_read(self) -> bool:
@@ -531,7 +559,9 @@ def _inflate(raw: memoryview, budget: int, name: str, limits: Limits) -> bytes:
     pending: bytes | memoryview = raw
     try:
         while True:
-            piece = inflater.decompress(pending, MIB)
+            # At most one byte over what is left of the budget: over it is a bomb. One call then
+            # inflates a member whole (1 MB at a time copied the rest of the input each time).
+            piece = inflater.decompress(pending, budget - size + 1)
             size += len(piece)
             if size > budget:
                 raise _Unreadable(f"解压后超过 {_mib(limits.max_unpacked_bytes)} 的上限（疑似压缩炸弹）")
@@ -547,6 +577,8 @@ def _inflate(raw: memoryview, budget: int, name: str, limits: Limits) -> bytes:
 
 
 def _declares_entities(content: bytes) -> bool:
+    if b"!" not in content:  # one fast search: a declaration opens with <! in any encoding
+        return False
     head = content[:4096]
     if b"<!DOCTYPE" in head or b"<!ENTITY" in content:
         return True
@@ -828,8 +860,8 @@ def _read_sheets(
                 ) from exc
             sheet_name = meta.name
             segments.append(Segment(sheet_name, Location("sheet_name", sheet_name, detail=hidden, within=within)))
-            with gc_paused():  # one segment per row, none freed before the scan
-                segments.extend(_row_segments(rows, sheet_name, hidden, within))
+            with gc_paused():  # many strings, none freed before the scan
+                segments.extend(_sheet_segments(rows, sheet_name, hidden, within))
     finally:
         workbook.close()
     if members is not None:
@@ -841,21 +873,74 @@ def _read_sheets(
     return None
 
 
-def _row_segments(rows: list[list[Any]], sheet: str, hidden: str, within: str) -> Iterator[Segment]:
-    """One segment per non-empty row (kind ``row``): its cells' texts joined by tabs.
+def _column_texts(column: tuple[Any, ...]) -> Sequence[str]:
+    """The texts of one column's cells, ``""`` for a cell without one (a column of texts as it is)."""
+    kinds = set(map(type, column))
+    if kinds == {str}:
+        return column
+    if kinds <= {str, float}:  # numbers come as floats: the same as _cell_text, without a call per cell
+        return [
+            value if value.__class__ is str else str(int(value)) if value.is_integer() and abs(value) < 1e16 else ""
+            for value in column
+        ]
+    return [value if value.__class__ is str else (_cell_text(value) or "") for value in column]
 
-    A row is one segment, not one per cell, because building a segment per cell costs more than
-    the read; the scan places each finding in its cell (:func:`.scan.scan_segments`). Tabs inside
-    a cell become spaces so the tabs count the columns.
+
+def _row_lines(rows: list[list[Any]]) -> tuple[list[str], str]:
+    """Each row's cells joined by tabs, and the rows joined by blank lines.
+
+    A tab inside a cell becomes a space, so tabs count columns. Column by column when the rows
+    are equally long (calamine's are): the joins then run in C.
     """
-    new = tuple.__new__  # the named tuples built straight from their fields: the fastest way
-    for r, row in enumerate(rows, start=1):
+    width = len(rows[0]) if rows else 0
+    if all(len(row) == width for row in rows):
+        if not width:
+            return [], ""
+        lines = list(map("\t".join, zip(*map(_column_texts, zip(*rows, strict=True)), strict=True)))
+        whole = "\n\n".join(lines)
+        if whole.count("\t") == len(lines) * (width - 1):
+            return lines, whole
+    lines = []
+    for row in rows:
         parts = [value if value.__class__ is str else (_cell_text(value) or "") for value in row]
         line = "\t".join(parts)
         if line.count("\t") != len(parts) - 1:
             line = "\t".join(p.replace("\t", " ") for p in parts)
-        if line.strip():
-            yield new(Segment, (line, new(Location, ("row", sheet, r, None, None, None, hidden, within))))
+        lines.append(line)
+    return lines, "\n\n".join(lines)
+
+
+def _sheet_segments(rows: list[list[Any]], sheet: str, hidden: str, within: str) -> list[Segment]:
+    """A sheet's rows as segments, each finding to be placed in its cell by :func:`.scan.scan_segments`.
+
+    Consecutive rows with text and no line break in any cell make one segment (kind ``rows``,
+    ``row`` the first one's number): one row a line, a blank line between two rows, cells joined
+    by tabs. One segment per row would cost more than reading the sheet. A row with a line break
+    in a cell is a segment of its own (kind ``row``), whose lines are not rows; a blank row is
+    none. Scanned, the segments give the same text as one segment per row with text.
+    """
+    lines, whole = _row_lines(rows)
+    if whole.count("\n") == 2 * (len(lines) - 1) and "" not in lines and not any(map(str.isspace, lines)):
+        return [Segment(whole, Location("rows", sheet, 1, detail=hidden, within=within))]  # the usual case
+    out: list[Segment] = []
+    new = tuple.__new__  # the named tuples built straight from their fields: the fastest way
+
+    def block(first: int, last: int) -> None:  # rows first … last - 1 (0-based)
+        if first < last:
+            location = new(Location, ("rows", sheet, first + 1, None, None, None, hidden, within))
+            out.append(new(Segment, ("\n\n".join(lines[first:last]), location)))
+
+    first = 0
+    for r, line in enumerate(lines):
+        if not line or line.isspace():
+            block(first, r)
+            first = r + 1
+        elif "\n" in line:
+            block(first, r)
+            out.append(new(Segment, (line, new(Location, ("row", sheet, r + 1, None, None, None, hidden, within)))))
+            first = r + 1
+    block(first, len(lines))
+    return out
 
 
 def _read_xls(

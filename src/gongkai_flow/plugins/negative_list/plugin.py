@@ -78,7 +78,7 @@ def scan_public_content(scanner: Scanner, item: DisclosureItem, blobs: BlobReade
     SHA-256, a format the readers do not know — is a blocking finding, never "clean".
     """
     context = ScanContext.for_item(item)
-    findings = scanner.scan_item(item)
+    findings = list(scanner.scan_item(item))
     others = [
         Segment(text, Location("field", detail=PUBLIC_FIELDS[name]))
         for name, text in public_texts(item)

@@ -10,16 +10,19 @@ read (rules ``negative_list.input.*``): what was not read is never reported clea
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any, Final, NamedTuple
 
-from ...model import Finding, Severity
+from ...model import Finding, NegativeListCategory, Severity
 from .catalogue import category
 from .documents import ExtractedDocument, Location, Problem, Segment
-from .normalize import normalize
+from .normalize import Normalized, normalize
 from .pause import gc_paused
-from .scanner import ScanContext, Scanner
+from .results import ScanResult
+from .scanner import Hit, ScanContext, Scanner, blocking
 
 #: What joins segments into the one text scanned: a blank line.
 JOINER: Final = "\n\n"
@@ -32,7 +35,7 @@ class LineIndex:
     __slots__ = ("_starts",)
 
     def __init__(self, text: str) -> None:
-        self._starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+        self._starts = _line_starts(text)
 
     def position(self, offset: int) -> tuple[int, int]:
         """The line and column (both from 1) of ``offset``."""
@@ -65,78 +68,139 @@ class LocatedFinding(NamedTuple):
     def to_json(self) -> dict[str, Any]:
         """The finding in the JSON shape of ``docs/negative-list.md``."""
         f = self.finding
-        start, end = f.span or (None, None)
-        return {
-            "rule_id": f.rule_id,
-            "rule_version": f.rule_version,
-            "category": f.category.value if f.category else None,
-            "category_label": category_name(f),
-            "severity": f.severity.value,
-            "severity_label": f.severity.label,
-            "blocking": f.blocking,
-            "location": self.location.to_json(),
-            "start": start,
-            "end": end,
-            "line": self.line,
-            "column": self.column,
-            "excerpt": f.excerpt,
-            "message": f.message,
-            "legal_basis": f.legal_basis,
-        }
+        out = dict(_json_template(f.rule_id, f.rule_version, f.category, f.severity, f.legal_basis))
+        out["location"] = self.location.to_json()
+        if f.span is not None:
+            out["start"], out["end"] = f.span
+        out["line"] = self.line
+        out["column"] = self.column
+        out["excerpt"] = f.excerpt
+        out["message"] = f.message
+        return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _json_template(
+    rule_id: str,
+    rule_version: str,
+    category_id: NegativeListCategory | None,
+    severity: Severity,
+    legal_basis: str | None,
+) -> dict[str, Any]:
+    """The fields of a finding's JSON that come from its rule, in the order of the schema (copied per finding)."""
+    return {
+        "rule_id": rule_id,
+        "rule_version": rule_version,
+        "category": category_id.value if category_id else None,
+        "category_label": _category_label(category_id) if category_id else None,
+        "severity": severity.value,
+        "severity_label": severity.label,
+        "blocking": severity is Severity.BLOCK,
+        "location": None,
+        "start": None,
+        "end": None,
+        "line": None,
+        "column": None,
+        "excerpt": None,
+        "message": None,
+        "legal_basis": legal_basis,
+    }
 
 
 def category_name(finding: Finding) -> str | None:
     """The finding's category as 附件1 words it (``（二）涉及商业秘密、个人隐私等…``), or ``None``."""
     if finding.category is None:
         return None
-    entry = category(finding.category)
+    return _category_label(finding.category)
+
+
+@functools.cache
+def _category_label(category_id: NegativeListCategory) -> str:
+    entry = category(category_id)
     return f"{entry.number}{entry.name}"
 
 
 def scan_segments(
     scanner: Scanner, segments: Sequence[Segment], context: ScanContext | None = None
-) -> list[LocatedFinding]:
-    """Scan text segments together; each finding comes back with its segment's location."""
+) -> ScanResult[LocatedFinding]:
+    """Scan text segments together; each finding comes back with its segment's location.
+
+    The scan runs now; the findings are built and placed when first read (:class:`.results.ScanResult`).
+    """
     if not segments:
-        return []
-    starts: list[int] = []
-    position = 0
-    for segment in segments:
-        starts.append(position)
-        position += len(segment.text) + len(JOINER)
-    text = JOINER.join(s.text for s in segments)
-    lines: dict[tuple[int, int], LineIndex] = {}
-    out: list[LocatedFinding] = []
+        return ScanResult.of([], 0)
+    segments = tuple(segments)
+    starts = [0, *itertools.accumulate(len(s.text) + len(JOINER) for s in segments[:-1])]
     with gc_paused():
-        normalized = normalize(text)
-        # Each finding is built once, at its place in its segment (building it twice took a third
-        # of the time on a list of 100,000 ID numbers).
-        placed = ((hit, hit[0], hit[1]) for hit in scanner.hits(normalized.text, context))
-        build = scanner.finding
-        to_original = normalized.to_original if normalized.changed else None
-        new = tuple.__new__  # named tuples built straight from their fields: the fastest way
-        for item, norm_start, norm_end in placed:
-            start, end = (norm_start, norm_end) if to_original is None else to_original(norm_start, norm_end)
-            i = bisect.bisect_right(starts, start) - 1
-            segment = segments[i]
-            text, location = segment
-            local = (start - starts[i], min(end - starts[i], len(text)))
-            if location.kind == "row":  # a spreadsheet row: the finding's cell by counting tabs
-                cell_start = text.rfind("\t", 0, local[0]) + 1
-                cell_end = text.find("\t", cell_start)
-                text = text[cell_start : len(text) if cell_end == -1 else cell_end]
-                column = segment.text.count("\t", 0, cell_start) + 1
-                location = new(Location, ("cell", location.sheet, location.row, column, None, None, *location[6:]))
-                local = (local[0] - cell_start, min(local[1] - cell_start, len(text)))
-            if "\n" in text:
-                key = (i, len(segment.text) - len(text))  # a row's cells get their own index
-                index = lines.get(key)
-                if index is None:
-                    index = lines[key] = LineIndex(text)
-                line, column = index.position(local[0])
+        normalized = normalize(JOINER.join(s.text for s in segments))
+        hits = scanner.hits(normalized.text, context)
+    return ScanResult(len(hits), blocking(hits), lambda: _place(scanner, segments, starts, normalized, hits))
+
+
+def _line_starts(text: str) -> list[int]:
+    """Where each line of ``text`` starts."""
+    return [0, *(m.end() for m in _NEWLINE.finditer(text))]
+
+
+def _place(
+    scanner: Scanner, segments: tuple[Segment, ...], starts: list[int], normalized: Normalized, hits: list[Hit]
+) -> list[LocatedFinding]:
+    """Each hit built once, at its place in its segment (or its cell), with its line and column there."""
+    lines_of: dict[tuple[int, int], list[int]] = {}  # line starts by (segment, start of the text in it)
+    out: list[LocatedFinding] = []
+    append = out.append
+    scanned = normalized.text
+    to_original = normalized.to_original if normalized.changed else None
+    messages: dict[tuple[str, str], str] = {}
+    build = scanner.finding
+    bisect_right = bisect.bisect_right
+    new = tuple.__new__  # named tuples built straight from their fields: the fastest way
+    for hit in hits:
+        if to_original is None:
+            start, end = hit[0], -hit[1]
+        else:
+            start, end = to_original(hit[0], -hit[1])
+        i = bisect_right(starts, start) - 1
+        text, location = segments[i]
+        first = start - starts[i]
+        last = end - starts[i]
+        kind = location.kind
+        if kind == "rows" or kind == "row":  # a spreadsheet: the finding's row, then its cell by counting tabs
+            row = location.row or 1
+            if kind == "rows":  # consecutive rows, one a line, a blank line between two
+                key = (i, -1)
+                lines = lines_of.get(key)
+                if lines is None:
+                    lines = lines_of[key] = _line_starts(text)
+                line = bisect_right(lines, first)
+                row_start = lines[line - 1]
+                row_end = lines[line] - 1 if line < len(lines) else len(text)
+                row += (line - 1) // 2
             else:
-                line, column = 1, local[0] + 1
-            out.append(new(LocatedFinding, (build(item, local), location, line, column)))
+                row_start, row_end = 0, len(text)
+            tab = text.rfind("\t", row_start, first)
+            cell_start = row_start if tab == -1 else tab + 1
+            cell_end = text.find("\t", cell_start, row_end)
+            if cell_end == -1:
+                cell_end = row_end
+            column = text.count("\t", row_start, cell_start) + 1
+            place = ("cell", location.sheet, row, column, None, None, location.detail, location.within)
+            location = new(Location, place)
+            local = (first - cell_start, (last if last < cell_end else cell_end) - cell_start)
+            key = (i, cell_start)
+            lines = lines_of.get(key)
+            if lines is None:
+                lines = lines_of[key] = _line_starts(text[cell_start:cell_end]) if kind == "row" else [0]
+        else:
+            size = len(text)
+            local = (first, last if last < size else size)
+            key = (i, 0)
+            lines = lines_of.get(key)
+            if lines is None:
+                lines = lines_of[key] = _line_starts(text)
+        line = bisect_right(lines, local[0])
+        column = local[0] - lines[line - 1] + 1
+        append(new(LocatedFinding, (build(hit, local, scanned, messages), location, line, column)))
     return out
 
 
@@ -163,8 +227,14 @@ def problem_finding(scanner: Scanner, name: str, problem: Problem) -> LocatedFin
 
 def scan_document(
     scanner: Scanner, document: ExtractedDocument, context: ScanContext | None = None
-) -> list[LocatedFinding]:
-    """Every finding of a document: one per part it could not read, then those in its text."""
-    found = [problem_finding(scanner, document.name, p) for p in document.problems]
-    found.extend(scan_segments(scanner, document.segments, context))
-    return found
+) -> ScanResult[LocatedFinding]:
+    """Every finding of a document: one per part it could not read, then those in its text.
+
+    The findings are built when first read (:class:`.results.ScanResult`).
+    """
+    problems = [problem_finding(scanner, document.name, p) for p in document.problems]
+    found = scan_segments(scanner, document.segments, context)
+    if not problems:
+        return found
+    blocked = sum(1 for p in problems if p.blocking) + found.blocking
+    return ScanResult(len(problems) + len(found), blocked, lambda: [*problems, *found])

@@ -11,6 +11,7 @@ import enum
 import functools
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Final, Literal, Protocol, final
@@ -464,33 +465,37 @@ def _value(member: enum.Enum | None) -> Any:
     return None if member is None else member.value
 
 
+#: The item's content values, in :data:`CONTENT_FIELDS` order (one C call instead of 16 lookups).
+_content_values: Final = operator.attrgetter(*CONTENT_FIELDS)
+
+#: Where an item keeps the content hash computed for it, in its ``__dict__`` (not a field: it is
+#: not compared, shown, copied by ``attrs.evolve`` or stored): ``(content values, hash)``.
+_MEMO: Final = "_content_memo"
+
+
 def compute_content_hash(item: DisclosureItem) -> str:
     """SHA-256 over the item's content fields, in a fixed order and an unambiguous encoding.
 
     The fields of :data:`CONTENT_FIELDS` but the body, in that order, are encoded as one JSON array
     (strings quoted and escaped, lists kept as lists, ``None`` as ``null``) that also carries the
     body's length; the body's bytes follow. No two different contents share an encoding.
+
+    The hash is kept on the item with the content values it was computed from, and reused only
+    while the item's content values are still those (the same objects, or equal ones): the
+    engine's successor items share their predecessor's content objects and its memo, so a chain
+    of transitions hashes the content once, however many items are in flight, and any change of
+    content — a new body or attachment, even one forced into the frozen item — is hashed afresh.
     """
-    return _content_hash(
-        (
-            item.title,
-            item.kind,
-            item.body,
-            item.source,
-            item.source_name,
-            item.classified,
-            item.attribute,
-            item.withheld_category,
-            item.withheld_reason,
-            item.platforms,
-            item.column,
-            item.sections,
-            item.policy_id,
-            item.document_number,
-            item.attachments,
-            item.normative,
-        )
-    )
+    values: tuple[Any, ...] = _content_values(item)
+    state = item.__dict__
+    memo = state.get(_MEMO)
+    # Tuple equality compares element by element, identity first: the same objects cost no __eq__.
+    if memo is not None and memo[0] == values:
+        digest: str = memo[1]
+        return digest
+    digest = _content_hash(values)
+    state[_MEMO] = (values, digest)
+    return digest
 
 
 @functools.lru_cache(maxsize=1024)

@@ -13,7 +13,7 @@ is injected onto domain objects and no per-item machine is ever built.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, final
 
@@ -53,6 +53,7 @@ from .model import (
     DisclosureAttribute,
     DisclosureItem,
     Finding,
+    InfoSource,
     ItemKind,
     NegativeListCategory,
     Override,
@@ -80,6 +81,27 @@ CONTENT_GUARD_OFF: Final = "content_guard.off"
 _RESUME_PREFIX: Final = "submit>"
 # Internal trigger for a partial countersignature (state unchanged).
 _COUNTERSIGN: Final = "countersign"
+
+# Enum members read on every transition, bound once: on Python 3.11 reading ``Action.PUBLISH``
+# goes through the enum metaclass's ``__getattr__`` hook (about 0.1 µs each, a dozen per
+# transition) and ``member.value`` through a Python descriptor; a module global costs nothing.
+_SUBMIT: Final = Action.SUBMIT
+_WITHDRAW: Final = Action.WITHDRAW
+_APPROVE: Final = Action.APPROVE
+_RETURN: Final = Action.RETURN
+_REFER: Final = Action.REFER
+_RESUME: Final = Action.RESUME
+_CLASSIFY: Final = Action.CLASSIFY
+_PUBLISH: Final = Action.PUBLISH
+_FILE: Final = Action.FILE
+_ABOLISH: Final = Action.ABOLISH
+_EXPIRE: Final = Action.EXPIRE
+_RETRACT: Final = Action.RETRACT
+_PROACTIVE: Final = DisclosureAttribute.PROACTIVE
+_WITHHELD: Final = DisclosureAttribute.WITHHELD
+_POLICY_DOCUMENT: Final = ItemKind.POLICY_DOCUMENT
+_INTERPRETATION: Final = ItemKind.POLICY_INTERPRETATION
+_REPRINT: Final = InfoSource.REPRINT
 
 
 @final
@@ -117,6 +139,49 @@ class _Token:
 
     def __init__(self, state: str) -> None:
         self.state = state
+
+
+@final
+class _Move:
+    """One step of one chain version, worked out once per workflow: what every fire of it reads.
+
+    Built on the first fire from (chain version, state, action) and reused: the chain and the
+    machine never change for a version, and the bureau's section binding is dropped with the
+    table when the workflow's ``bureau`` (or ``chains``) is replaced.
+    """
+
+    __slots__ = (
+        "action_value",
+        "chain",
+        "countersign",
+        "hashes",
+        "item_section",
+        "own_item",
+        "rules",
+        "section",
+        "section_leader",
+        "step",
+        "trigger",
+    )
+
+    def __init__(self, chain: ChainDefinition, step: Step, machine: Machine, section: str | None) -> None:
+        self.chain = chain
+        self.step = step
+        action = step.action
+        self.action_value: str = action.value
+        #: The machine's event for the step's own trigger (a resubmission or a partial
+        #: countersignature fires another one, looked up then).
+        self.trigger = machine.events[self.action_value]
+        #: The section holders of the step's role must act from (``Scope.ANY`` steps only).
+        self.section = section
+        self.own_item = step.scope is Scope.OWN_ITEM
+        self.item_section = step.scope is Scope.ITEM_SECTION
+        self.section_leader = step.scope is Scope.SECTION_LEADER
+        self.countersign = chain.stage(step.source).countersign
+        #: Submit and publish recompute the content hash instead of trusting the stored one.
+        self.hashes = action is _SUBMIT or action is _PUBLISH
+        #: Steps with rules of their own in :meth:`Workflow._check_rules`.
+        self.rules = self.hashes or action is _FILE
 
 
 def _compile(chain: ChainDefinition) -> Machine:
@@ -166,9 +231,34 @@ def item_kind(kind: ItemKind | str) -> ItemKind:
     return member
 
 
+#: Random bytes read from the OS at once for ids (256 ids): a system call per id cost a tenth of
+#: a transition.
+_ID_BATCH: Final = 4096
+
+# The current batch and the offsets of its unused ids.
+_id_pool: tuple[bytes, Iterator[int]] = (b"", iter(()))
+
+
 def _new_id() -> str:
-    # 128 random bits as hex, like uuid4().hex without building a UUID object.
-    return os.urandom(16).hex()
+    # 128 random bits as hex, like uuid4().hex without building a UUID object. Each id takes its
+    # own 16 bytes of the batch: the offsets come from an iterator, and ``next`` on it is atomic, so
+    # two threads never take the same ones (racing refills each read their own batch).
+    global _id_pool
+    data, offsets = _id_pool
+    offset = next(offsets, -1)
+    if offset < 0:
+        data, offsets = _id_pool = (os.urandom(_ID_BATCH), iter(range(0, _ID_BATCH, 16)))
+        offset = next(offsets)
+    return data[offset : offset + 16].hex()
+
+
+def _drop_id_pool() -> None:
+    # A forked child must not hand out the ids its parent's batch still holds.
+    global _id_pool
+    _id_pool = (b"", iter(()))
+
+
+os.register_at_fork(after_in_child=_drop_id_pool)
 
 
 def _check_version(item: DisclosureItem, expected_version: int | None) -> None:
@@ -192,7 +282,7 @@ def validate_form(item: DisclosureItem) -> None:
             f"{quote_title(item.title)}未选择公开属性：请在主动公开、依申请公开、不予公开中选择一项。",
             item_id=item.id,
         )
-    if item.attribute is DisclosureAttribute.WITHHELD:
+    if item.attribute is _WITHHELD:
         if item.withheld_category is None:
             raise errors.WithheldCategoryRequiredError(
                 f"{quote_title(item.title)}拟不予公开，须选择负面清单类别并说明理由。", item_id=item.id
@@ -207,26 +297,26 @@ def validate_form(item: DisclosureItem) -> None:
             item_id=item.id,
             field="withheld_category",
         )
-    if item.source.value == "reprint" and not (item.source_name or "").strip():
+    if item.source is _REPRINT and not (item.source_name or "").strip():
         raise errors.ReprintSourceRequiredError(
             f"{quote_title(item.title)}是转载信息，须注明转载来源。", item_id=item.id
         )
-    if item.classified and item.attribute is DisclosureAttribute.PROACTIVE:
+    if item.classified and item.attribute is _PROACTIVE:
         raise errors.ClassifiedItemError(f"{quote_title(item.title)}涉密，不能主动公开。", item_id=item.id)
-    public = item.platforms & PUBLIC_PLATFORMS
-    if public and item.attribute is not DisclosureAttribute.PROACTIVE:
+    if item.attribute is not _PROACTIVE and not item.platforms.isdisjoint(PUBLIC_PLATFORMS):
+        public = item.platforms & PUBLIC_PLATFORMS
         names = "、".join(sorted(p.label for p in public))
         raise errors.NotProactiveError(
             f"{quote_title(item.title)}的公开属性是“{item.attribute.label}”，只有主动公开信息才能发布到{names}。",
             item_id=item.id,
         )
-    if item.normative is not None and item.kind is not ItemKind.POLICY_DOCUMENT:
+    if item.normative is not None and item.kind is not _POLICY_DOCUMENT:
         raise errors.InvalidFieldError(
             f"{quote_title(item.title)}是{item.kind.label}，“是否行政规范性文件”只对政策文件填写。",
             item_id=item.id,
             field="normative",
         )
-    if item.kind is ItemKind.POLICY_INTERPRETATION and not item.policy_id and policy_reference(item) is None:
+    if item.kind is _INTERPRETATION and not item.policy_id and policy_reference(item) is None:
         raise errors.PolicyLinkRequiredError(
             f"政策解读{quote_title(item.title)}须关联所解读的政策文件；解读其他机关制发或系统外起草的政策时，"
             "须填写该政策的标题（source_name）和文号或网址（document_number）。",
@@ -240,7 +330,7 @@ def policy_reference(item: DisclosureItem) -> tuple[str, str] | None:
     An interpretation that links to no stored 政策文件 names its policy by ``source_name`` (title) and
     ``document_number`` (文号 or web address); ``None`` when it links to a stored one or names none.
     """
-    if item.kind is not ItemKind.POLICY_INTERPRETATION or item.policy_id:
+    if item.kind is not _INTERPRETATION or item.policy_id:
         return None
     title, number = (item.source_name or "").strip(), (item.document_number or "").strip()
     return (title, number) if title and number else None
@@ -314,6 +404,9 @@ class Workflow:
         self._machines: dict[tuple[str, int], Machine] = {}
         for chain in self.chains:
             self._machine(chain)
+        # (chain id, version, state, action value) -> _Move, valid for these chains and bureau.
+        self._moves: dict[tuple[str, int, str, str], _Move] = {}
+        self._moves_for: tuple[ChainSet, BureauConfig] = (self.chains, self.bureau)
 
     def _machine(self, chain: ChainDefinition) -> Machine:
         key = (chain.id, chain.version)
@@ -354,6 +447,22 @@ class Workflow:
                 f"审核流程“{chain.label}”的“{state}”环节不能执行“{trigger}”。", state=state
             ) from exc
         return token.state
+
+    def _move(self, item: DisclosureItem, action: Action) -> _Move:
+        """The step ``action`` takes from ``item``'s state, or the refusal ``chain_of``/``_step`` raise."""
+        chains, bureau = self._moves_for
+        if chains is not self.chains or bureau is not self.bureau:
+            self._moves = {}
+            self._moves_for = (self.chains, self.bureau)
+        # Keyed by the action's value: a str hashes in C, an Enum member in Python.
+        key = (item.chain_id, item.chain_version, item.state, action._value_)
+        move = self._moves.get(key)
+        if move is None:
+            chain = self.chain_of(item)
+            step = self._step(chain, item, action)
+            section = self.bureau.section_for(chain.id, step.role) if step.scope is Scope.ANY else None
+            move = self._moves[key] = _Move(chain, step, self._machine(chain), section)
+        return move
 
     def chain_of(self, item: DisclosureItem) -> ChainDefinition:
         """The exact chain version ``item`` runs on."""
@@ -521,8 +630,10 @@ class Workflow:
         content hash, and later stages (publication) honour it while the content is unchanged.
         """
         check_actor(actor)
-        check_int("expected_version", "版本号", expected_version, minimum=0, maximum=2**31 - 1, optional=True)
-        check_text("opinion", opinion, optional=True)
+        if expected_version is not None:
+            check_int("expected_version", "版本号", expected_version, minimum=0, maximum=2**31 - 1)
+        if opinion is not None:
+            check_text("opinion", opinion)
         if not isinstance(action, Action):
             raise errors.InvalidFieldError(
                 f"操作须为 Action，不能是 {type(action).__name__}。", field="action", label="操作"
@@ -534,26 +645,27 @@ class Workflow:
                 check_text("override_rule", rule_id)
                 check_text("override_reason", reason)
         _check_version(item, expected_version)
-        chain = self.chain_of(item)
-        step = self._step(chain, item, action)
-        self._authorize(chain, step, item, actor)
-        opinion = (opinion or "").strip() or None
+        move = self._move(item, action)
+        chain = move.chain
+        step = move.step
+        self._authorize(move, item, actor)
+        opinion = (opinion.strip() or None) if opinion else None
         if step.opinion_required and opinion is None:
             raise errors.OpinionRequiredError(f"{action.label}须填写意见。", item_id=item.id, action=action.value)
         requested = self._requested_overrides(item, actor, overrides) if overrides else {}
         if requested and self.known_rules:
             self._check_override_ids(item, requested)
-        current_hash = item.content_hash
-        if action is Action.SUBMIT or action is Action.PUBLISH:
-            # Recompute: the stored hash is only trusted up to here.
-            current_hash = compute_content_hash(item)
-        self._check_rules(chain, step, item, current_hash)
+        # Submit and publish recompute the hash: the stored one is only trusted up to here (the
+        # item keeps it with the content it was computed from, so unchanged content is not rehashed).
+        current_hash = compute_content_hash(item) if move.hashes else item.content_hash
+        if move.rules:
+            self._check_rules(chain, step, item, current_hash)
 
         now = self.clock()
-        trigger, signatures, returned = self._route(chain, step, item, actor, current_hash, opinion, now)
+        trigger, signatures, returned = self._route(move, item, actor, current_hash, opinion, now)
         kept = tuple(o for o in item.overrides if o.content_hash == current_hash) if item.overrides else ()
         honoured = {o.rule_id for o in kept} | set(requested) if kept or requested else set()
-        unguarded = action is Action.PUBLISH and bool(item.platforms & PUBLIC_PLATFORMS) and not self.content_guards
+        unguarded = action is _PUBLISH and not item.platforms.isdisjoint(PUBLIC_PLATFORMS) and not self.content_guards
         if unguarded and self.require_content_guard:
             raise errors.ContentGuardMissingError(
                 f"《{item.title}》要发布到{'、'.join(sorted(p.label for p in item.platforms & PUBLIC_PLATFORMS))}，"
@@ -562,28 +674,29 @@ class Workflow:
                 item_id=item.id,
                 action=action.value,
             )
-        findings = (
-            self._run_checks(item, action, actor, step.dest, opinion, honoured=honoured, blobs=blobs)
-            if transition_requested.has_receivers_for(self)
-            else ()
-        )
-        builtin = self._builtin_findings(step, item)
-        if builtin:
-            findings = (*builtin, *findings)
-            blocking = [f for f in builtin if f.rule_id not in honoured]
-            if blocking:
-                raise errors.TransitionBlockedError(
-                    "；".join(f.message for f in blocking), blocking, item_id=item.id, action=action.value
-                )
+        findings: tuple[Finding, ...] = ()
+        # The receivers list first: an empty one answers without blinker's per-sender lookup.
+        if transition_requested.receivers and transition_requested.has_receivers_for(self):
+            findings = self._run_checks(item, action, actor, step.dest, opinion, honoured=honoured, blobs=blobs)
+        if item.kind is _INTERPRETATION:
+            builtin = self._builtin_findings(step, item)
+            if builtin:
+                findings = (*builtin, *findings)
+                blocking = [f for f in builtin if f.rule_id not in honoured]
+                if blocking:
+                    raise errors.TransitionBlockedError(
+                        "；".join(f.message for f in blocking), blocking, item_id=item.id, action=action.value
+                    )
 
-        new_state = self.advance(chain, item.state, trigger)
-        changes: dict[str, Any] = {
-            "state": new_state,
-            "version": item.version + 1,
-            "signatures": signatures,
-            "returned": returned,
-            "content_hash": current_hash,
-        }
+        from_state = item.state
+        token = _Token(from_state)
+        try:
+            (move.trigger if trigger is None else self._machine(chain).events[trigger]).trigger(token)
+        except (MachineError, KeyError) as exc:  # the chain and the machine disagree: a definition bug
+            name = move.action_value if trigger is None else trigger
+            raise errors.ActionNotAvailableError(
+                f"审核流程“{chain.label}”的“{from_state}”环节不能执行“{name}”。", state=from_state
+            ) from exc
         new_overrides = self._record_overrides(item, actor, requested, findings, current_hash, now) if requested else ()
         if unguarded:
             # The host switched the content guard off: say so on the record of this publication.
@@ -594,16 +707,23 @@ class Workflow:
                     reason="系统配置关闭了发布前内容检查（require_content_guard=False）",
                     actor_id=actor.id,
                     actor_name=actor.name,
-                    stage=item.state,
+                    stage=from_state,
                     content_hash=current_hash,
                     at=now,
                     message="发布时未经负面清单等内容检查",
                 ),
             )
-        changes["overrides"] = (*kept, *new_overrides) if new_overrides else kept
-        if action is Action.PUBLISH:
+        changes: dict[str, Any] = {
+            "state": token.state,
+            "version": item.version + 1,
+            "signatures": signatures,
+            "returned": returned,
+            "content_hash": current_hash,
+            "overrides": (*kept, *new_overrides) if new_overrides else kept,
+        }
+        if action is _PUBLISH:
             changes["published_at"] = now
-        elif action is Action.CLASSIFY:
+        elif action is _CLASSIFY:
             changes.update(
                 classified=True,
                 attribute=DisclosureAttribute.WITHHELD,
@@ -612,34 +732,30 @@ class Workflow:
                 platforms=frozenset(),
             )
         new_item = _replace(item, changes)
-        if action is Action.CLASSIFY:
+        if action is _CLASSIFY:
             new_item = attrs.evolve(new_item, content_hash=compute_content_hash(new_item))
 
         base_id = self.new_id()
-        events = self._events(base_id, item, new_item, step, actor, now, opinion, trigger)
-        decision = action.label
-        entry = self._audit(
-            new_item,
-            actor,
+        applied_id = f"{base_id}-0"
+        events = self._events(applied_id, f"{base_id}-1", from_state, new_item, move, actor, now, opinion, trigger)
+        entry = AuditEntry(  # positional, in field order: built on every action
+            new_item.id,
+            move.action_value,
+            actor.id,
+            actor.name,
             step.role,
-            action.value,
-            decision,
-            item.state,
+            actor.section,
+            from_state,
             new_item.state,
+            action.label,
+            current_hash or new_item.content_hash,
             now,
-            events[0].event_id,
-            opinion=opinion,
-            signed=step.signs,
-            content_hash=current_hash,
-            overrides=new_overrides,
+            applied_id,
+            opinion,
+            step.signs,
+            new_overrides,
         )
-        return Outcome(
-            item=new_item,
-            previous_version=item.version,
-            events=events,
-            audit=(entry,),
-            findings=findings,
-        )
+        return Outcome(new_item, item.version, events, (entry,), findings)
 
     def check_output(
         self,
@@ -659,8 +775,9 @@ class Workflow:
         options = []
         for action in chain.actions:
             try:
-                step = self._step(chain, item, action)
-                self._authorize(chain, step, item, actor)
+                move = self._move(item, action)
+                step = move.step
+                self._authorize(move, item, actor)
                 current_hash = compute_content_hash(item) if action is Action.PUBLISH else item.content_hash
                 self._check_rules(chain, step, item, current_hash)
             except errors.WorkflowError as exc:
@@ -683,7 +800,10 @@ class Workflow:
             )
         return step
 
-    def _authorize(self, chain: ChainDefinition, step: Step, item: DisclosureItem, actor: Actor) -> None:
+    @staticmethod
+    def _authorize(move: _Move, item: DisclosureItem, actor: Actor) -> None:
+        chain = move.chain
+        step = move.step
         action = step.action
         if step.role not in actor.roles:
             raise errors.RoleRequiredError(
@@ -692,19 +812,18 @@ class Workflow:
                 actor_id=actor.id,
                 action=action.value,
             )
-        if step.scope is Scope.ANY:
-            required = self.bureau.section_for(chain.id, step.role)
-            if required is not None and actor.section != required:
-                stage = chain.stage(item.state).label if chain.has_stage(item.state) else item.state
-                raise errors.WrongSectionError(
-                    f"{actor.name}属于{actor.section}，{quote_title(item.title)}的“{stage}”环节须由{required}办理。",
-                    item_id=item.id,
-                    actor_id=actor.id,
-                    action=action.value,
-                    section=required,
-                    state=item.state,
-                )
-        if step.scope is Scope.OWN_ITEM:
+        required = move.section
+        if required is not None and actor.section != required:
+            stage = chain.stage(item.state).label if chain.has_stage(item.state) else item.state
+            raise errors.WrongSectionError(
+                f"{actor.name}属于{actor.section}，{quote_title(item.title)}的“{stage}”环节须由{required}办理。",
+                item_id=item.id,
+                actor_id=actor.id,
+                action=action.value,
+                section=required,
+                state=item.state,
+            )
+        if move.own_item:
             if actor.id != item.drafter_id:
                 raise errors.NotDrafterError(
                     f"只有承办人本人可以对{quote_title(item.title)}进行“{action.label}”操作。",
@@ -718,13 +837,13 @@ class Workflow:
                 item_id=item.id,
                 actor_id=actor.id,
             )
-        if step.scope is Scope.ITEM_SECTION and actor.section not in item.sections:
+        if move.item_section and actor.section not in item.sections:
             raise errors.SectionScopeError(
                 f"{actor.name}属于{actor.section}，不负责{quote_title(item.title)}（责任科室：{'、'.join(item.sections)}）。",
                 item_id=item.id,
                 actor_id=actor.id,
             )
-        if step.scope is Scope.SECTION_LEADER and item.lead_section not in actor.in_charge_of:
+        if move.section_leader and item.lead_section not in actor.in_charge_of:
             raise errors.SectionScopeError(
                 f"{actor.name}不分管{item.lead_section}，不能审签{quote_title(item.title)}。",
                 item_id=item.id,
@@ -775,67 +894,69 @@ class Workflow:
 
     def _check_rules(self, chain: ChainDefinition, step: Step, item: DisclosureItem, current_hash: str) -> None:
         action = step.action
-        if action is Action.SUBMIT:
+        if action is _SUBMIT:
             validate_form(item)
-        elif action is Action.PUBLISH:
+        elif action is _PUBLISH:
             if item.classified:
                 raise errors.ClassifiedItemError(f"{quote_title(item.title)}涉密，不能发布。", item_id=item.id)
-            if item.attribute is not DisclosureAttribute.PROACTIVE:
+            if item.attribute is not _PROACTIVE:
                 label = item.attribute.label if item.attribute else "未选择"
                 raise errors.NotProactiveError(
                     f"{quote_title(item.title)}的公开属性是“{label}”，只能登记存档，不能发布。", item_id=item.id
                 )
+            signed = {s.stage for s in item.signatures if s.content_hash == current_hash}
             for stage in chain.required_signatures:
-                valid = [s for s in item.signatures if s.stage == stage and s.content_hash == current_hash]
-                if not valid:
+                if stage not in signed:
                     raise errors.ContentChangedError(
                         f"{quote_title(item.title)}缺少“{chain.stage(stage).label}”环节对当前内容的签字："
                         "内容在签字后被改动过，须退回重新审核。",
                         item_id=item.id,
                         state=stage,
                     )
-        elif action is Action.FILE and item.attribute is DisclosureAttribute.PROACTIVE:
+        elif action is _FILE and item.attribute is _PROACTIVE:
             raise errors.ProactiveMustPublishError(
                 f"{quote_title(item.title)}是主动公开信息，应当发布，不能只登记存档。", item_id=item.id
             )
 
+    @staticmethod
     def _route(
-        self,
-        chain: ChainDefinition,
-        step: Step,
+        move: _Move,
         item: DisclosureItem,
         actor: Actor,
         current_hash: str,
         opinion: str | None,
         now: datetime,
-    ) -> tuple[str, tuple[Signature, ...], ReturnMark | None]:
-        """Which trigger to fire, and the signatures and return mark the item will carry."""
+    ) -> tuple[str | None, tuple[Signature, ...], ReturnMark | None]:
+        """Which trigger to fire, and the signatures and return mark the item will carry.
+
+        The trigger is ``None`` for the step's own one (``move.trigger``), else its name.
+        """
+        step = move.step
         action = step.action
-        trigger = action.value
+        trigger: str | None = None
         signatures = item.signatures
         returned = item.returned
-        if action is Action.SUBMIT:
+        state = item.state
+        if action is _SUBMIT:
             if returned is not None and returned.content_hash == current_hash:
                 trigger = _RESUME_PREFIX + returned.stage
-            # Signatures are bound to content: those given to other content are void.
-            signatures = tuple(s for s in signatures if s.content_hash == current_hash and s.stage != item.state)
-            if trigger == action.value:
+                # Signatures are bound to content: those given to other content are void.
+                signatures = tuple(s for s in signatures if s.content_hash == current_hash and s.stage != state)
+            else:
                 signatures = ()
             returned = None
-        elif action is Action.RETURN:
-            returned = ReturnMark(item.state, actor.id, current_hash, opinion or "")
+        elif action is _RETURN:
+            returned = ReturnMark(state, actor.id, current_hash, opinion or "")
         if step.signs:
-            signature = Signature(
-                item.state, step.role, actor.id, actor.name, actor.section, current_hash, now, opinion
-            )
-            stage = item.state
-            if any(s.actor_id == actor.id and s.stage == stage for s in signatures):  # re-signing: replace
-                signatures = tuple(s for s in signatures if s.actor_id != actor.id or s.stage != stage)
+            signature = Signature(state, step.role, actor.id, actor.name, actor.section, current_hash, now, opinion)
+            actor_id = actor.id
+            for s in signatures:
+                if s.actor_id == actor_id and s.stage == state:  # re-signing: replace
+                    signatures = tuple(s for s in signatures if s.actor_id != actor_id or s.stage != state)
+                    break
             signatures = (*signatures, signature)
-            if chain.stage(item.state).countersign:
-                signed_sections = {
-                    s.section for s in signatures if s.stage == item.state and s.content_hash == current_hash
-                }
+            if move.countersign:
+                signed_sections = {s.section for s in signatures if s.stage == state and s.content_hash == current_hash}
                 if not set(item.sections) <= signed_sections:
                     trigger = _COUNTERSIGN
         return trigger, signatures, returned
@@ -952,32 +1073,32 @@ class Workflow:
 
     # -- building the record ----------------------------------------------------------------
 
+    @staticmethod
     def _events(
-        self,
-        base_id: str,
-        before: DisclosureItem,
+        applied_id: str,
+        specific_id: str,
+        from_state: str,
         after: DisclosureItem,
-        step: Step,
+        move: _Move,
         actor: Actor,
         now: datetime,
         opinion: str | None,
-        trigger: str,
+        trigger: str | None,
     ) -> tuple[Event, ...]:
         # Positional: this runs on every transition, and keyword expansion costs more than the objects.
         base: _EventBase = (
             after.id,
             after.chain_id,
             after.chain_version,
-            step.action.value,
-            before.state,
+            move.action_value,
+            from_state,
             after.state,
             actor.id,
             now,
             after.content_hash,
         )
-        applied = TransitionApplied(f"{base_id}-0", *base, opinion)
-        specific = self._specific_event(f"{base_id}-1", step, after, opinion, trigger, base)
-        return (applied, specific)
+        applied = TransitionApplied(applied_id, *base, opinion)
+        return (applied, Workflow._specific_event(specific_id, move.step, after, opinion, trigger, base))
 
     @staticmethod
     def _specific_event(
@@ -985,37 +1106,37 @@ class Workflow:
         step: Step,
         item: DisclosureItem,
         opinion: str | None,
-        trigger: str,
+        trigger: str | None,
         base: _EventBase,
     ) -> Event:
-        # ``base`` holds the Event fields after event_id, in declaration order.
+        # ``base`` holds the Event fields after event_id, in declaration order; ``trigger`` is
+        # ``None`` for the step's own trigger (see ``_route``).
         text = opinion or ""
-        match step.action:
-            case Action.SUBMIT:
-                return ItemSubmitted(event_id, *base, trigger != "submit")
-            case Action.APPROVE:
-                return ItemApproved(event_id, *base, step.source, opinion)
-            case Action.RETURN:
-                return ItemReturned(event_id, *base, step.source, text)
-            case Action.REFER:
-                return ItemReferred(event_id, *base, text)
-            case Action.RESUME:
-                return ItemResumed(event_id, *base, text)
-            case Action.PUBLISH:
-                platforms = tuple(sorted(p.value for p in item.platforms))
-                return ItemPublished(
-                    event_id, *base, item.title, item.kind.value, item.column, platforms, item.policy_id
-                )
-            case Action.FILE | Action.CLASSIFY:
-                return ItemArchived(event_id, *base, text or step.action.label)
-            case Action.WITHDRAW:
-                return ItemWithdrawn(event_id, *base)
-            case Action.ABOLISH:
-                return ItemAbolished(event_id, *base, text)
-            case Action.EXPIRE:
-                return ItemExpired(event_id, *base, text)
-            case Action.RETRACT:
-                return ItemRetracted(event_id, *base, text)
+        action = step.action
+        if action is _APPROVE:
+            return ItemApproved(event_id, *base, step.source, opinion)
+        if action is _SUBMIT:
+            return ItemSubmitted(event_id, *base, trigger is not None)
+        if action is _PUBLISH:
+            # ``_value_`` is the member's value without the ``value`` descriptor's Python call.
+            platforms = tuple(sorted(p._value_ for p in item.platforms))
+            return ItemPublished(event_id, *base, item.title, item.kind._value_, item.column, platforms, item.policy_id)
+        if action is _RETURN:
+            return ItemReturned(event_id, *base, step.source, text)
+        if action is _REFER:
+            return ItemReferred(event_id, *base, text)
+        if action is _RESUME:
+            return ItemResumed(event_id, *base, text)
+        if action is _FILE or action is _CLASSIFY:
+            return ItemArchived(event_id, *base, text or action.label)
+        if action is _WITHDRAW:
+            return ItemWithdrawn(event_id, *base)
+        if action is _ABOLISH:
+            return ItemAbolished(event_id, *base, text)
+        if action is _EXPIRE:
+            return ItemExpired(event_id, *base, text)
+        if action is _RETRACT:
+            return ItemRetracted(event_id, *base, text)
         raise AssertionError(step.action)  # pragma: no cover - every Action is matched above
 
     def _audit(

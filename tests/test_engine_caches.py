@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import pickle
 from typing import Any
 
 import attrs
@@ -17,12 +18,13 @@ import pytest
 
 from conftest import FIXED_NOW, valid_proactive_fields
 from gongkai_flow import Action, Actor, DisclosureItem, Role, Workflow, errors
+from gongkai_flow import engine as engine_module
 from gongkai_flow import model as model_module
 from gongkai_flow.chain import ChainSet, default_chain
-from gongkai_flow.engine import _new_id
-from gongkai_flow.events import ItemSubmitted
+from gongkai_flow.engine import Outcome, _new_id
+from gongkai_flow.events import ItemApproved, ItemPublished, ItemSubmitted, TransitionApplied
 from gongkai_flow.fields import check_actor
-from gongkai_flow.model import Attachment, compute_content_hash
+from gongkai_flow.model import Attachment, AuditEntry, Signature, compute_content_hash
 
 #: The happy path of a 政策文件 in the default chain: (action, who, opinion).
 PLAN = (
@@ -254,3 +256,54 @@ def test_a_forked_child_does_not_repeat_its_parents_ids() -> None:
     os.close(read)
     os.waitpid(pid, 0)
     assert child != _new_id()
+
+
+# --- the engine's constructors ------------------------------------------------------------------
+
+
+def test_prebuilt_records_are_the_records_their_class_builds() -> None:
+    """Each record a transition builds is the object its class would build: class, fields, equality, hash, frozen."""
+    values: dict[str, Any] = {
+        "stage": "legal_review",
+        "role": Role.LEGAL_REVIEWER,
+        "at": FIXED_NOW,
+        "signed": True,
+        "overrides": (),
+        "chain_version": 1,
+        "resumed_at_return": False,
+        "platforms": ("new_media", "website"),
+    }
+    checked = []
+    for name in dir(engine_module):
+        build = getattr(engine_module, name)
+        cls = getattr(build, "__prebuilt__", None)
+        if cls is None:
+            continue
+        checked.append(cls)
+        args = [values.get(f.name, f"{f.name}-value") for f in attrs.fields(cls)]
+        built, expected = build(*args), cls(*args)
+        assert type(built) is cls
+        assert built == expected
+        assert hash(built) == hash(expected)
+        assert attrs.asdict(built, recurse=False) == attrs.asdict(expected, recurse=False)
+        assert pickle.loads(pickle.dumps(built)) == expected
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            built.__setattr__(attrs.fields(cls)[0].name, "changed")
+    assert {Outcome, Signature, AuditEntry, TransitionApplied, ItemApproved, ItemPublished} <= set(checked)
+    assert len(checked) == 15
+
+
+def test_prebuilt_refuses_a_class_that_validates() -> None:
+    """A class with a validator or a converter must go through its own ``__init__``."""
+
+    @attrs.frozen
+    class Checked:
+        name: str = attrs.field(validator=attrs.validators.instance_of(str))
+
+    @attrs.frozen
+    class Converted:
+        names: tuple[str, ...] = attrs.field(converter=tuple)
+
+    for cls in (Checked, Converted, Attachment, DisclosureItem):
+        with pytest.raises(TypeError):
+            engine_module._prebuilt(cls)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Final, final
+from typing import Any, Final, TypeVar, final
 
 import attrs
 from transitions import Machine, MachineError
@@ -104,6 +104,51 @@ _INTERPRETATION: Final = ItemKind.POLICY_INTERPRETATION
 _REPRINT: Final = InfoSource.REPRINT
 
 
+_A = TypeVar("_A", bound=attrs.AttrsInstance)
+
+
+def _prebuilt(cls: type[_A]) -> Callable[..., _A]:
+    """A positional constructor for the slotted attrs class ``cls``: the object ``cls(...)`` builds, cheaper.
+
+    A frozen slotted class sets each field through ``object.__setattr__``, a C call that packs
+    its arguments in a tuple; building the signature, events, audit entry and outcome of a
+    transition that way cost as much as the state machine's own move. This constructor assigns the
+    fields on a subclass that adds no slots and keeps the plain ``__setattr__``, then makes the
+    object an instance of ``cls`` (``__class__`` assignment, allowed between identical layouts).
+    The result is indistinguishable from ``cls(*values)``: same class, fields, equality, hash and
+    pickling, and frozen from then on. Every field must be given, in declaration order.
+
+    Only for classes that neither convert nor validate (the engine's values are checked at the
+    boundary or made by the engine itself); a class that does is refused here, at import, so a
+    validator added later can never be skipped.
+    """
+    fields = attrs.fields(cls)
+    names = [f.name for f in fields]
+    hooks = ("__attrs_pre_init__", "__attrs_post_init__")
+    unchecked = all(f.init and f.validator is None and f.converter is None for f in fields)
+    # Every slot must be a field (a cached hash, say, would be left unset).
+    slots = {slot for klass in cls.__mro__ for slot in klass.__dict__.get("__slots__", ())} - {"__weakref__"}
+    if cls.__dictoffset__ or any(hasattr(cls, hook) for hook in hooks) or not unchecked or slots != set(names):
+        raise TypeError(f"{cls.__qualname__}: only slotted attrs classes without converters or validators")
+    mutable = type(
+        f"_Building{cls.__name__}",
+        (cls,),
+        {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__},
+    )
+    source = (
+        f"def build({', '.join(names)}):\n"
+        "    self = new(mutable)\n"
+        + "".join(f"    self.{name} = {name}\n" for name in names)
+        + "    self.__class__ = cls\n"
+        "    return self\n"
+    )
+    namespace: dict[str, Any] = {"new": object.__new__, "mutable": mutable, "cls": cls}
+    exec(compile(source, f"<prebuilt {cls.__qualname__}>", "exec"), namespace)  # the field names are identifiers
+    build: Callable[..., _A] = namespace["build"]
+    build.__prebuilt__ = cls  # type: ignore[attr-defined]  # for the tests that compare it with cls(...)
+    return build
+
+
 @final
 @attrs.frozen
 class Outcome:
@@ -139,6 +184,24 @@ class _Token:
 
     def __init__(self, state: str) -> None:
         self.state = state
+
+
+# What a transition builds, through the cheaper constructors (see _prebuilt).
+_outcome = _prebuilt(Outcome)
+_signature = _prebuilt(Signature)
+_audit_entry = _prebuilt(AuditEntry)
+_applied = _prebuilt(TransitionApplied)
+_submitted = _prebuilt(ItemSubmitted)
+_approved = _prebuilt(ItemApproved)
+_returned = _prebuilt(ItemReturned)
+_referred = _prebuilt(ItemReferred)
+_resumed = _prebuilt(ItemResumed)
+_published = _prebuilt(ItemPublished)
+_archived = _prebuilt(ItemArchived)
+_withdrawn = _prebuilt(ItemWithdrawn)
+_abolished = _prebuilt(ItemAbolished)
+_expired = _prebuilt(ItemExpired)
+_retracted = _prebuilt(ItemRetracted)
 
 
 @final
@@ -207,17 +270,27 @@ def _compile(chain: ChainDefinition) -> Machine:
 _EventBase = tuple[str, str, int, str, str, str, str, datetime, str]
 
 
-def _replace(item: DisclosureItem, changes: Mapping[str, Any]) -> DisclosureItem:
-    """``attrs.evolve`` without re-running the converters: the hot path of every transition.
+def _copy_state(item: DisclosureItem) -> dict[str, Any]:
+    """A copy of ``item``'s fields (and its content memo) to change and hand to :func:`_item_from`."""
+    return item.__dict__.copy()  # one step: the dict is cloned, not rebuilt key by key
+
+
+def _item_from(state: dict[str, Any]) -> DisclosureItem:
+    """The item whose fields are ``state``: ``attrs.evolve`` without re-running the converters.
 
     Only for values the engine builds itself, already in canonical form: evolve re-converting
     every field cost more than the state machine itself.
     """
     new = object.__new__(DisclosureItem)
-    state = new.__dict__
-    state.update(item.__dict__)
-    state.update(changes)
+    object.__setattr__(new, "__dict__", state)
     return new
+
+
+def _replace(item: DisclosureItem, changes: Mapping[str, Any]) -> DisclosureItem:
+    """``item`` with ``changes``, built like :func:`_item_from`."""
+    state = _copy_state(item)
+    state.update(changes)
+    return _item_from(state)
 
 
 def item_kind(kind: ItemKind | str) -> ItemKind:
@@ -235,27 +308,27 @@ def item_kind(kind: ItemKind | str) -> ItemKind:
 #: a transition.
 _ID_BATCH: Final = 4096
 
-# The current batch and the offsets of its unused ids.
-_id_pool: tuple[bytes, Iterator[int]] = (b"", iter(()))
+# The current batch, as hex, and the offsets of its unused ids.
+_id_pool: tuple[str, Iterator[int]] = ("", iter(()))
 
 
 def _new_id() -> str:
     # 128 random bits as hex, like uuid4().hex without building a UUID object. Each id takes its
-    # own 16 bytes of the batch: the offsets come from an iterator, and ``next`` on it is atomic, so
-    # two threads never take the same ones (racing refills each read their own batch).
+    # own 32 hex digits of the batch: the offsets come from an iterator, and ``next`` on it is
+    # atomic, so two threads never take the same ones (racing refills each read their own batch).
     global _id_pool
-    data, offsets = _id_pool
+    digits, offsets = _id_pool
     offset = next(offsets, -1)
     if offset < 0:
-        data, offsets = _id_pool = (os.urandom(_ID_BATCH), iter(range(0, _ID_BATCH, 16)))
+        digits, offsets = _id_pool = (os.urandom(_ID_BATCH).hex(), iter(range(0, 2 * _ID_BATCH, 32)))
         offset = next(offsets)
-    return data[offset : offset + 16].hex()
+    return digits[offset : offset + 32]
 
 
 def _drop_id_pool() -> None:
     # A forked child must not hand out the ids its parent's batch still holds.
     global _id_pool
-    _id_pool = (b"", iter(()))
+    _id_pool = ("", iter(()))
 
 
 os.register_at_fork(after_in_child=_drop_id_pool)
@@ -713,32 +786,31 @@ class Workflow:
                     message="发布时未经负面清单等内容检查",
                 ),
             )
-        changes: dict[str, Any] = {
-            "state": token.state,
-            "version": item.version + 1,
-            "signatures": signatures,
-            "returned": returned,
-            "content_hash": current_hash,
-            "overrides": (*kept, *new_overrides) if new_overrides else kept,
-        }
+        state = _copy_state(item)
+        state["state"] = token.state
+        state["version"] = item.version + 1
+        state["signatures"] = signatures
+        state["returned"] = returned
+        state["content_hash"] = current_hash
+        state["overrides"] = (*kept, *new_overrides) if new_overrides else kept
         if action is _PUBLISH:
-            changes["published_at"] = now
+            state["published_at"] = now
         elif action is _CLASSIFY:
-            changes.update(
+            state.update(
                 classified=True,
                 attribute=DisclosureAttribute.WITHHELD,
                 withheld_category=NegativeListCategory.STATE_SECURITY,
                 withheld_reason=opinion,
                 platforms=frozenset(),
             )
-        new_item = _replace(item, changes)
+        new_item = _item_from(state)
         if action is _CLASSIFY:
             new_item = attrs.evolve(new_item, content_hash=compute_content_hash(new_item))
 
         base_id = self.new_id()
         applied_id = f"{base_id}-0"
         events = self._events(applied_id, f"{base_id}-1", from_state, new_item, move, actor, now, opinion, trigger)
-        entry = AuditEntry(  # positional, in field order: built on every action
+        entry = _audit_entry(  # every field, in declaration order
             new_item.id,
             move.action_value,
             actor.id,
@@ -754,8 +826,9 @@ class Workflow:
             opinion,
             step.signs,
             new_overrides,
+            None,
         )
-        return Outcome(new_item, item.version, events, (entry,), findings)
+        return _outcome(new_item, item.version, events, (entry,), findings)
 
     def check_output(
         self,
@@ -948,7 +1021,7 @@ class Workflow:
         elif action is _RETURN:
             returned = ReturnMark(state, actor.id, current_hash, opinion or "")
         if step.signs:
-            signature = Signature(state, step.role, actor.id, actor.name, actor.section, current_hash, now, opinion)
+            signature = _signature(state, step.role, actor.id, actor.name, actor.section, current_hash, now, opinion)
             actor_id = actor.id
             for s in signatures:
                 if s.actor_id == actor_id and s.stage == state:  # re-signing: replace
@@ -1085,20 +1158,74 @@ class Workflow:
         opinion: str | None,
         trigger: str | None,
     ) -> tuple[Event, ...]:
-        # Positional: this runs on every transition, and keyword expansion costs more than the objects.
-        base: _EventBase = (
-            after.id,
-            after.chain_id,
-            after.chain_version,
-            move.action_value,
+        # Every field positionally, in declaration order: this runs on every transition, and
+        # keyword or ``*`` expansion costs a third of building the object.
+        item_id = after.id
+        chain_id = after.chain_id
+        version = after.chain_version
+        action_value = move.action_value
+        to_state = after.state
+        actor_id = actor.id
+        content_hash = after.content_hash
+        applied = _applied(
+            applied_id,
+            item_id,
+            chain_id,
+            version,
+            action_value,
             from_state,
-            after.state,
-            actor.id,
+            to_state,
+            actor_id,
             now,
-            after.content_hash,
+            content_hash,
+            opinion,
         )
-        applied = TransitionApplied(applied_id, *base, opinion)
-        return (applied, Workflow._specific_event(specific_id, move.step, after, opinion, trigger, base))
+        step = move.step
+        action = step.action
+        specific: Event
+        if action is _APPROVE:
+            specific = _approved(
+                specific_id,
+                item_id,
+                chain_id,
+                version,
+                action_value,
+                from_state,
+                to_state,
+                actor_id,
+                now,
+                content_hash,
+                step.source,
+                opinion,
+            )
+        elif action is _SUBMIT:
+            specific = _submitted(
+                specific_id,
+                item_id,
+                chain_id,
+                version,
+                action_value,
+                from_state,
+                to_state,
+                actor_id,
+                now,
+                content_hash,
+                trigger is not None,
+            )
+        else:
+            base: _EventBase = (
+                item_id,
+                chain_id,
+                version,
+                action_value,
+                from_state,
+                to_state,
+                actor_id,
+                now,
+                content_hash,
+            )
+            specific = Workflow._specific_event(specific_id, step, after, opinion, base)
+        return (applied, specific)
 
     @staticmethod
     def _specific_event(
@@ -1106,37 +1233,32 @@ class Workflow:
         step: Step,
         item: DisclosureItem,
         opinion: str | None,
-        trigger: str | None,
         base: _EventBase,
     ) -> Event:
-        # ``base`` holds the Event fields after event_id, in declaration order; ``trigger`` is
-        # ``None`` for the step's own trigger (see ``_route``).
+        # The event of any step but approve and submit (built in ``_events``). ``base`` holds the
+        # Event fields after event_id, in declaration order.
         text = opinion or ""
         action = step.action
-        if action is _APPROVE:
-            return ItemApproved(event_id, *base, step.source, opinion)
-        if action is _SUBMIT:
-            return ItemSubmitted(event_id, *base, trigger is not None)
         if action is _PUBLISH:
             # ``_value_`` is the member's value without the ``value`` descriptor's Python call.
             platforms = tuple(sorted(p._value_ for p in item.platforms))
-            return ItemPublished(event_id, *base, item.title, item.kind._value_, item.column, platforms, item.policy_id)
+            return _published(event_id, *base, item.title, item.kind._value_, item.column, platforms, item.policy_id)
         if action is _RETURN:
-            return ItemReturned(event_id, *base, step.source, text)
+            return _returned(event_id, *base, step.source, text)
         if action is _REFER:
-            return ItemReferred(event_id, *base, text)
+            return _referred(event_id, *base, text)
         if action is _RESUME:
-            return ItemResumed(event_id, *base, text)
+            return _resumed(event_id, *base, text)
         if action is _FILE or action is _CLASSIFY:
-            return ItemArchived(event_id, *base, text or action.label)
+            return _archived(event_id, *base, text or action.label)
         if action is _WITHDRAW:
-            return ItemWithdrawn(event_id, *base)
+            return _withdrawn(event_id, *base)
         if action is _ABOLISH:
-            return ItemAbolished(event_id, *base, text)
+            return _abolished(event_id, *base, text)
         if action is _EXPIRE:
-            return ItemExpired(event_id, *base, text)
+            return _expired(event_id, *base, text)
         if action is _RETRACT:
-            return ItemRetracted(event_id, *base, text)
+            return _retracted(event_id, *base, text)
         raise AssertionError(step.action)  # pragma: no cover - every Action is matched above
 
     def _audit(

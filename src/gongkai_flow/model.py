@@ -24,6 +24,10 @@ class _Labelled(enum.Enum):
 
     label: str
 
+    # Members are singletons compared by identity, so identity is a valid hash; Enum's own hashes
+    # the name in a Python method, which roles, platforms and kinds in sets paid on every lookup.
+    __hash__ = object.__hash__
+
     def __new__(cls, value: str, label: str) -> _Labelled:
         obj = object.__new__(cls)
         obj._value_ = value
@@ -465,8 +469,9 @@ def _value(member: enum.Enum | None) -> Any:
     return None if member is None else member.value
 
 
-#: The item's content values, in :data:`CONTENT_FIELDS` order (one C call instead of 16 lookups).
-_content_values: Final = operator.attrgetter(*CONTENT_FIELDS)
+#: The content values of an item's ``__dict__`` (where its fields live), in :data:`CONTENT_FIELDS`
+#: order: one C call of 16 dict lookups, a third of the cost of 16 attribute reads.
+_content_values: Final = operator.itemgetter(*CONTENT_FIELDS)
 
 #: Where an item keeps the content hash computed for it, in its ``__dict__`` (not a field: it is
 #: not compared, shown, copied by ``attrs.evolve`` or stored): ``(content values, hash)``.
@@ -486,8 +491,8 @@ def compute_content_hash(item: DisclosureItem) -> str:
     of transitions hashes the content once, however many items are in flight, and any change of
     content — a new body or attachment, even one forced into the frozen item — is hashed afresh.
     """
-    values: tuple[Any, ...] = _content_values(item)
     state = item.__dict__
+    values: tuple[Any, ...] = _content_values(state)
     memo = state.get(_MEMO)
     # Tuple equality compares element by element, identity first: the same objects cost no __eq__.
     if memo is not None and memo[0] == values:

@@ -189,7 +189,14 @@ class MemoryRepository:
                     trail.append(AuditRecord(position, entry, prev, digest, next(self._audit_seq)))
                     head, n = digest, position
                 self._heads[item.id] = (head, n)
-            self._enqueue(outcome.events)
+            # _enqueue, inlined: this runs on every transition.
+            by_event = self._by_event
+            outbox = self._outbox
+            for event in outcome.events:
+                if event.event_id not in by_event:
+                    seq = next(self._seq)
+                    outbox[seq] = event
+                    by_event[event.event_id] = seq
 
     def enqueue(self, events: Iterable[Event]) -> None:
         """Add events to the outbox outside an item save (e.g. clock notices); once per event id."""

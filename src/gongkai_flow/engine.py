@@ -138,16 +138,21 @@ def _prebuilt(cls: type[_A]) -> Callable[..., _A]:
     mutable = type(
         f"_Building{cls.__name__}",
         (cls,),
-        {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__},
+        {
+            "__slots__": (),
+            "__init__": object.__init__,  # built empty: ``mutable()`` is cheaper than ``object.__new__(mutable)``
+            "__setattr__": object.__setattr__,
+            "__delattr__": object.__delattr__,
+        },
     )
     source = (
         f"def build({', '.join(names)}):\n"
-        "    self = new(mutable)\n"
+        "    self = mutable()\n"
         + "".join(f"    self.{name} = {name}\n" for name in names)
         + "    self.__class__ = cls\n"
         "    return self\n"
     )
-    namespace: dict[str, Any] = {"new": object.__new__, "mutable": mutable, "cls": cls}
+    namespace: dict[str, Any] = {"mutable": mutable, "cls": cls}
     exec(compile(source, f"<prebuilt {cls.__qualname__}>", "exec"), namespace)  # the field names are identifiers
     build: Callable[..., _A] = namespace["build"]
     build.__prebuilt__ = cls  # type: ignore[attr-defined]  # for the tests that compare it with cls(...)
@@ -241,8 +246,8 @@ class _Move:
         action = step.action
         self.action_value: str = action.value
         #: The machine's event for the step's own trigger (a resubmission or a partial
-        #: countersignature fires another one, looked up then).
-        self.trigger = machine.events[self.action_value]
+        #: countersignature fires another one, looked up then); ``None`` if the machine has none.
+        self.trigger: Any = machine.events.get(self.action_value)
         #: The section holders of the step's role must act from (``Scope.ANY`` steps only).
         self.section = section
         self.own_item = step.scope is Scope.OWN_ITEM
@@ -777,7 +782,10 @@ class Workflow:
         token = _new_token(_Token)  # no __init__ frame: the slot is set next
         token.state = from_state
         try:
-            (move.trigger if trigger is None else self._machine(chain).events[trigger]).trigger(token)
+            event = move.trigger if trigger is None else self._machine(chain).events.get(trigger)
+            if event is None:
+                raise KeyError(trigger)
+            event.trigger(token)
         except (MachineError, KeyError) as exc:  # the chain and the machine disagree: a definition bug
             name = move.action_value if trigger is None else trigger
             raise errors.ActionNotAvailableError(

@@ -12,10 +12,11 @@ is injected onto domain objects and no per-item machine is ever built.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Final, final
+from typing import Any, Final, TypeVar, final
 
 import attrs
 from transitions import Machine, MachineError
@@ -41,7 +42,7 @@ from .events import (
     TransitionApplied,
     TransitionRequested,
 )
-from .fields import check_actor, check_int, check_item_fields, check_text
+from .fields import _CHECKED_ACTORS, check_actor, check_int, check_item_fields, check_text
 from .model import (
     CONTENT_FIELDS,
     PUBLIC_PLATFORMS,
@@ -53,6 +54,7 @@ from .model import (
     DisclosureAttribute,
     DisclosureItem,
     Finding,
+    InfoSource,
     ItemKind,
     NegativeListCategory,
     Override,
@@ -80,6 +82,81 @@ CONTENT_GUARD_OFF: Final = "content_guard.off"
 _RESUME_PREFIX: Final = "submit>"
 # Internal trigger for a partial countersignature (state unchanged).
 _COUNTERSIGN: Final = "countersign"
+
+# Shared empties for the common case of a fire without overrides (never mutated).
+_NO_OVERRIDES: Final[dict[str, str]] = {}
+_NOTHING_HONOURED: Final[frozenset[str]] = frozenset()
+
+# Enum members read on every transition, bound once: on Python 3.11 reading ``Action.PUBLISH``
+# goes through the enum metaclass's ``__getattr__`` hook (about 0.1 µs each, a dozen per
+# transition) and ``member.value`` through a Python descriptor; a module global costs nothing.
+_SUBMIT: Final = Action.SUBMIT
+_WITHDRAW: Final = Action.WITHDRAW
+_APPROVE: Final = Action.APPROVE
+_RETURN: Final = Action.RETURN
+_REFER: Final = Action.REFER
+_RESUME: Final = Action.RESUME
+_CLASSIFY: Final = Action.CLASSIFY
+_PUBLISH: Final = Action.PUBLISH
+_FILE: Final = Action.FILE
+_ABOLISH: Final = Action.ABOLISH
+_EXPIRE: Final = Action.EXPIRE
+_RETRACT: Final = Action.RETRACT
+_PROACTIVE: Final = DisclosureAttribute.PROACTIVE
+_WITHHELD: Final = DisclosureAttribute.WITHHELD
+_POLICY_DOCUMENT: Final = ItemKind.POLICY_DOCUMENT
+_INTERPRETATION: Final = ItemKind.POLICY_INTERPRETATION
+_REPRINT: Final = InfoSource.REPRINT
+
+
+_A = TypeVar("_A", bound=attrs.AttrsInstance)
+
+
+def _prebuilt(cls: type[_A]) -> Callable[..., _A]:
+    """A positional constructor for the slotted attrs class ``cls``: the object ``cls(...)`` builds, cheaper.
+
+    A frozen slotted class sets each field through ``object.__setattr__``, a C call that packs
+    its arguments in a tuple; building the signature, events, audit entry and outcome of a
+    transition that way cost as much as the state machine's own move. This constructor assigns the
+    fields on a subclass that adds no slots and keeps the plain ``__setattr__``, then makes the
+    object an instance of ``cls`` (``__class__`` assignment, allowed between identical layouts).
+    The result is indistinguishable from ``cls(*values)``: same class, fields, equality, hash and
+    pickling, and frozen from then on. Every field must be given, in declaration order.
+
+    Only for classes that neither convert nor validate (the engine's values are checked at the
+    boundary or made by the engine itself); a class that does is refused here, at import, so a
+    validator added later can never be skipped.
+    """
+    fields = attrs.fields(cls)
+    names = [f.name for f in fields]
+    hooks = ("__attrs_pre_init__", "__attrs_post_init__")
+    unchecked = all(f.init and f.validator is None and f.converter is None for f in fields)
+    # Every slot must be a field (a cached hash, say, would be left unset).
+    slots = {slot for klass in cls.__mro__ for slot in klass.__dict__.get("__slots__", ())} - {"__weakref__"}
+    if cls.__dictoffset__ or any(hasattr(cls, hook) for hook in hooks) or not unchecked or slots != set(names):
+        raise TypeError(f"{cls.__qualname__}: only slotted attrs classes without converters or validators")
+    mutable = type(
+        f"_Building{cls.__name__}",
+        (cls,),
+        {
+            "__slots__": (),
+            "__init__": object.__init__,  # built empty: ``mutable()`` is cheaper than ``object.__new__(mutable)``
+            "__setattr__": object.__setattr__,
+            "__delattr__": object.__delattr__,
+        },
+    )
+    source = (
+        f"def build({', '.join(names)}):\n"
+        "    self = mutable()\n"
+        + "".join(f"    self.{name} = {name}\n" for name in names)
+        + "    self.__class__ = cls\n"
+        "    return self\n"
+    )
+    namespace: dict[str, Any] = {"mutable": mutable, "cls": cls}
+    exec(compile(source, f"<prebuilt {cls.__qualname__}>", "exec"), namespace)  # the field names are identifiers
+    build: Callable[..., _A] = namespace["build"]
+    build.__prebuilt__ = cls  # type: ignore[attr-defined]  # for the tests that compare it with cls(...)
+    return build
 
 
 @final
@@ -119,6 +196,70 @@ class _Token:
         self.state = state
 
 
+_new_token: Final = object.__new__
+
+
+# What a transition builds, through the cheaper constructors (see _prebuilt).
+_outcome = _prebuilt(Outcome)
+_signature = _prebuilt(Signature)
+_audit_entry = _prebuilt(AuditEntry)
+_applied = _prebuilt(TransitionApplied)
+_submitted = _prebuilt(ItemSubmitted)
+_approved = _prebuilt(ItemApproved)
+_returned = _prebuilt(ItemReturned)
+_referred = _prebuilt(ItemReferred)
+_resumed = _prebuilt(ItemResumed)
+_published = _prebuilt(ItemPublished)
+_archived = _prebuilt(ItemArchived)
+_withdrawn = _prebuilt(ItemWithdrawn)
+_abolished = _prebuilt(ItemAbolished)
+_expired = _prebuilt(ItemExpired)
+_retracted = _prebuilt(ItemRetracted)
+
+
+@final
+class _Move:
+    """One step of one chain version, worked out once per workflow: what every fire of it reads.
+
+    Built on the first fire from (chain version, state, action) and reused: the chain and the
+    machine never change for a version, and the bureau's section binding is dropped with the
+    table when the workflow's ``bureau`` (or ``chains``) is replaced.
+    """
+
+    __slots__ = (
+        "action_value",
+        "chain",
+        "countersign",
+        "hashes",
+        "item_section",
+        "own_item",
+        "rules",
+        "section",
+        "section_leader",
+        "step",
+        "trigger",
+    )
+
+    def __init__(self, chain: ChainDefinition, step: Step, machine: Machine, section: str | None) -> None:
+        self.chain = chain
+        self.step = step
+        action = step.action
+        self.action_value: str = action.value
+        #: The machine's event for the step's own trigger (a resubmission or a partial
+        #: countersignature fires another one, looked up then); ``None`` if the machine has none.
+        self.trigger: Any = machine.events.get(self.action_value)
+        #: The section holders of the step's role must act from (``Scope.ANY`` steps only).
+        self.section = section
+        self.own_item = step.scope is Scope.OWN_ITEM
+        self.item_section = step.scope is Scope.ITEM_SECTION
+        self.section_leader = step.scope is Scope.SECTION_LEADER
+        self.countersign = chain.stage(step.source).countersign
+        #: Submit and publish recompute the content hash instead of trusting the stored one.
+        self.hashes = action is _SUBMIT or action is _PUBLISH
+        #: Steps with rules of their own in :meth:`Workflow._check_rules`.
+        self.rules = self.hashes or action is _FILE
+
+
 def _compile(chain: ChainDefinition) -> Machine:
     transitions: list[dict[str, Any]] = [
         {"trigger": step.action.value, "source": step.source, "dest": step.dest} for step in chain.steps
@@ -142,17 +283,27 @@ def _compile(chain: ChainDefinition) -> Machine:
 _EventBase = tuple[str, str, int, str, str, str, str, datetime, str]
 
 
-def _replace(item: DisclosureItem, changes: Mapping[str, Any]) -> DisclosureItem:
-    """``attrs.evolve`` without re-running the converters: the hot path of every transition.
+def _copy_state(item: DisclosureItem) -> dict[str, Any]:
+    """A copy of ``item``'s fields (and its content memo) to change and hand to :func:`_item_from`."""
+    return item.__dict__.copy()  # one step: the dict is cloned, not rebuilt key by key
+
+
+def _item_from(state: dict[str, Any]) -> DisclosureItem:
+    """The item whose fields are ``state``: ``attrs.evolve`` without re-running the converters.
 
     Only for values the engine builds itself, already in canonical form: evolve re-converting
     every field cost more than the state machine itself.
     """
     new = object.__new__(DisclosureItem)
-    state = new.__dict__
-    state.update(item.__dict__)
-    state.update(changes)
+    object.__setattr__(new, "__dict__", state)
     return new
+
+
+def _replace(item: DisclosureItem, changes: Mapping[str, Any]) -> DisclosureItem:
+    """``item`` with ``changes``, built like :func:`_item_from`."""
+    state = _copy_state(item)
+    state.update(changes)
+    return _item_from(state)
 
 
 def item_kind(kind: ItemKind | str) -> ItemKind:
@@ -166,9 +317,34 @@ def item_kind(kind: ItemKind | str) -> ItemKind:
     return member
 
 
+#: Random bytes read from the OS at once for ids (256 ids): a system call per id cost a tenth of
+#: a transition.
+_ID_BATCH: Final = 4096
+
+# The current batch, as hex, and the offsets of its unused ids.
+_id_pool: tuple[str, Iterator[int]] = ("", iter(()))
+
+
 def _new_id() -> str:
-    # 128 random bits as hex, like uuid4().hex without building a UUID object.
-    return os.urandom(16).hex()
+    # 128 random bits as hex, like uuid4().hex without building a UUID object. Each id takes its
+    # own 32 hex digits of the batch: the offsets come from an iterator, and ``next`` on it is
+    # atomic, so two threads never take the same ones (racing refills each read their own batch).
+    global _id_pool
+    digits, offsets = _id_pool
+    offset = next(offsets, -1)
+    if offset < 0:
+        digits, offsets = _id_pool = (os.urandom(_ID_BATCH).hex(), iter(range(0, 2 * _ID_BATCH, 32)))
+        offset = next(offsets)
+    return digits[offset : offset + 32]
+
+
+def _drop_id_pool() -> None:
+    # A forked child must not hand out the ids its parent's batch still holds.
+    global _id_pool
+    _id_pool = ("", iter(()))
+
+
+os.register_at_fork(after_in_child=_drop_id_pool)
 
 
 def _check_version(item: DisclosureItem, expected_version: int | None) -> None:
@@ -177,8 +353,8 @@ def _check_version(item: DisclosureItem, expected_version: int | None) -> None:
         raise errors.stale_item(item.title, item.id, expected_version=expected_version, current_version=item.version)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
+#: The default clock: ``datetime.now(UTC)``, called without a Python frame of its own.
+_utcnow: Final[Callable[[], datetime]] = functools.partial(datetime.now, UTC)
 
 
 def validate_form(item: DisclosureItem) -> None:
@@ -192,7 +368,7 @@ def validate_form(item: DisclosureItem) -> None:
             f"{quote_title(item.title)}未选择公开属性：请在主动公开、依申请公开、不予公开中选择一项。",
             item_id=item.id,
         )
-    if item.attribute is DisclosureAttribute.WITHHELD:
+    if item.attribute is _WITHHELD:
         if item.withheld_category is None:
             raise errors.WithheldCategoryRequiredError(
                 f"{quote_title(item.title)}拟不予公开，须选择负面清单类别并说明理由。", item_id=item.id
@@ -207,26 +383,26 @@ def validate_form(item: DisclosureItem) -> None:
             item_id=item.id,
             field="withheld_category",
         )
-    if item.source.value == "reprint" and not (item.source_name or "").strip():
+    if item.source is _REPRINT and not (item.source_name or "").strip():
         raise errors.ReprintSourceRequiredError(
             f"{quote_title(item.title)}是转载信息，须注明转载来源。", item_id=item.id
         )
-    if item.classified and item.attribute is DisclosureAttribute.PROACTIVE:
+    if item.classified and item.attribute is _PROACTIVE:
         raise errors.ClassifiedItemError(f"{quote_title(item.title)}涉密，不能主动公开。", item_id=item.id)
-    public = item.platforms & PUBLIC_PLATFORMS
-    if public and item.attribute is not DisclosureAttribute.PROACTIVE:
+    if item.attribute is not _PROACTIVE and not item.platforms.isdisjoint(PUBLIC_PLATFORMS):
+        public = item.platforms & PUBLIC_PLATFORMS
         names = "、".join(sorted(p.label for p in public))
         raise errors.NotProactiveError(
             f"{quote_title(item.title)}的公开属性是“{item.attribute.label}”，只有主动公开信息才能发布到{names}。",
             item_id=item.id,
         )
-    if item.normative is not None and item.kind is not ItemKind.POLICY_DOCUMENT:
+    if item.normative is not None and item.kind is not _POLICY_DOCUMENT:
         raise errors.InvalidFieldError(
             f"{quote_title(item.title)}是{item.kind.label}，“是否行政规范性文件”只对政策文件填写。",
             item_id=item.id,
             field="normative",
         )
-    if item.kind is ItemKind.POLICY_INTERPRETATION and not item.policy_id and policy_reference(item) is None:
+    if item.kind is _INTERPRETATION and not item.policy_id and policy_reference(item) is None:
         raise errors.PolicyLinkRequiredError(
             f"政策解读{quote_title(item.title)}须关联所解读的政策文件；解读其他机关制发或系统外起草的政策时，"
             "须填写该政策的标题（source_name）和文号或网址（document_number）。",
@@ -240,7 +416,7 @@ def policy_reference(item: DisclosureItem) -> tuple[str, str] | None:
     An interpretation that links to no stored 政策文件 names its policy by ``source_name`` (title) and
     ``document_number`` (文号 or web address); ``None`` when it links to a stored one or names none.
     """
-    if item.kind is not ItemKind.POLICY_INTERPRETATION or item.policy_id:
+    if item.kind is not _INTERPRETATION or item.policy_id:
         return None
     title, number = (item.source_name or "").strip(), (item.document_number or "").strip()
     return (title, number) if title and number else None
@@ -314,6 +490,9 @@ class Workflow:
         self._machines: dict[tuple[str, int], Machine] = {}
         for chain in self.chains:
             self._machine(chain)
+        # (chain id, version, state, action value) -> _Move, valid for these chains and bureau.
+        self._moves: dict[tuple[str, int, str, str], _Move] = {}
+        self._moves_for: tuple[ChainSet, BureauConfig] = (self.chains, self.bureau)
 
     def _machine(self, chain: ChainDefinition) -> Machine:
         key = (chain.id, chain.version)
@@ -354,6 +533,22 @@ class Workflow:
                 f"审核流程“{chain.label}”的“{state}”环节不能执行“{trigger}”。", state=state
             ) from exc
         return token.state
+
+    def _move(self, item: DisclosureItem, action: Action) -> _Move:
+        """The step ``action`` takes from ``item``'s state, or the refusal ``chain_of``/``_step`` raise."""
+        chains, bureau = self._moves_for
+        if chains is not self.chains or bureau is not self.bureau:
+            self._moves = {}
+            self._moves_for = (self.chains, self.bureau)
+        # Keyed by the action's value: a str hashes in C, an Enum member in Python.
+        key = (item.chain_id, item.chain_version, item.state, action._value_)
+        move = self._moves.get(key)
+        if move is None:
+            chain = self.chain_of(item)
+            step = self._step(chain, item, action)
+            section = self.bureau.section_for(chain.id, step.role) if step.scope is Scope.ANY else None
+            move = self._moves[key] = _Move(chain, step, self._machine(chain), section)
+        return move
 
     def chain_of(self, item: DisclosureItem) -> ChainDefinition:
         """The exact chain version ``item`` runs on."""
@@ -520,9 +715,12 @@ class Workflow:
         those rules; each one used is recorded on the audit entry and on the item, bound to the
         content hash, and later stages (publication) honour it while the content is unchanged.
         """
-        check_actor(actor)
-        check_int("expected_version", "版本号", expected_version, minimum=0, maximum=2**31 - 1, optional=True)
-        check_text("opinion", opinion, optional=True)
+        if _CHECKED_ACTORS.get(id(actor)) is not actor:  # check_actor's own first test, without the call
+            check_actor(actor)
+        if expected_version is not None:
+            check_int("expected_version", "版本号", expected_version, minimum=0, maximum=2**31 - 1)
+        if opinion is not None:
+            check_text("opinion", opinion)
         if not isinstance(action, Action):
             raise errors.InvalidFieldError(
                 f"操作须为 Action，不能是 {type(action).__name__}。", field="action", label="操作"
@@ -533,27 +731,31 @@ class Workflow:
             for rule_id, reason in overrides.items():
                 check_text("override_rule", rule_id)
                 check_text("override_reason", reason)
-        _check_version(item, expected_version)
-        chain = self.chain_of(item)
-        step = self._step(chain, item, action)
-        self._authorize(chain, step, item, actor)
-        opinion = (opinion or "").strip() or None
+        if expected_version is not None:
+            _check_version(item, expected_version)
+        move = self._moves.get((item.chain_id, item.chain_version, item.state, action._value_))
+        if move is None or self._moves_for[0] is not self.chains or self._moves_for[1] is not self.bureau:
+            move = self._move(item, action)
+        chain = move.chain
+        step = move.step
+        self._authorize(move, item, actor)
+        opinion = (opinion.strip() or None) if opinion else None
         if step.opinion_required and opinion is None:
             raise errors.OpinionRequiredError(f"{action.label}须填写意见。", item_id=item.id, action=action.value)
-        requested = self._requested_overrides(item, actor, overrides) if overrides else {}
+        requested = self._requested_overrides(item, actor, overrides) if overrides else _NO_OVERRIDES
         if requested and self.known_rules:
             self._check_override_ids(item, requested)
-        current_hash = item.content_hash
-        if action is Action.SUBMIT or action is Action.PUBLISH:
-            # Recompute: the stored hash is only trusted up to here.
-            current_hash = compute_content_hash(item)
-        self._check_rules(chain, step, item, current_hash)
+        # Submit and publish recompute the hash: the stored one is only trusted up to here (the
+        # item keeps it with the content it was computed from, so unchanged content is not rehashed).
+        current_hash = compute_content_hash(item) if move.hashes else item.content_hash
+        if move.rules:
+            self._check_rules(chain, step, item, current_hash)
 
         now = self.clock()
-        trigger, signatures, returned = self._route(chain, step, item, actor, current_hash, opinion, now)
+        trigger, signatures, returned = self._route(move, item, actor, current_hash, opinion, now)
         kept = tuple(o for o in item.overrides if o.content_hash == current_hash) if item.overrides else ()
-        honoured = {o.rule_id for o in kept} | set(requested) if kept or requested else set()
-        unguarded = action is Action.PUBLISH and bool(item.platforms & PUBLIC_PLATFORMS) and not self.content_guards
+        honoured = {o.rule_id for o in kept} | set(requested) if kept or requested else _NOTHING_HONOURED
+        unguarded = action is _PUBLISH and not item.platforms.isdisjoint(PUBLIC_PLATFORMS) and not self.content_guards
         if unguarded and self.require_content_guard:
             raise errors.ContentGuardMissingError(
                 f"《{item.title}》要发布到{'、'.join(sorted(p.label for p in item.platforms & PUBLIC_PLATFORMS))}，"
@@ -562,28 +764,33 @@ class Workflow:
                 item_id=item.id,
                 action=action.value,
             )
-        findings = (
-            self._run_checks(item, action, actor, step.dest, opinion, honoured=honoured, blobs=blobs)
-            if transition_requested.has_receivers_for(self)
-            else ()
-        )
-        builtin = self._builtin_findings(step, item)
-        if builtin:
-            findings = (*builtin, *findings)
-            blocking = [f for f in builtin if f.rule_id not in honoured]
-            if blocking:
-                raise errors.TransitionBlockedError(
-                    "；".join(f.message for f in blocking), blocking, item_id=item.id, action=action.value
-                )
+        findings: tuple[Finding, ...] = ()
+        # The receivers list first: an empty one answers without blinker's per-sender lookup.
+        if transition_requested.receivers and transition_requested.has_receivers_for(self):
+            findings = self._run_checks(item, action, actor, step.dest, opinion, honoured=honoured, blobs=blobs)
+        if item.kind is _INTERPRETATION:
+            builtin = self._builtin_findings(step, item)
+            if builtin:
+                findings = (*builtin, *findings)
+                blocking = [f for f in builtin if f.rule_id not in honoured]
+                if blocking:
+                    raise errors.TransitionBlockedError(
+                        "；".join(f.message for f in blocking), blocking, item_id=item.id, action=action.value
+                    )
 
-        new_state = self.advance(chain, item.state, trigger)
-        changes: dict[str, Any] = {
-            "state": new_state,
-            "version": item.version + 1,
-            "signatures": signatures,
-            "returned": returned,
-            "content_hash": current_hash,
-        }
+        from_state = item.state
+        token = _new_token(_Token)  # no __init__ frame: the slot is set next
+        token.state = from_state
+        try:
+            event = move.trigger if trigger is None else self._machine(chain).events.get(trigger)
+            if event is None:
+                raise KeyError(trigger)
+            event.trigger(token)
+        except (MachineError, KeyError) as exc:  # the chain and the machine disagree: a definition bug
+            name = move.action_value if trigger is None else trigger
+            raise errors.ActionNotAvailableError(
+                f"审核流程“{chain.label}”的“{from_state}”环节不能执行“{name}”。", state=from_state
+            ) from exc
         new_overrides = self._record_overrides(item, actor, requested, findings, current_hash, now) if requested else ()
         if unguarded:
             # The host switched the content guard off: say so on the record of this publication.
@@ -594,52 +801,55 @@ class Workflow:
                     reason="系统配置关闭了发布前内容检查（require_content_guard=False）",
                     actor_id=actor.id,
                     actor_name=actor.name,
-                    stage=item.state,
+                    stage=from_state,
                     content_hash=current_hash,
                     at=now,
                     message="发布时未经负面清单等内容检查",
                 ),
             )
-        changes["overrides"] = (*kept, *new_overrides) if new_overrides else kept
-        if action is Action.PUBLISH:
-            changes["published_at"] = now
-        elif action is Action.CLASSIFY:
-            changes.update(
+        state = _copy_state(item)
+        state["state"] = token.state
+        state["version"] = item.version + 1
+        state["signatures"] = signatures
+        state["returned"] = returned
+        state["content_hash"] = current_hash
+        state["overrides"] = (*kept, *new_overrides) if new_overrides else kept
+        if action is _PUBLISH:
+            state["published_at"] = now
+        elif action is _CLASSIFY:
+            state.update(
                 classified=True,
                 attribute=DisclosureAttribute.WITHHELD,
                 withheld_category=NegativeListCategory.STATE_SECURITY,
                 withheld_reason=opinion,
                 platforms=frozenset(),
             )
-        new_item = _replace(item, changes)
-        if action is Action.CLASSIFY:
+        new_item = _item_from(state)
+        if action is _CLASSIFY:
             new_item = attrs.evolve(new_item, content_hash=compute_content_hash(new_item))
 
         base_id = self.new_id()
-        events = self._events(base_id, item, new_item, step, actor, now, opinion, trigger)
-        decision = action.label
-        entry = self._audit(
-            new_item,
-            actor,
+        applied_id = f"{base_id}-0"
+        events = self._events(applied_id, f"{base_id}-1", from_state, new_item, move, actor, now, opinion, trigger)
+        entry = _audit_entry(  # every field, in declaration order
+            new_item.id,
+            move.action_value,
+            actor.id,
+            actor.name,
             step.role,
-            action.value,
-            decision,
-            item.state,
+            actor.section,
+            from_state,
             new_item.state,
+            action.label,
+            current_hash or new_item.content_hash,
             now,
-            events[0].event_id,
-            opinion=opinion,
-            signed=step.signs,
-            content_hash=current_hash,
-            overrides=new_overrides,
+            applied_id,
+            opinion,
+            step.signs,
+            new_overrides,
+            None,
         )
-        return Outcome(
-            item=new_item,
-            previous_version=item.version,
-            events=events,
-            audit=(entry,),
-            findings=findings,
-        )
+        return _outcome(new_item, item.version, events, (entry,), findings)
 
     def check_output(
         self,
@@ -659,8 +869,9 @@ class Workflow:
         options = []
         for action in chain.actions:
             try:
-                step = self._step(chain, item, action)
-                self._authorize(chain, step, item, actor)
+                move = self._move(item, action)
+                step = move.step
+                self._authorize(move, item, actor)
                 current_hash = compute_content_hash(item) if action is Action.PUBLISH else item.content_hash
                 self._check_rules(chain, step, item, current_hash)
             except errors.WorkflowError as exc:
@@ -683,7 +894,10 @@ class Workflow:
             )
         return step
 
-    def _authorize(self, chain: ChainDefinition, step: Step, item: DisclosureItem, actor: Actor) -> None:
+    @staticmethod
+    def _authorize(move: _Move, item: DisclosureItem, actor: Actor) -> None:
+        chain = move.chain
+        step = move.step
         action = step.action
         if step.role not in actor.roles:
             raise errors.RoleRequiredError(
@@ -692,19 +906,18 @@ class Workflow:
                 actor_id=actor.id,
                 action=action.value,
             )
-        if step.scope is Scope.ANY:
-            required = self.bureau.section_for(chain.id, step.role)
-            if required is not None and actor.section != required:
-                stage = chain.stage(item.state).label if chain.has_stage(item.state) else item.state
-                raise errors.WrongSectionError(
-                    f"{actor.name}属于{actor.section}，{quote_title(item.title)}的“{stage}”环节须由{required}办理。",
-                    item_id=item.id,
-                    actor_id=actor.id,
-                    action=action.value,
-                    section=required,
-                    state=item.state,
-                )
-        if step.scope is Scope.OWN_ITEM:
+        required = move.section
+        if required is not None and actor.section != required:
+            stage = chain.stage(item.state).label if chain.has_stage(item.state) else item.state
+            raise errors.WrongSectionError(
+                f"{actor.name}属于{actor.section}，{quote_title(item.title)}的“{stage}”环节须由{required}办理。",
+                item_id=item.id,
+                actor_id=actor.id,
+                action=action.value,
+                section=required,
+                state=item.state,
+            )
+        if move.own_item:
             if actor.id != item.drafter_id:
                 raise errors.NotDrafterError(
                     f"只有承办人本人可以对{quote_title(item.title)}进行“{action.label}”操作。",
@@ -718,13 +931,13 @@ class Workflow:
                 item_id=item.id,
                 actor_id=actor.id,
             )
-        if step.scope is Scope.ITEM_SECTION and actor.section not in item.sections:
+        if move.item_section and actor.section not in item.sections:
             raise errors.SectionScopeError(
                 f"{actor.name}属于{actor.section}，不负责{quote_title(item.title)}（责任科室：{'、'.join(item.sections)}）。",
                 item_id=item.id,
                 actor_id=actor.id,
             )
-        if step.scope is Scope.SECTION_LEADER and item.lead_section not in actor.in_charge_of:
+        if move.section_leader and item.lead_section not in actor.in_charge_of:
             raise errors.SectionScopeError(
                 f"{actor.name}不分管{item.lead_section}，不能审签{quote_title(item.title)}。",
                 item_id=item.id,
@@ -775,67 +988,69 @@ class Workflow:
 
     def _check_rules(self, chain: ChainDefinition, step: Step, item: DisclosureItem, current_hash: str) -> None:
         action = step.action
-        if action is Action.SUBMIT:
+        if action is _SUBMIT:
             validate_form(item)
-        elif action is Action.PUBLISH:
+        elif action is _PUBLISH:
             if item.classified:
                 raise errors.ClassifiedItemError(f"{quote_title(item.title)}涉密，不能发布。", item_id=item.id)
-            if item.attribute is not DisclosureAttribute.PROACTIVE:
+            if item.attribute is not _PROACTIVE:
                 label = item.attribute.label if item.attribute else "未选择"
                 raise errors.NotProactiveError(
                     f"{quote_title(item.title)}的公开属性是“{label}”，只能登记存档，不能发布。", item_id=item.id
                 )
+            signed = {s.stage for s in item.signatures if s.content_hash == current_hash}
             for stage in chain.required_signatures:
-                valid = [s for s in item.signatures if s.stage == stage and s.content_hash == current_hash]
-                if not valid:
+                if stage not in signed:
                     raise errors.ContentChangedError(
                         f"{quote_title(item.title)}缺少“{chain.stage(stage).label}”环节对当前内容的签字："
                         "内容在签字后被改动过，须退回重新审核。",
                         item_id=item.id,
                         state=stage,
                     )
-        elif action is Action.FILE and item.attribute is DisclosureAttribute.PROACTIVE:
+        elif action is _FILE and item.attribute is _PROACTIVE:
             raise errors.ProactiveMustPublishError(
                 f"{quote_title(item.title)}是主动公开信息，应当发布，不能只登记存档。", item_id=item.id
             )
 
+    @staticmethod
     def _route(
-        self,
-        chain: ChainDefinition,
-        step: Step,
+        move: _Move,
         item: DisclosureItem,
         actor: Actor,
         current_hash: str,
         opinion: str | None,
         now: datetime,
-    ) -> tuple[str, tuple[Signature, ...], ReturnMark | None]:
-        """Which trigger to fire, and the signatures and return mark the item will carry."""
+    ) -> tuple[str | None, tuple[Signature, ...], ReturnMark | None]:
+        """Which trigger to fire, and the signatures and return mark the item will carry.
+
+        The trigger is ``None`` for the step's own one (``move.trigger``), else its name.
+        """
+        step = move.step
         action = step.action
-        trigger = action.value
+        trigger: str | None = None
         signatures = item.signatures
         returned = item.returned
-        if action is Action.SUBMIT:
+        state = item.state
+        if action is _SUBMIT:
             if returned is not None and returned.content_hash == current_hash:
                 trigger = _RESUME_PREFIX + returned.stage
-            # Signatures are bound to content: those given to other content are void.
-            signatures = tuple(s for s in signatures if s.content_hash == current_hash and s.stage != item.state)
-            if trigger == action.value:
+                # Signatures are bound to content: those given to other content are void.
+                signatures = tuple(s for s in signatures if s.content_hash == current_hash and s.stage != state)
+            else:
                 signatures = ()
             returned = None
-        elif action is Action.RETURN:
-            returned = ReturnMark(item.state, actor.id, current_hash, opinion or "")
+        elif action is _RETURN:
+            returned = ReturnMark(state, actor.id, current_hash, opinion or "")
         if step.signs:
-            signature = Signature(
-                item.state, step.role, actor.id, actor.name, actor.section, current_hash, now, opinion
-            )
-            stage = item.state
-            if any(s.actor_id == actor.id and s.stage == stage for s in signatures):  # re-signing: replace
-                signatures = tuple(s for s in signatures if s.actor_id != actor.id or s.stage != stage)
-            signatures = (*signatures, signature)
-            if chain.stage(item.state).countersign:
-                signed_sections = {
-                    s.section for s in signatures if s.stage == item.state and s.content_hash == current_hash
-                }
+            signature = _signature(state, step.role, actor.id, actor.name, actor.section, current_hash, now, opinion)
+            actor_id = actor.id
+            for s in signatures:
+                if s.actor_id == actor_id and s.stage == state:  # re-signing: replace
+                    signatures = tuple(s for s in signatures if s.actor_id != actor_id or s.stage != state)
+                    break
+            signatures += (signature,)
+            if move.countersign:
+                signed_sections = {s.section for s in signatures if s.stage == state and s.content_hash == current_hash}
                 if not set(item.sections) <= signed_sections:
                     trigger = _COUNTERSIGN
         return trigger, signatures, returned
@@ -952,31 +1167,85 @@ class Workflow:
 
     # -- building the record ----------------------------------------------------------------
 
+    @staticmethod
     def _events(
-        self,
-        base_id: str,
-        before: DisclosureItem,
+        applied_id: str,
+        specific_id: str,
+        from_state: str,
         after: DisclosureItem,
-        step: Step,
+        move: _Move,
         actor: Actor,
         now: datetime,
         opinion: str | None,
-        trigger: str,
+        trigger: str | None,
     ) -> tuple[Event, ...]:
-        # Positional: this runs on every transition, and keyword expansion costs more than the objects.
-        base: _EventBase = (
-            after.id,
-            after.chain_id,
-            after.chain_version,
-            step.action.value,
-            before.state,
-            after.state,
-            actor.id,
+        # Every field positionally, in declaration order: this runs on every transition, and
+        # keyword or ``*`` expansion costs a third of building the object.
+        item_id = after.id
+        chain_id = after.chain_id
+        version = after.chain_version
+        action_value = move.action_value
+        to_state = after.state
+        actor_id = actor.id
+        content_hash = after.content_hash
+        applied = _applied(
+            applied_id,
+            item_id,
+            chain_id,
+            version,
+            action_value,
+            from_state,
+            to_state,
+            actor_id,
             now,
-            after.content_hash,
+            content_hash,
+            opinion,
         )
-        applied = TransitionApplied(f"{base_id}-0", *base, opinion)
-        specific = self._specific_event(f"{base_id}-1", step, after, opinion, trigger, base)
+        step = move.step
+        action = step.action
+        specific: Event
+        if action is _APPROVE:
+            specific = _approved(
+                specific_id,
+                item_id,
+                chain_id,
+                version,
+                action_value,
+                from_state,
+                to_state,
+                actor_id,
+                now,
+                content_hash,
+                step.source,
+                opinion,
+            )
+        elif action is _SUBMIT:
+            specific = _submitted(
+                specific_id,
+                item_id,
+                chain_id,
+                version,
+                action_value,
+                from_state,
+                to_state,
+                actor_id,
+                now,
+                content_hash,
+                trigger is not None,
+            )
+        else:
+            base: _EventBase = (
+                item_id,
+                chain_id,
+                version,
+                action_value,
+                from_state,
+                to_state,
+                actor_id,
+                now,
+                content_hash,
+            )
+            specific = Workflow._specific_event(specific_id, step, after, opinion, base)
         return (applied, specific)
 
     @staticmethod
@@ -985,37 +1254,32 @@ class Workflow:
         step: Step,
         item: DisclosureItem,
         opinion: str | None,
-        trigger: str,
         base: _EventBase,
     ) -> Event:
-        # ``base`` holds the Event fields after event_id, in declaration order.
+        # The event of any step but approve and submit (built in ``_events``). ``base`` holds the
+        # Event fields after event_id, in declaration order.
         text = opinion or ""
-        match step.action:
-            case Action.SUBMIT:
-                return ItemSubmitted(event_id, *base, trigger != "submit")
-            case Action.APPROVE:
-                return ItemApproved(event_id, *base, step.source, opinion)
-            case Action.RETURN:
-                return ItemReturned(event_id, *base, step.source, text)
-            case Action.REFER:
-                return ItemReferred(event_id, *base, text)
-            case Action.RESUME:
-                return ItemResumed(event_id, *base, text)
-            case Action.PUBLISH:
-                platforms = tuple(sorted(p.value for p in item.platforms))
-                return ItemPublished(
-                    event_id, *base, item.title, item.kind.value, item.column, platforms, item.policy_id
-                )
-            case Action.FILE | Action.CLASSIFY:
-                return ItemArchived(event_id, *base, text or step.action.label)
-            case Action.WITHDRAW:
-                return ItemWithdrawn(event_id, *base)
-            case Action.ABOLISH:
-                return ItemAbolished(event_id, *base, text)
-            case Action.EXPIRE:
-                return ItemExpired(event_id, *base, text)
-            case Action.RETRACT:
-                return ItemRetracted(event_id, *base, text)
+        action = step.action
+        if action is _PUBLISH:
+            # ``_value_`` is the member's value without the ``value`` descriptor's Python call.
+            platforms = tuple(sorted(p._value_ for p in item.platforms))
+            return _published(event_id, *base, item.title, item.kind._value_, item.column, platforms, item.policy_id)
+        if action is _RETURN:
+            return _returned(event_id, *base, step.source, text)
+        if action is _REFER:
+            return _referred(event_id, *base, text)
+        if action is _RESUME:
+            return _resumed(event_id, *base, text)
+        if action is _FILE or action is _CLASSIFY:
+            return _archived(event_id, *base, text or action.label)
+        if action is _WITHDRAW:
+            return _withdrawn(event_id, *base)
+        if action is _ABOLISH:
+            return _abolished(event_id, *base, text)
+        if action is _EXPIRE:
+            return _expired(event_id, *base, text)
+        if action is _RETRACT:
+            return _retracted(event_id, *base, text)
         raise AssertionError(step.action)  # pragma: no cover - every Action is matched above
 
     def _audit(

@@ -23,7 +23,7 @@ from typing import Any, Final, final
 import attrs
 
 from .errors import InvalidFieldError
-from .model import DisclosureAttribute, InfoSource, ItemKind, NegativeListCategory, Platform, _coerce
+from .model import Actor, DisclosureAttribute, InfoSource, ItemKind, NegativeListCategory, Platform, _coerce
 
 #: Longest identifier (item, actor, application, policy ids).
 ID_MAX: Final = 100
@@ -189,14 +189,28 @@ def check_date(field: str, label: str, value: Any, *, optional: bool = False) ->
     return value
 
 
+#: Actors that passed :func:`check_actor`, by ``id()``. An :class:`Actor` is frozen, so one that
+#: passed once passes again: the host hands the same few actors in on every action, and checking
+#: their texts again cost as much as the state machine's own move. The value keeps the actor alive,
+#: so its ``id()`` cannot be reused by another object while it is listed. Emptied when full.
+_CHECKED_ACTORS: Final[dict[int, Actor]] = {}
+_CHECKED_ACTORS_MAX: Final = 4096
+
+
 def check_actor(actor: Any) -> None:
     """Check the texts of an actor the host hands in (it vouches for who, not for well-formed)."""
+    if _CHECKED_ACTORS.get(id(actor)) is actor:
+        return
     for field, attr in (("actor_id", "id"), ("actor_name", "name"), ("section", "section")):
         if not hasattr(actor, attr):
             raise _refuse("actor", "操作人员", "须为 Actor。")
         check_text(field, getattr(actor, attr))
     for section in getattr(actor, "in_charge_of", ()):
         check_text("in_charge_of", section)
+    if type(actor) is Actor:  # only the frozen class: a look-alike object may change after the check
+        if len(_CHECKED_ACTORS) >= _CHECKED_ACTORS_MAX:
+            _CHECKED_ACTORS.clear()
+        _CHECKED_ACTORS[id(actor)] = actor
 
 
 #: The item fields that are plain texts, with whether they may be ``None``.

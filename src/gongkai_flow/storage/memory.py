@@ -39,6 +39,7 @@ def standard_workflow() -> Workflow:
     return Workflow()
 
 
+@final
 @attrs.define
 class _Pending:
     seq: int
@@ -50,12 +51,25 @@ class _Pending:
     last_error: str | None = None
 
 
-@attrs.define
-class _Work:
-    # Computed on the first worklist query, not on save: the memory backend serves benchmarks
-    # and tests where most saved states are never asked for.
-    rows: tuple[WorkRow, ...] | None
-    since: datetime | None
+# An outbox entry is the bare event until its delivery has something to remember (claimed, tried,
+# set aside): then a _Pending. Saving, the common case, builds no object per event.
+_Entry = Event | _Pending
+
+
+def _event_of(entry: _Entry) -> Event:
+    return entry.event if isinstance(entry, _Pending) else entry
+
+
+def _is_due(entry: _Entry, now: datetime) -> bool:
+    if not isinstance(entry, _Pending):
+        return True
+    return entry.next_attempt_at is None or entry.next_attempt_at <= now
+
+
+# An item's worklist rows and since when it waits. The rows are computed on the first worklist
+# query, not on save (``None`` until then): the memory backend serves benchmarks and tests where
+# most saved states are never asked for. A tuple: one is saved per transition.
+_Work = tuple[tuple[WorkRow, ...] | None, datetime | None]
 
 
 @final
@@ -74,7 +88,7 @@ class MemoryRepository:
         self._audit: dict[str, list[AuditRecord]] = {}
         self._heads: dict[str, tuple[str, int]] = {}
         self._work: dict[str, _Work] = {}
-        self._outbox: OrderedDict[int, _Pending] = OrderedDict()
+        self._outbox: OrderedDict[int, _Entry] = OrderedDict()
         self._unhandled: dict[int, _Pending] = {}  # 无接收方: set aside, kept for a later receiver
         self._unhandled_forgotten = 0  # 无接收方 counted but not kept (keep_audit=False)
         self._by_event: dict[str, int] = {}
@@ -141,13 +155,18 @@ class MemoryRepository:
         version too; either mismatch raises ``StaleItemError`` naming who acted meanwhile.
         """
         item = outcome.item
+        item_id = item.id
+        previous = outcome.previous_version
         since = outcome.audit[-1].at if outcome.audit else None
-        with self._lock:
-            current = self._items.get(item.id)
+        # acquire/release rather than ``with``: a third of the cost, on every transition.
+        lock = self._lock
+        lock.acquire()
+        try:
+            current = self._items.get(item_id)
             current_version = current.version if current is not None else None
-            seen = outcome.previous_version if expected_version is None else expected_version
-            if current_version != outcome.previous_version or current_version != seen:
-                if outcome.previous_version is None:
+            seen = previous if expected_version is None else expected_version
+            if current_version != previous or current_version != seen:
+                if previous is None:
                     raise StaleItemError(f"编号为“{item.id}”的信息已经存在，不能重复创建。", item_id=item.id)
                 trail = self._audit.get(item.id)
                 raise errors.stale_item(
@@ -164,8 +183,8 @@ class MemoryRepository:
                     raise AuditMismatchError(
                         f"《{item.title}》不能发布：信息上的签字与审核记录不符（{why}）。", item_id=item.id
                     )
-            self._items[item.id] = item
-            self._work[item.id] = _Work(None, since)
+            self._items[item_id] = item
+            self._work[item_id] = (None, since)
             if self.keep_audit:
                 head, n = self._heads.get(item.id, (GENESIS, 0))
                 trail = self._audit.setdefault(item.id, [])
@@ -173,7 +192,16 @@ class MemoryRepository:
                     trail.append(AuditRecord(position, entry, prev, digest, next(self._audit_seq)))
                     head, n = digest, position
                 self._heads[item.id] = (head, n)
-            self._enqueue(outcome.events)
+            # _enqueue, inlined: this runs on every transition.
+            by_event = self._by_event
+            outbox = self._outbox
+            for event in outcome.events:
+                if event.event_id not in by_event:
+                    seq = next(self._seq)
+                    outbox[seq] = event
+                    by_event[event.event_id] = seq
+        finally:
+            lock.release()
 
     def enqueue(self, events: Iterable[Event]) -> None:
         """Add events to the outbox outside an item save (e.g. clock notices); once per event id."""
@@ -181,12 +209,14 @@ class MemoryRepository:
             self._enqueue(events)
 
     def _enqueue(self, events: Iterable[Event]) -> None:
+        by_event = self._by_event
+        outbox = self._outbox
         for event in events:
-            if event.event_id in self._by_event:
+            if event.event_id in by_event:
                 continue
             seq = next(self._seq)
-            self._outbox[seq] = _Pending(seq, event)
-            self._by_event[event.event_id] = seq
+            outbox[seq] = event
+            by_event[event.event_id] = seq
 
     def audit(self, item_id: str) -> list[AuditEntry]:
         """The item's audit trail, oldest first."""
@@ -229,12 +259,13 @@ class MemoryRepository:
         """待办: items ``actor`` can move on now, the longest-waiting first, as summary lines."""
         found = []
         with self._lock:
-            for item_id, work in self._work.items():
+            for item_id, (rows, since) in self._work.items():
                 item = self._items[item_id]
-                if work.rows is None:
-                    work.rows = work_rows(self.workflow, item)
-                if any(row_matches(row, item.drafter_id, actor) for row in work.rows):
-                    found.append((work.since, item))
+                if rows is None:
+                    rows = work_rows(self.workflow, item)
+                    self._work[item_id] = (rows, since)  # an existing key: safe while iterating
+                if any(row_matches(row, item.drafter_id, actor) for row in rows):
+                    found.append((since, item))
         found.sort(key=lambda pair: (pair[0] is not None, pair[0], pair[1].id))
         return [WorkItem.of(item, since) for since, item in islice(found, limit)]
 
@@ -277,7 +308,7 @@ class MemoryRepository:
     def pending_events(self, limit: int = 100) -> list[Event]:
         """Events saved but not yet delivered, oldest first."""
         with self._lock:
-            return [p.event for p in islice(self._outbox.values(), limit)]
+            return [_event_of(entry) for entry in islice(self._outbox.values(), limit)]
 
     def mark_delivered(self, event_id: str) -> None:
         """Drop a delivered event from the outbox."""
@@ -292,15 +323,17 @@ class MemoryRepository:
     def claim(self, now: datetime, *, after: int = 0) -> Iterator[Claim | None]:
         """Claim the oldest event due at ``now`` after sequence ``after`` (see ``OutboxStore``)."""
         with self._lock:
-            pending = next(
+            found = next(
                 (
-                    p
-                    for p in self._outbox.values()
-                    if p.seq > after and not p.claimed and (p.next_attempt_at is None or p.next_attempt_at <= now)
+                    (seq, entry)
+                    for seq, entry in self._outbox.items()
+                    if seq > after and not (isinstance(entry, _Pending) and entry.claimed) and _is_due(entry, now)
                 ),
                 None,
             )
-            if pending is not None:
+            pending = None
+            if found is not None:
+                pending = self._pending(*found)
                 pending.claimed = True
         if pending is None:
             yield None
@@ -342,16 +375,22 @@ class MemoryRepository:
         """Mark done every due pending event whose type is not in ``wanted``; return how many."""
         with self._lock:
             unwanted = [
-                p
-                for p in self._outbox.values()
-                if p.event.type not in wanted
-                and not p.claimed
-                and not p.deliveries
-                and (p.next_attempt_at is None or p.next_attempt_at <= now)
+                (seq, entry)
+                for seq, entry in self._outbox.items()
+                if _event_of(entry).type not in wanted
+                and not (isinstance(entry, _Pending) and (entry.claimed or entry.deliveries))
+                and _is_due(entry, now)
             ]
-            for p in unwanted:
-                self._set_aside(p, now)
+            for seq, entry in unwanted:
+                self._set_aside(self._pending(seq, entry), now)
             return len(unwanted)
+
+    def _pending(self, seq: int, entry: _Entry) -> _Pending:
+        """The delivery state of the outbox entry ``seq``, made one now if it was a bare event."""
+        if isinstance(entry, _Pending):
+            return entry
+        pending = self._outbox[seq] = _Pending(seq, entry)
+        return pending
 
     def _set_aside(self, pending: _Pending, now: datetime) -> None:
         del self._outbox[pending.seq]
@@ -393,11 +432,11 @@ class MemoryRepository:
             pending = list(self._outbox.values())
             return OutboxStatus(
                 pending=len(pending),
-                due=sum(1 for p in pending if p.next_attempt_at is None or p.next_attempt_at <= now),
-                retrying=sum(1 for p in pending if p.attempts > 0),
+                due=sum(1 for p in pending if _is_due(p, now)),
+                retrying=sum(1 for p in pending if isinstance(p, _Pending) and p.attempts > 0),
                 done=self._done_count,
                 dead_letters=tuple(self._dead.values()),
-                oldest_pending_at=min((p.event.at for p in pending), default=None),
+                oldest_pending_at=min((_event_of(p).at for p in pending), default=None),
                 unhandled=len(self._unhandled) + self._unhandled_forgotten,
                 oldest_unhandled_at=min((p.event.at for p in self._unhandled.values()), default=None),
             )
@@ -417,9 +456,9 @@ class MemoryRepository:
                 seq = self._by_event.get(letter.event_id)
                 if seq is None:
                     continue
-                entry = self._outbox[seq]
-                entry.deliveries[letter.receiver] = DeliveryState(letter.receiver, "failed", 0, letter.last_error, now)
-                entry.next_attempt_at = now
+                again = self._pending(seq, self._outbox[seq])
+                again.deliveries[letter.receiver] = DeliveryState(letter.receiver, "failed", 0, letter.last_error, now)
+                again.next_attempt_at = now
             return len(keys)
 
 

@@ -440,6 +440,15 @@ class ReviewChainMachine(RuleBasedStateMachine):
             assert all(s.actor_id != item.drafter_id for s in item.signatures if s.stage != chain.initial)
 
     @invariant()
+    def allowed_actions_agree_with_available_actions(self) -> None:
+        """The worklist's quick question gets the answer available_actions gives, for everyone."""
+        for item in self.repository.items():
+            actions = self.workflow.chain_of(item).actions
+            for actor in BUREAU.values():
+                expected = {o.action for o in self.workflow.available_actions(item, actor) if o.allowed}
+                assert self.workflow.allowed_actions(item, actor, actions) == expected, (item.state, actor.id)
+
+    @invariant()
     def stored_items_are_in_a_stage_of_their_chain(self) -> None:
         for item in self.repository.items():
             assert self.workflow.chain_of(item).has_stage(item.state)

@@ -138,7 +138,7 @@ def work_rows(workflow: Workflow, item: DisclosureItem) -> tuple[WorkRow, ...]:
     if own:
         # The drafter themself, holding exactly the roles of their own steps.
         probe = Actor(item.drafter_id, "", item.lead_section, {s.role for s in own})
-        ok = {o.action for o in workflow.available_actions(item, probe) if o.allowed}
+        ok = workflow.allowed_actions(item, probe, {s.action for s in own})
         allowed.extend((s, True) for s in own if s.action in ok)
     # A role the bureau binds to one section (局办公室, 政策法规科…) acts only from there: its rows
     # are keyed on that section, like a section-scoped step.
@@ -149,7 +149,7 @@ def work_rows(workflow: Workflow, item: DisclosureItem) -> tuple[WorkRow, ...]:
         # of it, who has signed nothing: only the item-level rules can refuse them.
         roles = {s.role for s in group}
         probe = Actor(_PROBE_ID, "", section or item.lead_section, roles, in_charge_of={item.lead_section})
-        ok = {o.action for o in workflow.available_actions(item, probe) if o.allowed}
+        ok = workflow.allowed_actions(item, probe, {s.action for s in group})
         # The one-signature rule applies to signing steps only (never to the drafter's own).
         allowed.extend((s, not s.signs) for s in group if s.action in ok)
     groups: dict[tuple[Role, Scope, str | None], bool] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import attrs
@@ -56,7 +56,7 @@ def to_state(backend: Backend, people: dict[str, Actor], state: str) -> Disclosu
     return item
 
 
-def ids(items: list[DisclosureItem]) -> list[str]:
+def ids(items: Sequence[DisclosureItem | WorkItem]) -> list[str]:
     return [i.id for i in items]
 
 

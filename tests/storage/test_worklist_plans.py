@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -12,7 +13,7 @@ from gongkai_flow.storage.sql.worklist import OPEN_LINES, work_params, work_quer
 from .conftest import policy_fields
 
 
-def _plan(conn: sa.Connection, statement: sa.Executable, params: dict[str, object]) -> list[str]:
+def _plan(conn: sa.Connection, statement: Any, params: dict[str, object]) -> list[str]:
     compiled = statement.compile(dialect=conn.dialect)
     values = {**compiled.params, **params}
     text = str(compiled)

@@ -22,7 +22,9 @@ reason})`` — the engine audits it and honours it at publication for the same c
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, final
 
 import attrs
@@ -130,11 +132,46 @@ def default_guard() -> OutputGuard:
     return OutputGuard(Scanner(Settings.from_config({})))
 
 
-def check_transition(scanner: Scanner, event: TransitionRequested) -> list[Finding] | None:
+@final
+class RecentScans:
+    """The findings of recently scanned public content, by that content.
+
+    An item passes submit, attribute review and publication with the same text; each is checked,
+    but the text is scanned once. The key is everything the scan reads: every public field's text
+    and the scan's context. Items with attachments are always scanned afresh — their bytes come
+    from a store whose answer can change (missing now, there later), and the findings must follow.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._found: OrderedDict[Hashable, tuple[Finding, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def scan(self, scanner: Scanner, item: DisclosureItem, blobs: BlobReader | None) -> list[Finding]:
+        """:func:`scan_public_content`'s findings for ``item``, remembered when it has no attachments."""
+        if item.attachments:
+            return scan_public_content(scanner, item, blobs)
+        key = (tuple(public_texts(item)), ScanContext.for_item(item))
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+        if found is None:
+            found = tuple(scan_public_content(scanner, item, blobs))
+            with self._lock:
+                self._found[key] = found
+                while len(self._found) > self._size:
+                    self._found.popitem(last=False)
+        return list(found)
+
+
+def check_transition(
+    scanner: Scanner, event: TransitionRequested, scans: RecentScans | None = None
+) -> list[Finding] | None:
     """The findings for one requested transition, with the severities of its phase (see module doc).
 
     ``None`` when this transition is not checked at all, so callers can tell "checked, nothing
-    found" (``[]``) from "not looked at".
+    found" (``[]``) from "not looked at". ``scans`` remembers recent content's findings.
     """
     item, action = event.item, event.action
     settings = scanner.settings
@@ -144,7 +181,10 @@ def check_transition(scanner: Scanner, event: TransitionRequested) -> list[Findi
         blocking_phase = True
     else:
         return None
-    findings = scan_public_content(scanner, item, event.blobs)
+    if scans is not None:
+        findings = scans.scan(scanner, item, event.blobs)
+    else:
+        findings = scan_public_content(scanner, item, event.blobs)
     if not blocking_phase:
         return _lower(findings, settings.submit_severity, SUBMIT_NOTE)
     if not ScanContext.for_item(item).goes_public:
@@ -161,9 +201,10 @@ class NegativeListPlugin:
     def setup(self, registry: PluginRegistry, config: Mapping[str, Any]) -> None:
         """Validate ``config`` (see :mod:`.settings`), compile the scanner, connect the check."""
         scanner = Scanner(Settings.from_config(config))
+        scans = RecentScans()
 
         def check(sender: object, *, event: TransitionRequested) -> list[Finding] | None:
-            return check_transition(scanner, event)
+            return check_transition(scanner, event, scans)
 
         registry.connect(transition_requested, check)
         registry.declare_content_guard(self.name, OutputGuard(scanner))

@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_storage.py
 	$(BIN)/python bench/bench_timers.py
 	$(BIN)/python bench/bench_duties.py
+	$(BIN)/python bench/bench_scaleout.py
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -285,8 +285,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg-url", default=None, help="PostgreSQL URL (default: $GONGKAI_TEST_DATABASE_URL)")
     args = parser.parse_args(argv)
     pg = args.pg_url or os.environ.get("GONGKAI_TEST_DATABASE_URL")
-    if not pg:
-        sys.exit("set --pg-url or GONGKAI_TEST_DATABASE_URL (a PostgreSQL database)")
+    if not pg:  # a measurement, not a test: say why nothing ran, and exit 0 like the other benchmarks
+        print("(scale-out skipped: it needs PostgreSQL; set --pg-url or GONGKAI_TEST_DATABASE_URL)")
+        return
     modes = ("split", "contend") if args.mode == "both" else (args.mode,)
     print(f"# scale-out on one PostgreSQL, {args.items} items × {STEPS} transitions, {os.cpu_count()} cores")
     print(

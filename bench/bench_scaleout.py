@@ -30,7 +30,6 @@ import argparse
 import multiprocessing as mp
 import os
 import random
-import sys
 import threading
 import time
 from collections.abc import Iterator

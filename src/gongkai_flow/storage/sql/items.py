@@ -432,8 +432,8 @@ class SqlRepository:
         # SQLite: the ids in waiting order, then their lines from the covering index of open items.
         order = conn.execute(ordered, params).all()
         lines: dict[str, Any] = {}
-        for start in range(0, len(order), 500):
-            ids = [row[0] for row in order[start : start + 500]]
+        for start in range(0, len(order), 2000):  # far below SQLite's 32,766 bound parameters
+            ids = [row[0] for row in order[start : start + 2000]]
             lines.update((row[0], row) for row in conn.execute(OPEN_LINES, {"ids": ids}).all())
         return work_items([(*lines[item_id], since) for item_id, since in order if item_id in lines])
 

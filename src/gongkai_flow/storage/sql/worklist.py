@@ -148,13 +148,9 @@ def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any], sa.S
                 parts.append(sa.select(branch.c.item_id, branch.c.since))
     matches = sa.union_all(*parts).subquery()
     first = sa.func.min(matches.c.since)
-    page = (
-        sa.select(matches.c.item_id, first.label("since"))
-        .group_by(matches.c.item_id)
-        .order_by(first, matches.c.item_id)
-        .limit(limit)
-        .subquery()
-    )
+    grouped = sa.select(matches.c.item_id, first.label("since")).group_by(matches.c.item_id)
+    # Ordered here only to cut a page: a whole list is sorted once, by the statement that returns it.
+    page = (grouped.order_by(first, matches.c.item_id).limit(limit) if limited else grouped).subquery()
     # ``sections`` and ``since`` come back as the driver gives them (see :func:`work_items`):
     # SQLAlchemy's own JSON and date parsing cost more per line than the rest of the line.
     waited = sa.type_coerce(page.c.since, sa.String)

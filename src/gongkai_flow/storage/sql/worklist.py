@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from ...chain import Scope
 from ...model import Actor, ItemKind
@@ -102,9 +103,9 @@ OPEN_LINES: Final = sa.text(
 def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
     """The worklist queries for one shape of actor, built once and reused.
 
-    Returns the lines in waiting order (one statement, joined with the items), the listed ids in
-    waiting order with ``since`` (for SQLite, whose lines come from :data:`OPEN_LINES`), and the
-    count. One branch per exact (role, scope, key) range of the covering indexes, each in
+    Returns the lines in waiting order (PostgreSQL: one statement, its ``DISTINCT ON`` keeping
+    each item's longest wait), the listed ids in waiting order with ``since`` (for SQLite, whose
+    lines come from :data:`OPEN_LINES`), and the count. One branch per exact (role, scope, key) range of the covering indexes, each in
     waiting order and cut at the page size, for the item rows and for the extra rows of joint
     items.
     """
@@ -127,6 +128,7 @@ def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any], sa.S
     ]
     ranges += [(Scope.SECTION_LEADER, sa.bindparam(f"a_lead{n}", type_=sa.String)) for n in range(leads)]
     parts = []
+    line_parts = []
     for role in roles:
         for item_id, since, role_c, scope_c, key_c, open_c, blocked_c, drafter_c in sources:
             for scope, key in ranges:
@@ -146,6 +148,12 @@ def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any], sa.S
                     .subquery()
                 )
                 parts.append(sa.select(branch.c.item_id, branch.c.since))
+                # The same range carrying the lines' columns (PostgreSQL): each line's columns come
+                # from the heap tuple the range's index points at, without a primary-key probe.
+                lines = sa.select(*_summary_columns(), since.label("since")).where(*conditions)
+                if item_id is not i.id:
+                    lines = lines.join_from(worklist_table, items_table, item_id == i.id)
+                line_parts.append(lines.order_by(since).limit(limit))
     matches = sa.union_all(*parts).subquery()
     first = sa.func.min(matches.c.since)
     grouped = sa.select(matches.c.item_id, first.label("since")).group_by(matches.c.item_id)
@@ -154,10 +162,13 @@ def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any], sa.S
     # ``sections`` and ``since`` come back as the driver gives them (see :func:`work_items`):
     # SQLAlchemy's own JSON and date parsing cost more per line than the rest of the line.
     waited = sa.type_coerce(page.c.since, sa.String)
+    found = sa.union_all(*(part.subquery().select() for part in line_parts)).subquery()
+    # One line per item, at its longest wait (DISTINCT ON keeps the first row of each id).
+    first_lines = sa.select(found).ext(distinct_on(found.c.id)).order_by(found.c.id, found.c.since).subquery()
     query = (
-        sa.select(*_summary_columns(), waited)
-        .join_from(items_table, page, page.c.item_id == i.id)
-        .order_by(page.c.since, page.c.item_id)
+        sa.select(*(first_lines.c[name] for name in SUMMARY_COLUMNS), sa.type_coerce(first_lines.c.since, sa.String))
+        .order_by(first_lines.c.since, first_lines.c.id)
+        .limit(limit)
     )
     ordered = sa.select(page.c.item_id, waited).order_by(page.c.since, page.c.item_id)
     count = sa.select(sa.func.count(sa.distinct(matches.c.item_id)))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar, final
 
@@ -351,6 +351,40 @@ def _check_version(item: DisclosureItem, expected_version: int | None) -> None:
     """Refuse an action on a form that showed another version of the item than the one read."""
     if expected_version is not None and item.version != expected_version:
         raise errors.stale_item(item.title, item.id, expected_version=expected_version, current_version=item.version)
+
+
+# Filters over an item's signatures and overrides, as functions of their own: a comprehension
+# inside the hot methods would make each variable it reads a cell, built on every call.
+
+
+def _bound_to(overrides: tuple[Override, ...], content_hash: str) -> tuple[Override, ...]:
+    """The overrides given for the content with ``content_hash``."""
+    return tuple(o for o in overrides if o.content_hash == content_hash)
+
+
+def _honoured(kept: tuple[Override, ...], requested: Mapping[str, str]) -> set[str]:
+    """The rule ids overridden for this content: kept from before and asked for now."""
+    return {o.rule_id for o in kept} | set(requested)
+
+
+def _stages_signed(signatures: tuple[Signature, ...], content_hash: str) -> set[str]:
+    """The stages with a signature on the content with ``content_hash``."""
+    return {s.stage for s in signatures if s.content_hash == content_hash}
+
+
+def _signed_elsewhere(signatures: tuple[Signature, ...], content_hash: str, stage: str) -> tuple[Signature, ...]:
+    """The signatures on this content at stages other than ``stage``."""
+    return tuple(s for s in signatures if s.content_hash == content_hash and s.stage != stage)
+
+
+def _without_signature(signatures: tuple[Signature, ...], actor_id: str, stage: str) -> tuple[Signature, ...]:
+    """The signatures but ``actor_id``'s at ``stage``."""
+    return tuple(s for s in signatures if s.actor_id != actor_id or s.stage != stage)
+
+
+def _sections_signed(signatures: tuple[Signature, ...], stage: str, content_hash: str) -> set[str]:
+    """The sections with a signature at ``stage`` on the content with ``content_hash``."""
+    return {s.section for s in signatures if s.stage == stage and s.content_hash == content_hash}
 
 
 #: The default clock: ``datetime.now(UTC)``, called without a Python frame of its own.
@@ -753,8 +787,8 @@ class Workflow:
 
         now = self.clock()
         trigger, signatures, returned = self._route(move, item, actor, current_hash, opinion, now)
-        kept = tuple(o for o in item.overrides if o.content_hash == current_hash) if item.overrides else ()
-        honoured = {o.rule_id for o in kept} | set(requested) if kept or requested else _NOTHING_HONOURED
+        kept = _bound_to(item.overrides, current_hash) if item.overrides else ()
+        honoured = _honoured(kept, requested) if kept or requested else _NOTHING_HONOURED
         unguarded = action is _PUBLISH and not item.platforms.isdisjoint(PUBLIC_PLATFORMS) and not self.content_guards
         if unguarded and self.require_content_guard:
             raise errors.ContentGuardMissingError(
@@ -769,14 +803,7 @@ class Workflow:
         if transition_requested.receivers and transition_requested.has_receivers_for(self):
             findings = self._run_checks(item, action, actor, step.dest, opinion, honoured=honoured, blobs=blobs)
         if item.kind is _INTERPRETATION:
-            builtin = self._builtin_findings(step, item)
-            if builtin:
-                findings = (*builtin, *findings)
-                blocking = [f for f in builtin if f.rule_id not in honoured]
-                if blocking:
-                    raise errors.TransitionBlockedError(
-                        "；".join(f.message for f in blocking), blocking, item_id=item.id, action=action.value
-                    )
+            findings = self._with_builtin_findings(step, item, honoured, findings)
 
         from_state = item.state
         token = _new_token(_Token)  # no __init__ frame: the slot is set next
@@ -986,6 +1013,21 @@ class Workflow:
             ),
         )
 
+    @classmethod
+    def _with_builtin_findings(
+        cls, step: Step, item: DisclosureItem, honoured: Set[str], findings: tuple[Finding, ...]
+    ) -> tuple[Finding, ...]:
+        """``findings`` with the engine's own in front; raise if one of them blocks and was not overridden."""
+        builtin = cls._builtin_findings(step, item)
+        if not builtin:
+            return findings
+        blocking = [f for f in builtin if f.rule_id not in honoured]
+        if blocking:
+            raise errors.TransitionBlockedError(
+                "；".join(f.message for f in blocking), blocking, item_id=item.id, action=step.action.value
+            )
+        return (*builtin, *findings)
+
     def _check_rules(self, chain: ChainDefinition, step: Step, item: DisclosureItem, current_hash: str) -> None:
         action = step.action
         if action is _SUBMIT:
@@ -998,7 +1040,7 @@ class Workflow:
                 raise errors.NotProactiveError(
                     f"{quote_title(item.title)}的公开属性是“{label}”，只能登记存档，不能发布。", item_id=item.id
                 )
-            signed = {s.stage for s in item.signatures if s.content_hash == current_hash}
+            signed = _stages_signed(item.signatures, current_hash)
             for stage in chain.required_signatures:
                 if stage not in signed:
                     raise errors.ContentChangedError(
@@ -1035,7 +1077,7 @@ class Workflow:
             if returned is not None and returned.content_hash == current_hash:
                 trigger = _RESUME_PREFIX + returned.stage
                 # Signatures are bound to content: those given to other content are void.
-                signatures = tuple(s for s in signatures if s.content_hash == current_hash and s.stage != state)
+                signatures = _signed_elsewhere(signatures, current_hash, state)
             else:
                 signatures = ()
             returned = None
@@ -1046,13 +1088,11 @@ class Workflow:
             actor_id = actor.id
             for s in signatures:
                 if s.actor_id == actor_id and s.stage == state:  # re-signing: replace
-                    signatures = tuple(s for s in signatures if s.actor_id != actor_id or s.stage != state)
+                    signatures = _without_signature(signatures, actor_id, state)
                     break
             signatures += (signature,)
-            if move.countersign:
-                signed_sections = {s.section for s in signatures if s.stage == state and s.content_hash == current_hash}
-                if not set(item.sections) <= signed_sections:
-                    trigger = _COUNTERSIGN
+            if move.countersign and not _sections_signed(signatures, state, current_hash).issuperset(item.sections):
+                trigger = _COUNTERSIGN
         return trigger, signatures, returned
 
     @staticmethod

@@ -44,6 +44,7 @@ from .events import (
 )
 from .fields import _CHECKED_ACTORS, check_actor, check_int, check_item_fields, check_text
 from .model import (
+    _MEMO,
     CONTENT_FIELDS,
     PUBLIC_PLATFORMS,
     Actor,
@@ -82,6 +83,10 @@ CONTENT_GUARD_OFF: Final = "content_guard.off"
 _RESUME_PREFIX: Final = "submit>"
 # Internal trigger for a partial countersignature (state unchanged).
 _COUNTERSIGN: Final = "countersign"
+
+#: Where an item remembers that its content passed :func:`validate_form`: the content memo it
+#: passed with (see ``model.compute_content_hash``), reused only while that memo is current.
+_FORM_CHECKED: Final = "_form_checked"
 
 # Shared empties for the common case of a fire without overrides (never mutated).
 _NO_OVERRIDES: Final[dict[str, str]] = {}
@@ -288,14 +293,24 @@ def _copy_state(item: DisclosureItem) -> dict[str, Any]:
     return item.__dict__.copy()  # one step: the dict is cloned, not rebuilt key by key
 
 
+# An item under construction: the same layout as DisclosureItem, with plain attribute assignment
+# (see _prebuilt for why it is built this way and then made a DisclosureItem).
+_BuildingItem = type(
+    "_BuildingItem",
+    (DisclosureItem,),
+    {"__init__": object.__init__, "__setattr__": object.__setattr__, "__delattr__": object.__delattr__},
+)
+
+
 def _item_from(state: dict[str, Any]) -> DisclosureItem:
     """The item whose fields are ``state``: ``attrs.evolve`` without re-running the converters.
 
     Only for values the engine builds itself, already in canonical form: evolve re-converting
     every field cost more than the state machine itself.
     """
-    new = object.__new__(DisclosureItem)
-    object.__setattr__(new, "__dict__", state)
+    new: DisclosureItem = _BuildingItem()
+    new.__dict__ = state
+    new.__class__ = DisclosureItem
     return new
 
 
@@ -652,7 +667,8 @@ class Workflow:
         except (TypeError, ValueError) as exc:
             raise errors.InvalidFieldError(f"表单字段有误：{exc}") from exc
         validate_form(item)
-        item = _replace(item, {"content_hash": compute_content_hash(item)})
+        content_hash = compute_content_hash(item)
+        item = _replace(item, {"content_hash": content_hash, _FORM_CHECKED: item.__dict__[_MEMO]})
         event_id = self.new_id()
         event = ItemDrafted(
             event_id=event_id,
@@ -783,7 +799,7 @@ class Workflow:
         # item keeps it with the content it was computed from, so unchanged content is not rehashed).
         current_hash = compute_content_hash(item) if move.hashes else item.content_hash
         if move.rules:
-            self._check_rules(chain, step, item, current_hash)
+            self._check_rules(chain, step, item, current_hash, hashed=move.hashes)
 
         now = self.clock()
         trigger, signatures, returned = self._route(move, item, actor, current_hash, opinion, now)
@@ -1028,10 +1044,20 @@ class Workflow:
             )
         return (*builtin, *findings)
 
-    def _check_rules(self, chain: ChainDefinition, step: Step, item: DisclosureItem, current_hash: str) -> None:
+    def _check_rules(
+        self, chain: ChainDefinition, step: Step, item: DisclosureItem, current_hash: str, *, hashed: bool = False
+    ) -> None:
+        """The rules of the step's own; ``hashed``: ``compute_content_hash(item)`` ran just before."""
         action = step.action
         if action is _SUBMIT:
-            validate_form(item)
+            state = item.__dict__
+            # The form's rules read content fields only: content that passed them (the same
+            # content memo) passes again. The memo is current only right after the hash.
+            memo = state.get(_MEMO) if hashed else None
+            if memo is None or state.get(_FORM_CHECKED) is not memo:
+                validate_form(item)
+                if memo is not None:
+                    state[_FORM_CHECKED] = memo
         elif action is _PUBLISH:
             if item.classified:
                 raise errors.ClassifiedItemError(f"{quote_title(item.title)}涉密，不能发布。", item_id=item.id)

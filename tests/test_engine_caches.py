@@ -17,7 +17,7 @@ import attrs
 import pytest
 
 from conftest import FIXED_NOW, valid_proactive_fields
-from gongkai_flow import Action, Actor, DisclosureItem, Role, Workflow, errors
+from gongkai_flow import Action, Actor, DisclosureItem, InfoSource, Role, Workflow, errors
 from gongkai_flow import engine as engine_module
 from gongkai_flow import model as model_module
 from gongkai_flow.chain import ChainSet, default_chain
@@ -162,15 +162,29 @@ def test_an_unchanged_resubmission_keeps_the_approvals(engine: Workflow, bureau:
     assert {s.content_hash for s in resubmitted.item.signatures} == {item.content_hash}
 
 
+def test_a_form_made_invalid_after_the_draft_is_refused_at_submission(
+    engine: Workflow, bureau: dict[str, Actor]
+) -> None:
+    """The draft's passed form check is reused only for that content: a forced change is checked again."""
+    item = _draft(engine, bureau)
+    _force(item, attribute=None)
+    with pytest.raises(errors.AttributeRequiredError):
+        engine.fire(item, Action.SUBMIT, bureau["zhangmin"])
+    reprint = _draft(engine, bureau)
+    _force(reprint, source=InfoSource.REPRINT)  # a reprint must name its source
+    with pytest.raises(errors.ReprintSourceRequiredError):
+        engine.fire(reprint, Action.SUBMIT, bureau["zhangmin"])
+
+
 def test_the_memo_is_not_a_field(engine: Workflow, bureau: dict[str, Actor]) -> None:
     """The memo stays out of equality, ``attrs.asdict`` and ``attrs.evolve``."""
     item = _draft(engine, bureau)
     compute_content_hash(item)
     twin = attrs.evolve(item)
-    assert "_content_memo" in vars(item)
-    assert "_content_memo" not in vars(twin)
+    assert {"_content_memo", "_form_checked"} <= set(vars(item))
+    assert not {"_content_memo", "_form_checked"} & set(vars(twin))
     assert twin == item
-    assert "_content_memo" not in attrs.asdict(item)
+    assert not {"_content_memo", "_form_checked"} & set(attrs.asdict(item))
 
 
 # --- actors checked at the boundary -------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar, final
 
@@ -44,6 +44,7 @@ from .events import (
 )
 from .fields import _CHECKED_ACTORS, check_actor, check_int, check_item_fields, check_text
 from .model import (
+    _MEMO,
     CONTENT_FIELDS,
     PUBLIC_PLATFORMS,
     Actor,
@@ -82,6 +83,10 @@ CONTENT_GUARD_OFF: Final = "content_guard.off"
 _RESUME_PREFIX: Final = "submit>"
 # Internal trigger for a partial countersignature (state unchanged).
 _COUNTERSIGN: Final = "countersign"
+
+#: Where an item remembers that its content passed :func:`validate_form`: the content memo it
+#: passed with (see ``model.compute_content_hash``), reused only while that memo is current.
+_FORM_CHECKED: Final = "_form_checked"
 
 # Shared empties for the common case of a fire without overrides (never mutated).
 _NO_OVERRIDES: Final[dict[str, str]] = {}
@@ -288,14 +293,24 @@ def _copy_state(item: DisclosureItem) -> dict[str, Any]:
     return item.__dict__.copy()  # one step: the dict is cloned, not rebuilt key by key
 
 
+# An item under construction: the same layout as DisclosureItem, with plain attribute assignment
+# (see _prebuilt for why it is built this way and then made a DisclosureItem).
+_BuildingItem = type(
+    "_BuildingItem",
+    (DisclosureItem,),
+    {"__init__": object.__init__, "__setattr__": object.__setattr__, "__delattr__": object.__delattr__},
+)
+
+
 def _item_from(state: dict[str, Any]) -> DisclosureItem:
     """The item whose fields are ``state``: ``attrs.evolve`` without re-running the converters.
 
     Only for values the engine builds itself, already in canonical form: evolve re-converting
     every field cost more than the state machine itself.
     """
-    new = object.__new__(DisclosureItem)
-    object.__setattr__(new, "__dict__", state)
+    new: DisclosureItem = _BuildingItem()
+    new.__dict__ = state
+    new.__class__ = DisclosureItem
     return new
 
 
@@ -351,6 +366,40 @@ def _check_version(item: DisclosureItem, expected_version: int | None) -> None:
     """Refuse an action on a form that showed another version of the item than the one read."""
     if expected_version is not None and item.version != expected_version:
         raise errors.stale_item(item.title, item.id, expected_version=expected_version, current_version=item.version)
+
+
+# Filters over an item's signatures and overrides, as functions of their own: a comprehension
+# inside the hot methods would make each variable it reads a cell, built on every call.
+
+
+def _bound_to(overrides: tuple[Override, ...], content_hash: str) -> tuple[Override, ...]:
+    """The overrides given for the content with ``content_hash``."""
+    return tuple(o for o in overrides if o.content_hash == content_hash)
+
+
+def _honoured(kept: tuple[Override, ...], requested: Mapping[str, str]) -> set[str]:
+    """The rule ids overridden for this content: kept from before and asked for now."""
+    return {o.rule_id for o in kept} | set(requested)
+
+
+def _stages_signed(signatures: tuple[Signature, ...], content_hash: str) -> set[str]:
+    """The stages with a signature on the content with ``content_hash``."""
+    return {s.stage for s in signatures if s.content_hash == content_hash}
+
+
+def _signed_elsewhere(signatures: tuple[Signature, ...], content_hash: str, stage: str) -> tuple[Signature, ...]:
+    """The signatures on this content at stages other than ``stage``."""
+    return tuple(s for s in signatures if s.content_hash == content_hash and s.stage != stage)
+
+
+def _without_signature(signatures: tuple[Signature, ...], actor_id: str, stage: str) -> tuple[Signature, ...]:
+    """The signatures but ``actor_id``'s at ``stage``."""
+    return tuple(s for s in signatures if s.actor_id != actor_id or s.stage != stage)
+
+
+def _sections_signed(signatures: tuple[Signature, ...], stage: str, content_hash: str) -> set[str]:
+    """The sections with a signature at ``stage`` on the content with ``content_hash``."""
+    return {s.section for s in signatures if s.stage == stage and s.content_hash == content_hash}
 
 
 #: The default clock: ``datetime.now(UTC)``, called without a Python frame of its own.
@@ -618,7 +667,8 @@ class Workflow:
         except (TypeError, ValueError) as exc:
             raise errors.InvalidFieldError(f"表单字段有误：{exc}") from exc
         validate_form(item)
-        item = _replace(item, {"content_hash": compute_content_hash(item)})
+        content_hash = compute_content_hash(item)
+        item = _replace(item, {"content_hash": content_hash, _FORM_CHECKED: item.__dict__[_MEMO]})
         event_id = self.new_id()
         event = ItemDrafted(
             event_id=event_id,
@@ -749,12 +799,12 @@ class Workflow:
         # item keeps it with the content it was computed from, so unchanged content is not rehashed).
         current_hash = compute_content_hash(item) if move.hashes else item.content_hash
         if move.rules:
-            self._check_rules(chain, step, item, current_hash)
+            self._check_rules(chain, step, item, current_hash, hashed=move.hashes)
 
         now = self.clock()
         trigger, signatures, returned = self._route(move, item, actor, current_hash, opinion, now)
-        kept = tuple(o for o in item.overrides if o.content_hash == current_hash) if item.overrides else ()
-        honoured = {o.rule_id for o in kept} | set(requested) if kept or requested else _NOTHING_HONOURED
+        kept = _bound_to(item.overrides, current_hash) if item.overrides else ()
+        honoured = _honoured(kept, requested) if kept or requested else _NOTHING_HONOURED
         unguarded = action is _PUBLISH and not item.platforms.isdisjoint(PUBLIC_PLATFORMS) and not self.content_guards
         if unguarded and self.require_content_guard:
             raise errors.ContentGuardMissingError(
@@ -769,14 +819,7 @@ class Workflow:
         if transition_requested.receivers and transition_requested.has_receivers_for(self):
             findings = self._run_checks(item, action, actor, step.dest, opinion, honoured=honoured, blobs=blobs)
         if item.kind is _INTERPRETATION:
-            builtin = self._builtin_findings(step, item)
-            if builtin:
-                findings = (*builtin, *findings)
-                blocking = [f for f in builtin if f.rule_id not in honoured]
-                if blocking:
-                    raise errors.TransitionBlockedError(
-                        "；".join(f.message for f in blocking), blocking, item_id=item.id, action=action.value
-                    )
+            findings = self._with_builtin_findings(step, item, honoured, findings)
 
         from_state = item.state
         token = _new_token(_Token)  # no __init__ frame: the slot is set next
@@ -1005,10 +1048,35 @@ class Workflow:
             ),
         )
 
-    def _check_rules(self, chain: ChainDefinition, step: Step, item: DisclosureItem, current_hash: str) -> None:
+    @classmethod
+    def _with_builtin_findings(
+        cls, step: Step, item: DisclosureItem, honoured: Set[str], findings: tuple[Finding, ...]
+    ) -> tuple[Finding, ...]:
+        """``findings`` with the engine's own in front; raise if one of them blocks and was not overridden."""
+        builtin = cls._builtin_findings(step, item)
+        if not builtin:
+            return findings
+        blocking = [f for f in builtin if f.rule_id not in honoured]
+        if blocking:
+            raise errors.TransitionBlockedError(
+                "；".join(f.message for f in blocking), blocking, item_id=item.id, action=step.action.value
+            )
+        return (*builtin, *findings)
+
+    def _check_rules(
+        self, chain: ChainDefinition, step: Step, item: DisclosureItem, current_hash: str, *, hashed: bool = False
+    ) -> None:
+        """The rules of the step's own; ``hashed``: ``compute_content_hash(item)`` ran just before."""
         action = step.action
         if action is _SUBMIT:
-            validate_form(item)
+            state = item.__dict__
+            # The form's rules read content fields only: content that passed them (the same
+            # content memo) passes again. The memo is current only right after the hash.
+            memo = state.get(_MEMO) if hashed else None
+            if memo is None or state.get(_FORM_CHECKED) is not memo:
+                validate_form(item)
+                if memo is not None:
+                    state[_FORM_CHECKED] = memo
         elif action is _PUBLISH:
             if item.classified:
                 raise errors.ClassifiedItemError(f"{quote_title(item.title)}涉密，不能发布。", item_id=item.id)
@@ -1017,7 +1085,7 @@ class Workflow:
                 raise errors.NotProactiveError(
                     f"{quote_title(item.title)}的公开属性是“{label}”，只能登记存档，不能发布。", item_id=item.id
                 )
-            signed = {s.stage for s in item.signatures if s.content_hash == current_hash}
+            signed = _stages_signed(item.signatures, current_hash)
             for stage in chain.required_signatures:
                 if stage not in signed:
                     raise errors.ContentChangedError(
@@ -1054,7 +1122,7 @@ class Workflow:
             if returned is not None and returned.content_hash == current_hash:
                 trigger = _RESUME_PREFIX + returned.stage
                 # Signatures are bound to content: those given to other content are void.
-                signatures = tuple(s for s in signatures if s.content_hash == current_hash and s.stage != state)
+                signatures = _signed_elsewhere(signatures, current_hash, state)
             else:
                 signatures = ()
             returned = None
@@ -1065,13 +1133,11 @@ class Workflow:
             actor_id = actor.id
             for s in signatures:
                 if s.actor_id == actor_id and s.stage == state:  # re-signing: replace
-                    signatures = tuple(s for s in signatures if s.actor_id != actor_id or s.stage != state)
+                    signatures = _without_signature(signatures, actor_id, state)
                     break
             signatures += (signature,)
-            if move.countersign:
-                signed_sections = {s.section for s in signatures if s.stage == state and s.content_hash == current_hash}
-                if not set(item.sections) <= signed_sections:
-                    trigger = _COUNTERSIGN
+            if move.countersign and not _sections_signed(signatures, state, current_hash).issuperset(item.sections):
+                trigger = _COUNTERSIGN
         return trigger, signatures, returned
 
     @staticmethod

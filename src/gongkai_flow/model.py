@@ -412,6 +412,11 @@ class DisclosureItem:
     states whether it is a 行政规范性文件 (``normative``; ``None`` while not stated).
     The workflow fields (``state``, ``chain_*``, ``version``, ``signatures``…) are maintained by
     the engine; change content only through :meth:`Workflow.edit`.
+
+    Besides the fields, the instance ``__dict__`` may hold what the engine computed for the
+    content (its hash, that its form passed), each with the content it was computed for: never
+    compared, shown, stored or carried over by ``attrs.evolve``, and recomputed when the content
+    differs.
     """
 
     id: str

@@ -105,9 +105,9 @@ def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any], sa.S
 
     Returns the lines in waiting order (PostgreSQL: one statement, its ``DISTINCT ON`` keeping
     each item's longest wait), the listed ids in waiting order with ``since`` (for SQLite, whose
-    lines come from :data:`OPEN_LINES`), and the count. One branch per exact (role, scope, key) range of the covering indexes, each in
-    waiting order and cut at the page size, for the item rows and for the extra rows of joint
-    items.
+    lines come from :data:`OPEN_LINES`), and the count. One branch per exact (role, scope, key)
+    range of the covering indexes, each in waiting order and cut at the page size, for the item
+    rows and for the extra rows of joint items.
     """
     cached = _WORK_QUERIES.get(shape)
     if cached is not None:

@@ -622,8 +622,9 @@ def run_worklist(
         sizes: list[int] = []
         with database.engine.connect() as conn:
             repo = SqlRepository(conn, workflow=workflow)
-            for actor in actors:  # warm up caches and statement compilation
+            for actor in actors:  # warm up caches and statement compilation, both shapes
                 repo.worklist(actor, limit=50)
+                repo.worklist(actor)
             for _ in range(repeats):
                 for actor in actors:
                     t = time.perf_counter()

@@ -37,35 +37,31 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from bench_storage import FIELDS, unique_fields  # the storage benchmark's item, with a title each
 
 from gongkai_flow import Action, Flow, Workflow
-from gongkai_flow.demo import BUREAU
+from gongkai_flow.demo import BUREAU, HAPPY_PATH
 from gongkai_flow.errors import StaleItemError
-from gongkai_flow.model import ItemKind
 from gongkai_flow.signals import EFFECT_SIGNALS
 from gongkai_flow.storage.database import Database, database_url
 from gongkai_flow.storage.sql.ledger import link_pending
 from gongkai_flow.storage.sql.schema import audit_table, items_table, outbox_table
 from gongkai_flow.storage.sql.verify import verify_database
 
-#: The next action an item needs in each state of the chain, and who takes it.
-NEXT: dict[str, tuple[Action, str]] = {
-    "drafted": (Action.SUBMIT, "zhangmin"),
-    "attribute_review": (Action.APPROVE, "lihua"),
-    "legal_review": (Action.APPROVE, "wangfang"),
-    "section_review": (Action.APPROVE, "zhaoqiang"),
-    "leader_review": (Action.APPROVE, "liuyang"),
-    "approved": (Action.PUBLISH, "chenjing"),
-}
+
+def next_steps() -> dict[str, tuple[Action, str]]:
+    """The next action an item needs in each state of the chain, and who takes it (read off the engine)."""
+    workflow = Workflow(require_content_guard=False)
+    item = workflow.draft(BUREAU["zhangmin"], **FIELDS).item
+    steps = {}
+    for action, who in HAPPY_PATH:
+        steps[item.state] = (action, who)
+        item = workflow.fire(item, action, BUREAU[who]).item
+    return steps
+
+
+NEXT = next_steps()
 STEPS = len(NEXT)
-FIELDS: dict[str, Any] = {
-    "title": "关于做好2019年高校毕业生就业创业工作的通知",
-    "kind": ItemKind.POLICY_DOCUMENT,
-    "body": "各区县人力资源和社会保障局：为做好2019年高校毕业生就业创业工作，现就有关事项通知如下……" * 8,
-    "attribute": "主动公开",
-    "platforms": ["网站", "新媒体"],
-    "column": "政策文件",
-}
 DELIVERIES = sa.Table(
     "bench_deliveries",
     sa.MetaData(),
@@ -189,7 +185,7 @@ def run_one(pg_url: str, n: int, apps: int, dispatchers: int, contend: bool) -> 
         database = Database(url)
         DELIVERIES.create(database.engine)
         flow = Flow(database=database, workflow=Workflow(require_content_guard=False), dispatch=False)
-        ids = [flow.draft(BUREAU["zhangmin"], **FIELDS).id for _ in range(n)]
+        ids = [flow.draft(BUREAU["zhangmin"], **unique_fields(k)).id for k in range(n)]
         flow.close()
         ctx = mp.get_context("spawn")
         start = ctx.Event()

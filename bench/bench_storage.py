@@ -42,7 +42,7 @@ import attrs
 import sqlalchemy as sa
 
 from gongkai_flow import Action, Actor, Flow, Role, Workflow
-from gongkai_flow.demo import BUREAU
+from gongkai_flow.demo import BUREAU, HAPPY_PATH
 from gongkai_flow.model import DisclosureItem, ItemKind
 from gongkai_flow.storage.database import Database, database_url
 from gongkai_flow.storage.hashchain import GENESIS
@@ -63,14 +63,7 @@ from gongkai_flow.storage.sql.worklist import OPEN_LINES, work_params, work_quer
 from gongkai_flow.storage.worklist import work_rows
 
 PEOPLE = dict(BUREAU)
-CHAIN = [
-    (Action.SUBMIT, "zhangmin"),
-    (Action.APPROVE, "lihua"),
-    (Action.APPROVE, "wangfang"),
-    (Action.APPROVE, "zhaoqiang"),
-    (Action.APPROVE, "liuyang"),
-    (Action.PUBLISH, "chenjing"),
-]
+CHAIN = HAPPY_PATH
 FIELDS: dict[str, Any] = {
     "title": "关于做好2019年高校毕业生就业创业工作的通知",
     "kind": ItemKind.POLICY_DOCUMENT,

@@ -11,6 +11,7 @@ from typing import Final
 
 import attrs
 
+from .chain import Action
 from .model import Actor, DisclosureItem, ItemKind, Role
 from .service import Flow
 
@@ -28,6 +29,18 @@ BUREAU: Final[dict[str, Actor]] = {
         Actor("zhouwei", "周伟", "养老保险科", {Role.SECTION_HEAD}),
     )
 }
+
+
+#: Who takes a 政策文件 of 就业失业科 through the default chain, step by step: the drafter submits,
+#: 局办公室, 政策法规科, the section head and the leader in charge approve, 行政许可科 publishes.
+HAPPY_PATH: Final[tuple[tuple[Action, str], ...]] = (
+    (Action.SUBMIT, "zhangmin"),
+    (Action.APPROVE, "lihua"),
+    (Action.APPROVE, "wangfang"),
+    (Action.APPROVE, "zhaoqiang"),
+    (Action.APPROVE, "liuyang"),
+    (Action.PUBLISH, "chenjing"),
+)
 
 
 @attrs.frozen

@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from gongkai_flow import Action, Actor, ItemKind, Role
-from gongkai_flow.demo import run_demo
+from gongkai_flow.demo import HAPPY_PATH, run_demo
 from gongkai_flow.dispatch import Dispatcher, RetryPolicy
 from gongkai_flow.engine import Outcome
 from gongkai_flow.errors import ItemNotFoundError, StaleItemError
@@ -33,16 +33,6 @@ def fire(backend: Backend, item: DisclosureItem, action: Action, actor: Actor, o
         outcome = backend.workflow.fire(repo.get(item.id), action, actor, opinion=opinion)
         repo.save(outcome)
     return outcome
-
-
-HAPPY_PATH = (
-    (Action.SUBMIT, "zhangmin"),
-    (Action.APPROVE, "lihua"),
-    (Action.APPROVE, "wangfang"),
-    (Action.APPROVE, "zhaoqiang"),
-    (Action.APPROVE, "liuyang"),
-    (Action.PUBLISH, "chenjing"),
-)
 
 
 def to_state(backend: Backend, people: dict[str, Actor], state: str) -> DisclosureItem:

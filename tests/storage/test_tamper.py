@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from gongkai_flow import Action, Actor, Flow
 from gongkai_flow.applications import ApplicantType, Channel
-from gongkai_flow.demo import BUREAU
+from gongkai_flow.demo import BUREAU, HAPPY_PATH
 from gongkai_flow.model import Role, compute_content_hash
 from gongkai_flow.records import MeetingRecord
 from gongkai_flow.storage.database import Database
@@ -44,14 +44,7 @@ from gongkai_flow.testing import postgres_schema, run_cli
 
 PEOPLE = dict(BUREAU)
 OFFICER = Actor("zhaoli", "赵丽", "局办公室", {Role.REQUEST_OFFICER})
-HAPPY = [
-    (Action.SUBMIT, "zhangmin"),
-    (Action.APPROVE, "lihua"),
-    (Action.APPROVE, "wangfang"),
-    (Action.APPROVE, "zhaoqiang"),
-    (Action.APPROVE, "liuyang"),
-    (Action.PUBLISH, "chenjing"),
-]
+
 a = audit_table.c
 i = items_table.c
 aa = application_audit_table.c
@@ -94,7 +87,7 @@ def _item(flow: Flow, n: int, until: str) -> str:
         "document_number": f"某人社发〔2019〕{n}号",
     }
     item = flow.draft(PEOPLE["zhangmin"], **fields)
-    for action, who in HAPPY:
+    for action, who in HAPPY_PATH:
         if item.state == until:
             break
         item = flow.fire(item.id, action, PEOPLE[who])
@@ -588,7 +581,7 @@ def test_publication_takes_the_signatures_from_the_audit(world: World) -> None:
     flow = Flow(database=world.url)
     try:
         item = world.approved
-        for action, who in HAPPY[2:5]:
+        for action, who in HAPPY_PATH[2:5]:
             flow.fire(item, action, PEOPLE[who])
         for conn in world.conn():
             _forge_body(conn, item)
@@ -603,7 +596,7 @@ def test_untampered_publication_still_goes_through(world: World) -> None:
     """The control of the publication check: the same item, untouched, is published."""
     flow = Flow(database=world.url)
     try:
-        for action, who in HAPPY[2:5]:
+        for action, who in HAPPY_PATH[2:5]:
             flow.fire(world.approved, action, PEOPLE[who])
         assert flow.fire(world.approved, Action.PUBLISH, PEOPLE["chenjing"]).state == "published"
     finally:

@@ -68,8 +68,8 @@ metadata = sa.MetaData(
     }
 )
 
-#: The columns of the SQLite index of open items (a worklist line's, and the condition's).
-OPEN_ITEM_COLUMNS: Final = (
+#: The item columns a worklist line (:class:`~gongkai_flow.storage.worklist.WorkItem`) is built from, in order.
+WORK_LINE_COLUMNS: Final = (
     "id",
     "title",
     "kind",
@@ -79,8 +79,9 @@ OPEN_ITEM_COLUMNS: Final = (
     "sections",
     "drafter_id",
     "version",
-    "wl_role",
 )
+#: The columns of the SQLite index of open items: a worklist line's, and the condition's.
+OPEN_ITEM_COLUMNS: Final = (*WORK_LINE_COLUMNS, "wl_role")
 
 items_table = sa.Table(
     "gongkai_items",

@@ -14,29 +14,13 @@ from ...chain import Scope
 from ...model import Actor, ItemKind
 from ..worklist import WorkItem, blocked_token
 from .mapping import member
-from .schema import (
-    items_table,
-    worklist_table,
-)
+from .schema import WORK_LINE_COLUMNS, items_table, worklist_table
 
 WorkShape = tuple[tuple[str, ...], int, bool]
 
-#: The item columns a worklist line (:class:`~gongkai_flow.storage.worklist.WorkItem`) is built from, in order.
-SUMMARY_COLUMNS: Final = (
-    "id",
-    "title",
-    "kind",
-    "state",
-    "chain_id",
-    "chain_version",
-    "sections",
-    "drafter_id",
-    "version",
-)
-
 
 def work_items(rows: Iterable[Sequence[Any]]) -> list[WorkItem]:
-    """Worklist lines from rows of :data:`SUMMARY_COLUMNS` and ``since``, as the driver returned them.
+    """Worklist lines from rows of :data:`WORK_LINE_COLUMNS` and ``since``, as the driver returned them.
 
     ``sections`` is JSON text (cast from ``jsonb`` on PostgreSQL); ``since`` is ISO text in UTC
     (SQLite) or an aware time (PostgreSQL). Most lines share a few section lists: each distinct
@@ -89,13 +73,13 @@ _WORK_QUERIES: dict[WorkShape, tuple[sa.Select[Any], sa.Select[Any], sa.Select[A
 def _summary_columns() -> list[Any]:
     i = items_table.c
     raw = {"sections": sa.type_coerce(sa.cast(i.sections, sa.Text), sa.String)}
-    return [raw.get(name, i[name]) for name in SUMMARY_COLUMNS]
+    return [raw.get(name, i[name]) for name in WORK_LINE_COLUMNS]
 
 
 #: SQLite: the lines of listed items, from the covering index of open items, named because
 #: SQLite's planner prefers the primary key for ``id = ?`` unless fresh statistics say otherwise.
 OPEN_LINES: Final = sa.text(
-    f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM gongkai_items INDEXED BY ix_gongkai_items_open"
+    f"SELECT {', '.join(WORK_LINE_COLUMNS)} FROM gongkai_items INDEXED BY ix_gongkai_items_open"
     " WHERE wl_role IS NOT NULL AND id IN :ids"
 ).bindparams(sa.bindparam("ids", expanding=True))
 
@@ -166,7 +150,7 @@ def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any], sa.S
     # One line per item, at its longest wait (DISTINCT ON keeps the first row of each id).
     first_lines = sa.select(found).ext(distinct_on(found.c.id)).order_by(found.c.id, found.c.since).subquery()
     query = (
-        sa.select(*(first_lines.c[name] for name in SUMMARY_COLUMNS), sa.type_coerce(first_lines.c.since, sa.String))
+        sa.select(*(first_lines.c[name] for name in WORK_LINE_COLUMNS), sa.type_coerce(first_lines.c.since, sa.String))
         .order_by(first_lines.c.since, first_lines.c.id)
         .limit(limit)
     )

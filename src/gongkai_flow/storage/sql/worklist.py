@@ -137,7 +137,7 @@ def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any], sa.S
                 lines = sa.select(*_summary_columns(), since.label("since")).where(*conditions)
                 if item_id is not i.id:
                     lines = lines.join_from(worklist_table, items_table, item_id == i.id)
-                line_parts.append(lines.order_by(since).limit(limit))
+                line_parts.append(lines)
     matches = sa.union_all(*parts).subquery()
     first = sa.func.min(matches.c.since)
     grouped = sa.select(matches.c.item_id, first.label("since")).group_by(matches.c.item_id)
@@ -146,14 +146,22 @@ def work_queries(shape: WorkShape) -> tuple[sa.Select[Any], sa.Select[Any], sa.S
     # ``sections`` and ``since`` come back as the driver gives them (see :func:`work_items`):
     # SQLAlchemy's own JSON and date parsing cost more per line than the rest of the line.
     waited = sa.type_coerce(page.c.since, sa.String)
-    found = sa.union_all(*(part.subquery().select() for part in line_parts)).subquery()
-    # One line per item, at its longest wait (DISTINCT ON keeps the first row of each id).
-    first_lines = sa.select(found).ext(distinct_on(found.c.id)).order_by(found.c.id, found.c.since).subquery()
-    query = (
-        sa.select(*(first_lines.c[name] for name in WORK_LINE_COLUMNS), sa.type_coerce(first_lines.c.since, sa.String))
-        .order_by(first_lines.c.since, first_lines.c.id)
-        .limit(limit)
-    )
+    query: sa.Select[*tuple[Any, ...]]
+    if limited:
+        # A page: the ranges cut on their indexes alone, then the page's few items read by key.
+        query = (
+            sa.select(*_summary_columns(), waited)
+            .join_from(items_table, page, page.c.item_id == i.id)
+            .order_by(page.c.since, page.c.item_id)
+        )
+    else:
+        # A whole list: each line read where its range's index points, one per item kept at its
+        # longest wait (DISTINCT ON keeps the first row of each id) — no key lookup per line.
+        found = sa.union_all(*(part.subquery().select() for part in line_parts)).subquery()
+        firsts = sa.select(found).ext(distinct_on(found.c.id)).order_by(found.c.id, found.c.since).subquery()
+        query = sa.select(
+            *(firsts.c[name] for name in WORK_LINE_COLUMNS), sa.type_coerce(firsts.c.since, sa.String)
+        ).order_by(firsts.c.since, firsts.c.id)
     ordered = sa.select(page.c.item_id, waited).order_by(page.c.since, page.c.item_id)
     count = sa.select(sa.func.count(sa.distinct(matches.c.item_id)))
     _WORK_QUERIES[shape] = (query, ordered, count)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import secrets
 import statistics
 import tempfile
 import time
@@ -33,7 +32,8 @@ import sqlalchemy as sa
 from gongkai_flow.bureau import default_bureau
 from gongkai_flow.duty_types import DutyCatalogue, DutyEvent, catalogue_from_mapping
 from gongkai_flow.service import Flow
-from gongkai_flow.storage.database import Database, database_url
+from gongkai_flow.storage.database import Database
+from gongkai_flow.testing import fresh_schema
 from gongkai_flow.timers import BUREAU_TZ
 
 AS_OF = datetime(2026, 12, 31, 12, tzinfo=BUREAU_TZ)
@@ -190,19 +190,13 @@ def bench(label: str, database: Database, args: argparse.Namespace, fill: Callab
 
 @contextmanager
 def pg_database(base: str) -> Iterator[Database]:
-    schema = f"bench_duties_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = sa.create_engine(database_url(base))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = database_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    database = Database(url)
-    try:
-        yield database
-    finally:
-        database.close()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    """A Database on a fresh schema of ``base``, dropped afterwards."""
+    with fresh_schema(base, "bench_duties") as url:
+        database = Database(url)
+        try:
+            yield database
+        finally:
+            database.close()
 
 
 def main() -> None:

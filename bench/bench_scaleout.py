@@ -32,8 +32,6 @@ import os
 import random
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,6 +45,7 @@ from gongkai_flow.storage.database import Database, database_url
 from gongkai_flow.storage.sql.ledger import link_pending
 from gongkai_flow.storage.sql.schema import audit_table, items_table, outbox_table
 from gongkai_flow.storage.sql.verify import verify_database
+from gongkai_flow.testing import fresh_schema
 
 
 def next_steps() -> dict[str, tuple[Action, str]]:
@@ -69,23 +68,6 @@ DELIVERIES = sa.Table(
     sa.Column("receiver", sa.String(60), nullable=False),
     sa.Column("pid", sa.Integer, nullable=False),
 )
-
-
-@contextmanager
-def schema(pg_url: str) -> Iterator[str]:
-    """A fresh PostgreSQL schema for one configuration; the URL that uses it; dropped after."""
-    name = f"gongkai_scale_{os.getpid()}"
-    admin = sa.create_engine(database_url(pg_url))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-        conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
-    url = database_url(pg_url).update_query_dict({"options": f"-csearch_path={name}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-        admin.dispose()
 
 
 def app_process(url: str, item_ids: list[str], contend: bool, start: Any, out: Any) -> None:
@@ -181,7 +163,7 @@ class LockMonitor(threading.Thread):
 
 def run_one(pg_url: str, n: int, apps: int, dispatchers: int, contend: bool) -> dict[str, Any]:
     """One configuration on a fresh schema; its throughput and its checks."""
-    with schema(pg_url) as url:
+    with fresh_schema(pg_url, "gongkai_scale") as url:
         database = Database(url)
         DELIVERIES.create(database.engine)
         flow = Flow(database=database, workflow=Workflow(require_content_guard=False), dispatch=False)

@@ -33,7 +33,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ import sqlalchemy as sa
 from gongkai_flow import Action, Actor, Flow, Role, Workflow
 from gongkai_flow.demo import BUREAU, HAPPY_PATH
 from gongkai_flow.model import DisclosureItem, ItemKind
-from gongkai_flow.storage.database import Database, database_url
+from gongkai_flow.storage.database import Database
 from gongkai_flow.storage.hashchain import GENESIS
 from gongkai_flow.storage.sql import SqlRepository
 from gongkai_flow.storage.sql.ledger import link_pending
@@ -61,6 +61,7 @@ from gongkai_flow.storage.sql.schema import (
 from gongkai_flow.storage.sql.verify import verify_database
 from gongkai_flow.storage.sql.worklist import OPEN_LINES, work_params, work_queries, work_shape
 from gongkai_flow.storage.worklist import work_rows
+from gongkai_flow.testing import fresh_schema
 
 PEOPLE = dict(BUREAU)
 CHAIN = HAPPY_PATH
@@ -95,28 +96,12 @@ def percentile(values: list[float], q: float) -> float:
 @contextmanager
 def databases(args: argparse.Namespace) -> Iterator[dict[str, str]]:
     """Fresh databases per backend: a SQLite file in a temp dir, a PostgreSQL schema; removed after."""
-    folder = Path(tempfile.mkdtemp(prefix="gongkai-bench-", dir=args.workdir))
-    urls = {"sqlite": str(folder / "bench.db")}
     pg = args.pg_url or os.environ.get("GONGKAI_TEST_DATABASE_URL")
-    schema = f"gongkai_bench_{os.getpid()}"
-    admin = None
-    if pg and "postgresql" in args.backends:
-        admin = sa.create_engine(database_url(pg))
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        url = database_url(pg).update_query_dict({"options": f"-csearch_path={schema}"})
-        urls["postgresql"] = url.render_as_string(hide_password=False)
-    try:
+    with tempfile.TemporaryDirectory(prefix="gongkai-bench-", dir=args.workdir) as folder, ExitStack() as stack:
+        urls = {"sqlite": str(Path(folder) / "bench.db")}
+        if pg and "postgresql" in args.backends:
+            urls["postgresql"] = stack.enter_context(fresh_schema(pg, "gongkai_bench"))
         yield {k: v for k, v in urls.items() if k in args.backends}
-    finally:
-        if admin is not None:
-            with admin.begin() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            admin.dispose()
-        for p in folder.glob("*"):
-            p.unlink()
-        folder.rmdir()
 
 
 def reset(database: Database) -> None:
@@ -573,10 +558,8 @@ def worklist_actors() -> list[Actor]:
 
 def explain_worklist(conn: sa.Connection, actor: Actor) -> list[str]:
     """The query plans of ``actor``'s full worklist on this connection's database, as its tools print them."""
-    _, ordered, _ = work_queries(work_shape(actor, None))
-    statements: list[Any] = [ordered, OPEN_LINES] if conn.dialect.name == "sqlite" else []
-    if conn.dialect.name != "sqlite":
-        statements = [work_queries(work_shape(actor, None))[0]]
+    lines_query, ordered, _ = work_queries(work_shape(actor, None))
+    statements: list[Any] = [ordered, OPEN_LINES] if conn.dialect.name == "sqlite" else [lines_query]
     lines: list[str] = []
     ids = [line.id for line in SqlRepository(conn).worklist(actor)][:500] or ["-"]
     for statement in statements:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import statistics
 import tempfile
 import time
@@ -33,10 +32,11 @@ from gongkai_flow.calendar import WorkCalendar
 from gongkai_flow.clocks import tick
 from gongkai_flow.deadlines import BUREAU_TZ, RULES, next_check, start_timer
 from gongkai_flow.engine import Workflow
-from gongkai_flow.storage.database import Database, database_url
+from gongkai_flow.storage.database import Database
 from gongkai_flow.storage.sql import SqlClockStore
 from gongkai_flow.storage.sql.schema import timers_table
 from gongkai_flow.storage.stores import SqlStore
+from gongkai_flow.testing import fresh_schema
 
 CAL = WorkCalendar()
 NOW = datetime(2026, 2, 2, 10, tzinfo=BUREAU_TZ)
@@ -168,19 +168,13 @@ def bench(label: str, database: Database, count: int, fill: Callable[[Database, 
 
 @contextmanager
 def pg_database(base: str) -> Iterator[Database]:
-    schema = f"bench_timers_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = sa.create_engine(database_url(base))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = database_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    database = Database(url)
-    try:
-        yield database
-    finally:
-        database.close()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    """A Database on a fresh schema of ``base``, dropped afterwards."""
+    with fresh_schema(base, "bench_timers") as url:
+        database = Database(url)
+        try:
+            yield database
+        finally:
+            database.close()
 
 
 def main() -> None:

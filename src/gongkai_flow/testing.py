@@ -1,9 +1,10 @@
 """Helpers for testing code that embeds gongkai_flow (and for gongkai_flow's own suite).
 
 ``postgres_schema`` gives a test session its own PostgreSQL schema, so a suite can run against a
-shared server without touching anyone's data. The variable ``GONGKAI_TEST_DATABASE_URL`` names the
-server: unset, the PostgreSQL tests skip with a reason; set but unreachable, they fail — a CI that
-asks for PostgreSQL must not pass by skipping it.
+shared server without touching anyone's data (``fresh_schema`` is the same without pytest, for
+benchmarks). The variable ``GONGKAI_TEST_DATABASE_URL`` names the server: unset, the PostgreSQL
+tests skip with a reason; set but unreachable, they fail — a CI that asks for PostgreSQL must not
+pass by skipping it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -23,6 +24,31 @@ from .storage.database import database_url
 
 #: The environment variable naming the PostgreSQL server the tests may use.
 PG_ENV: Final = "GONGKAI_TEST_DATABASE_URL"
+
+
+@contextmanager
+def fresh_schema(base: str, prefix: str, *, synchronous_commit: bool = True) -> Iterator[str]:
+    """A URL on server ``base`` whose ``search_path`` is a new schema named after ``prefix``, dropped on exit.
+
+    For benchmarks and tests alike; connection errors are the driver's (see :func:`postgres_schema`
+    for the pytest flavour). ``synchronous_commit=False`` lets commits skip waiting for the disk,
+    which changes nothing about visibility or locking.
+    """
+    schema = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = sa.create_engine(database_url(base), connect_args={"connect_timeout": 5})
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except BaseException:
+        admin.dispose()
+        raise
+    options = f"-csearch_path={schema}" + ("" if synchronous_commit else " -csynchronous_commit=off")
+    try:
+        yield database_url(base).update_query_dict({"options": options}).render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @contextmanager
@@ -39,21 +65,12 @@ def postgres_schema(prefix: str, *, synchronous_commit: bool = False) -> Iterato
         pytest.skip(
             f"{PG_ENV} is not set: PostgreSQL tests skipped (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
         )
-    schema = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = sa.create_engine(database_url(base), connect_args={"connect_timeout": 5})
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa_exc.OperationalError as exc:
-        admin.dispose()
-        pytest.fail(f"{PG_ENV} is set but PostgreSQL cannot be reached: {exc}")
-    options = f"-csearch_path={schema}" + ("" if synchronous_commit else " -csynchronous_commit=off")
-    try:
-        yield database_url(base).update_query_dict({"options": options}).render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(fresh_schema(base, prefix, synchronous_commit=synchronous_commit))
+        except sa_exc.OperationalError as exc:
+            pytest.fail(f"{PG_ENV} is set but PostgreSQL cannot be reached: {exc}")
+        yield url
 
 
 def run_cli(*args: str) -> int:

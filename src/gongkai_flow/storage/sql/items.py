@@ -56,6 +56,7 @@ from .mapping import (
     item_values,
     outbox_rows,
     utcnow,
+    worklist_rows,
     worklist_values,
 )
 from .records import SqlRecordRepository
@@ -266,23 +267,7 @@ class SqlRepository:
         if had_extra:
             conn.execute(_DELETE_WORK, {"b_id": item.id})
         if len(rows) > 1:
-            conn.execute(
-                _INSERT_WORK,
-                [
-                    {
-                        "item_id": item.id,
-                        "slot": slot,
-                        "role": row.role.value,
-                        "scope": row.scope.value,
-                        "scope_key": row.key,
-                        "is_open": row.open,
-                        "blocked": row.blocked_text,
-                        "since": since,
-                        "drafter_id": item.drafter_id,
-                    }
-                    for slot, row in enumerate(rows[1:], start=1)
-                ],
-            )
+            conn.execute(_INSERT_WORK, worklist_rows(item, rows, since))
         if links:
             conn.execute(_INSERT_AUDIT, [audit_values(item.id, p, h0, h1, e) for p, h0, h1, e in links])
         if outcome.events:
@@ -506,23 +491,7 @@ class SqlRepository:
                 )
                 conn.execute(_DELETE_WORK, {"b_id": item.id})
                 if len(work) > 1:
-                    conn.execute(
-                        _INSERT_WORK,
-                        [
-                            {
-                                "item_id": item.id,
-                                "slot": slot,
-                                "role": r.role.value,
-                                "scope": r.scope.value,
-                                "scope_key": r.key,
-                                "is_open": r.open,
-                                "blocked": r.blocked_text,
-                                "since": since,
-                                "drafter_id": item.drafter_id,
-                            }
-                            for slot, r in enumerate(work[1:], start=1)
-                        ],
-                    )
+                    conn.execute(_INSERT_WORK, worklist_rows(item, work, since))
                 changed += 1
                 self._known.pop(item.id, None)
 

@@ -223,6 +223,24 @@ def worklist_values(rows: Sequence[WorkRow], since: datetime | None) -> dict[str
     }
 
 
+def worklist_rows(item: DisclosureItem, rows: Sequence[WorkRow], since: datetime | None) -> list[dict[str, Any]]:
+    """The ``gongkai_worklist`` rows of a joint item: every work row after the first (which is on the item)."""
+    return [
+        {
+            "item_id": item.id,
+            "slot": slot,
+            "role": row.role.value,
+            "scope": row.scope.value,
+            "scope_key": row.key,
+            "is_open": row.open,
+            "blocked": row.blocked_text,
+            "since": since,
+            "drafter_id": item.drafter_id,
+        }
+        for slot, row in enumerate(rows[1:], start=1)
+    ]
+
+
 def item_from_row(row: Row[Any] | Mapping[Any, Any]) -> DisclosureItem:
     """Rebuild a :class:`DisclosureItem` from a row of ``gongkai_items``."""
     m: Mapping[Any, Any] = row._mapping if isinstance(row, Row) else row

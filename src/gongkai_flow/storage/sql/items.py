@@ -50,6 +50,8 @@ from .blobs import SqlBlobStore
 from .clocks import SqlClockStore
 from .duties import SqlDutyStore
 from .mapping import (
+    AUDIT_VALUE_COLUMNS,
+    OUTBOX_COLUMNS,
     audit_record,
     audit_values,
     item_from_row,
@@ -59,6 +61,7 @@ from .mapping import (
     worklist_rows,
     worklist_values,
 )
+from .prepared import Prepared, prepared_insert
 from .records import SqlRecordRepository
 from .schema import (
     PENDING,
@@ -88,14 +91,14 @@ _FIELD_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "sections": ("sections", "lead_section"),
 }
 _ITEM_FIELDS: Final = tuple(f.name for f in attrs.fields(DisclosureItem) if f.name != "id")
-_UPDATES: dict[frozenset[str], sa.Update] = {}
+_UPDATES: dict[frozenset[str], Prepared] = {}
 
 
-def _update_statement(columns: frozenset[str]) -> sa.Update:
+def _update_statement(columns: frozenset[str]) -> Prepared:
     """The version-checked UPDATE of exactly ``columns`` (built once per set of columns)."""
     statement = _UPDATES.get(columns)
     if statement is None:
-        statement = (
+        statement = Prepared(
             items_table.update()
             .where(
                 items_table.c.id == sa.bindparam("b_id"),
@@ -120,8 +123,8 @@ def _changed_columns(before: DisclosureItem | None, after: DisclosureItem) -> fr
 
 
 _INSERT_ITEM: Final = items_table.insert()
-_INSERT_AUDIT: Final = audit_table.insert()
-_INSERT_OUTBOX: Final = outbox_table.insert()
+_INSERT_AUDIT: Final = prepared_insert(audit_table, AUDIT_VALUE_COLUMNS)
+_INSERT_OUTBOX: Final = prepared_insert(outbox_table, OUTBOX_COLUMNS)
 _INSERT_WORK: Final = worklist_table.insert()
 _DELETE_WORK: Final = worklist_table.delete().where(worklist_table.c.item_id == sa.bindparam("b_id"))
 _ITEM_STATE: Final = sa.select(
@@ -269,9 +272,9 @@ class SqlRepository:
         if len(rows) > 1:
             conn.execute(_INSERT_WORK, worklist_rows(item, rows, since))
         if links:
-            conn.execute(_INSERT_AUDIT, [audit_values(item.id, p, h0, h1, e) for p, h0, h1, e in links])
+            _INSERT_AUDIT.run(conn, [audit_values(item.id, p, h0, h1, e) for p, h0, h1, e in links])
         if outcome.events:
-            conn.execute(_INSERT_OUTBOX, outbox_rows(outcome.events, now))
+            _INSERT_OUTBOX.run(conn, outbox_rows(outcome.events, now))
         head = links[-1][2] if links else values["audit_head"]
         self._remember(item.id, _Known(item.version, head, values["audit_count"], values["wl_extra"]))
 
@@ -299,7 +302,7 @@ class SqlRepository:
                 values.update(item_values(item))
             params = {name: values[name] for name in columns}
             params.update(b_id=item.id, b_version=prev, b_head=known.head)
-            result = conn.execute(_update_statement(columns), params)
+            result = _update_statement(columns).run(conn, params)
             if result.rowcount == 1:
                 return links, known
             # Either somebody saved first, or what this repository remembered was out of date.

@@ -281,6 +281,30 @@ def item_from_row(row: Row[Any] | Mapping[Any, Any]) -> DisclosureItem:
     )
 
 
+#: The columns of an audit row :func:`audit_values` gives (the row id is the database's).
+AUDIT_VALUE_COLUMNS: Final = (
+    "item_id",
+    "position",
+    "action",
+    "actor_id",
+    "actor_name",
+    "role",
+    "section",
+    "from_state",
+    "to_state",
+    "decision",
+    "content_hash",
+    "at",
+    "event_id",
+    "opinion",
+    "signed",
+    "overrides",
+    "occurred_on",
+    "prev_hash",
+    "hash",
+)
+
+
 def audit_values(item_id: str, position: int, prev: str, digest: str, e: AuditEntry) -> dict[str, Any]:
     """The audit row of entry ``e`` at ``position`` of ``item_id``'s chain."""
     return {
@@ -358,6 +382,19 @@ def event_payload(event: Event) -> str:
 def utcnow() -> datetime:
     """Now, in UTC (what every timestamp column stores)."""
     return datetime.now(UTC)
+
+
+#: The columns of an outbox row :func:`outbox_rows` gives (the sequence number is the database's).
+OUTBOX_COLUMNS: Final = (
+    "event_id",
+    "event_type",
+    "item_id",
+    "payload",
+    "created_at",
+    "status",
+    "attempts",
+    "next_attempt_at",
+)
 
 
 def outbox_rows(events: Sequence[Event], now: datetime) -> list[dict[str, Any]]:

@@ -29,7 +29,18 @@ import attrs
 
 from .calendar import WorkCalendar
 from .chain import Action
-from .deadlines import BUREAU_TZ, RULES, TickReport, Timer, TimerStatus, close, start_timer, store_timer, tick_batch
+from .deadlines import (
+    BUREAU_TZ,
+    RULES,
+    TickReport,
+    Timer,
+    TimerStatus,
+    add_timer,
+    close,
+    start_timer,
+    store_timer,
+    tick_batch,
+)
 from .engine import Outcome, Workflow
 from .errors import InvalidFieldError, WorkflowError
 from .events import ItemArchived, ItemDrafted, ItemEdited, ItemPublished, ItemWithdrawn
@@ -142,8 +153,7 @@ class Clocks:
                         responsible=item.lead_section,
                         lead=self.leads.get("D15"),
                     )
-                    if store.timer(timer.id) is None:
-                        store_timer(store, timer, self.calendar)
+                    add_timer(store, timer, self.calendar)
                 if item.kind is ItemKind.POLICY_INTERPRETATION and item.policy_id:
                     self._close(store, f"{item.policy_id}:D15", at)
             elif isinstance(event, ItemArchived | ItemWithdrawn):
@@ -152,21 +162,19 @@ class Clocks:
     def _start_d1(self, store: ClockStore, item: DisclosureItem) -> None:
         if item.attribute is not DisclosureAttribute.PROACTIVE or item.formed_on is None:
             return
-        timer_id = f"{item.id}:D1"
-        if store.timer(timer_id) is None:
-            store_timer(
-                store,
-                start_timer(
-                    timer_id,
-                    RULES["D1"],
-                    item.id,
-                    _day_start(item.formed_on),
-                    self.calendar,
-                    responsible=item.lead_section,
-                    lead=self.leads.get("D1"),
-                ),
+        add_timer(
+            store,
+            start_timer(
+                f"{item.id}:D1",
+                RULES["D1"],
+                item.id,
+                _day_start(item.formed_on),
                 self.calendar,
-            )
+                responsible=item.lead_section,
+                lead=self.leads.get("D1"),
+            ),
+            self.calendar,
+        )
 
     def _restart_d1(self, store: ClockStore, item: DisclosureItem, at: datetime) -> None:
         """The drafter changed when the information was formed, or whether it is 主动公开: D1 follows."""
@@ -225,8 +233,7 @@ class Clocks:
         )
         with self.unit() as store:
             for timer in timers:
-                if store.timer(timer.id) is None:
-                    store_timer(store, timer, self.calendar)
+                add_timer(store, timer, self.calendar)
         return timers
 
     def record_response(self, event_id: str, *, rule_id: str | None = None, at: datetime | None = None) -> int:

@@ -269,6 +269,11 @@ def store_timer(store: TimerStore, timer: Timer, calendar: WorkCalendar) -> None
     store.put_timer(timer, next_check(timer, calendar))
 
 
+def add_timer(store: TimerStore, timer: Timer, calendar: WorkCalendar) -> bool:
+    """Start ``timer`` in ``store`` unless a timer with its id is already there; whether it was started."""
+    return store.add_timer(timer, next_check(timer, calendar))
+
+
 #: The event class of each notice.
 NOTICE_EVENTS: Final[dict[Notice, type[DeadlineNotice]]] = {
     Notice.APPROACHING: DeadlineApproaching,

@@ -45,6 +45,9 @@ class TimerStore(Protocol):
     def put_timer(self, timer: Timer, next_check_at: datetime | None) -> None:
         """Insert or replace ``timer`` with when it next needs looking at."""
 
+    def add_timer(self, timer: Timer, next_check_at: datetime | None) -> bool:
+        """Insert ``timer`` unless one with its id is stored (then nothing changes); whether it was inserted."""
+
     def update_timers(self, timers: Sequence[tuple[Timer, datetime | None]]) -> None:
         """Replace stored timers in one go (the tick's write)."""
 

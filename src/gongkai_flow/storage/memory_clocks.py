@@ -58,6 +58,14 @@ class MemoryClockStore:
         """The timer, or ``None``."""
         return self._timers.get(timer_id)
 
+    def add_timer(self, timer: Timer, next_check_at: datetime | None) -> bool:
+        """Insert ``timer`` unless one with its id is stored; whether it was inserted."""
+        with self._lock:
+            if timer.id in self._timers:
+                return False
+            self.put_timer(timer, next_check_at)
+            return True
+
     def put_timer(self, timer: Timer, next_check_at: datetime | None) -> None:
         """Insert or replace ``timer``; with ``keep_finished=False`` (benchmarks) a finished timer is forgotten."""
         with self._lock:

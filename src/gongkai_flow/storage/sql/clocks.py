@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import Any, Final, final
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from ...applications import Application, application_doc, application_from_doc
@@ -31,6 +33,7 @@ from ..hashchain import GENESIS, chain_entries, verify_chain
 from ..timer_history import TimerHistoryRow, next_row, timer_columns, timer_content, verify_timer
 from ..translate import storage_errors
 from .mapping import audit_entry_from_row, audit_values, outbox_rows, utcnow
+from .prepared import Prepared, prepared_insert
 from .schema import application_audit_table, applications_table, outbox_table, timer_history_table, timers_table
 
 _OPEN: Final = (TimerStatus.RUNNING.value, TimerStatus.PAUSED.value)
@@ -81,12 +84,41 @@ def _latest_history_query() -> sa.Select[Any]:
 #: Built once: constructing a statement costs more than running it.
 _LATEST_HISTORY: Final = _latest_history_query()
 _GET_TIMER: Final = sa.select(timers_table).where(timers_table.c.id == sa.bindparam("b_id"))
-_INSERT_TIMER: Final = timers_table.insert()
-_UPDATE_TIMER: Final = (
-    timers_table.update()
-    .where(timers_table.c.id == sa.bindparam("b_id"))
-    .values({c.name: sa.bindparam(c.name) for c in timers_table.columns})
+
+
+def _timer_with_head_query() -> sa.Select[Any]:
+    """A timer row with its latest history row beside it (``h_`` columns; ``NULL`` when it has none)."""
+    t, h = timers_table.c, timer_history_table.c
+    last = sa.select(sa.func.max(h.position)).where(h.timer_id == t.id).correlate(timers_table).scalar_subquery()
+    head = [h.position.label("h_position"), h.content.label("h_content"), h.prev_hash.label("h_prev")]
+    head += [h.hash.label("h_hash"), h.id.label("h_id")]
+    return (
+        sa.select(timers_table, *head)
+        .select_from(timers_table.outerjoin(timer_history_table, sa.and_(h.timer_id == t.id, h.position == last)))
+        .where(t.id == sa.bindparam("b_id"))
+    )
+
+
+_GET_TIMER_WITH_HEAD: Final = _timer_with_head_query()
+_TIMER_VALUES: Final[dict[str, Any]] = {c.name: sa.bindparam(c.name) for c in timers_table.columns}
+_INSERT_TIMER: Final = prepared_insert(timers_table, list(_TIMER_VALUES))
+_ADD_TIMER: Final = Prepared(
+    {
+        "sqlite": sqlite_insert(timers_table)
+        .inline()
+        .values(_TIMER_VALUES)
+        .on_conflict_do_nothing(index_elements=["id"]),
+        "postgresql": pg_insert(timers_table)
+        .inline()
+        .values(_TIMER_VALUES)
+        .on_conflict_do_nothing(index_elements=["id"]),
+    }
 )
+_UPDATE_TIMER: Final = Prepared(
+    timers_table.update().where(timers_table.c.id == sa.bindparam("b_id")).values(_TIMER_VALUES)
+)
+_HISTORY_COLUMNS: Final = ("timer_id", "position", "content", "prev_hash", "hash", "recorded_at")
+_INSERT_HISTORY: Final = prepared_insert(timer_history_table, _HISTORY_COLUMNS)
 
 
 def _history_row(m: Any) -> TimerHistoryRow:
@@ -103,37 +135,63 @@ class SqlClockStore:
         # Timers this store looked up in this transaction and found absent: putting one is a plain
         # INSERT whose history starts afresh, without the UPDATE and the history read.
         self._absent: set[str] = set()
+        # SQLite: the latest history row of each timer read in this transaction (None: it has none).
+        # No other writer can append meanwhile — the unit holds the write lock (BEGIN IMMEDIATE), or
+        # SQLite refuses its write (a stale snapshot) — so storing the timer needs no second read.
+        # PostgreSQL reads the latest row after the UPDATE instead, under the timer's row lock.
+        self._latest: dict[str, TimerHistoryRow | None] = {}
 
     def timer(self, timer_id: str) -> Timer | None:
         """The timer, or ``None``."""
         with storage_errors():
-            row = self.conn.execute(_GET_TIMER, {"b_id": timer_id}).first()
+            if self._postgres:
+                row = self.conn.execute(_GET_TIMER, {"b_id": timer_id}).first()
+            else:
+                row = self.conn.execute(_GET_TIMER_WITH_HEAD, {"b_id": timer_id}).first()
         if row is None:
             self._absent.add(timer_id)
             return None
         self._absent.discard(timer_id)
-        return timer_from_row(row._mapping)
+        m = row._mapping
+        if not self._postgres:
+            head = m["h_id"]
+            self._latest[timer_id] = (
+                None
+                if head is None
+                else TimerHistoryRow(timer_id, int(m["h_position"]), m["h_content"], m["h_prev"], m["h_hash"], head)
+            )
+        return timer_from_row(m)
 
     def put_timer(self, timer: Timer, next_check_at: datetime | None) -> None:
         """Insert or replace ``timer``."""
         values = _timer_values(timer, next_check_at)
         with storage_errors():
             if timer.id in self._absent:
-                self.conn.execute(_INSERT_TIMER, values)
+                _INSERT_TIMER.run(self.conn, values)
                 self._absent.discard(timer.id)
                 self._record_history([values], fresh_ids={timer.id})
                 return
-            updated = self.conn.execute(_UPDATE_TIMER, {"b_id": timer.id, **values}).rowcount
+            updated = _UPDATE_TIMER.run(self.conn, {"b_id": timer.id, **values}).rowcount
             if not updated:
-                self.conn.execute(_INSERT_TIMER, values)
+                _INSERT_TIMER.run(self.conn, values)
             self._record_history([values])
+
+    def add_timer(self, timer: Timer, next_check_at: datetime | None) -> bool:
+        """Insert ``timer`` unless a timer with its id is stored; whether it was inserted."""
+        values = _timer_values(timer, next_check_at)
+        with storage_errors():
+            if not _ADD_TIMER.run(self.conn, values).rowcount:
+                return False
+            self._absent.discard(timer.id)
+            self._record_history([values], fresh_ids={timer.id})
+        return True
 
     def update_timers(self, timers: Sequence[tuple[Timer, datetime | None]]) -> None:
         """Replace stored timers with one prepared UPDATE run for all of them."""
         if timers:
             values = [_timer_values(t, n) for t, n in timers]
             with storage_errors():
-                self.conn.execute(_UPDATE_TIMER, [{"b_id": v["id"], **v} for v in values])
+                _UPDATE_TIMER.run(self.conn, [{"b_id": v["id"], **v} for v in values])
                 self._record_history(values)
 
     def _record_history(self, values: Sequence[dict[str, Any]], *, fresh_ids: Collection[str] = ()) -> None:
@@ -143,18 +201,28 @@ class SqlClockStore:
         and two writers of one timer append its history one after the other. ``fresh_ids``: timers
         this transaction has just inserted (their primary key now held), whose history starts here.
         """
-        known = [v["id"] for v in values if v["id"] not in fresh_ids]
-        latest = self._latest_history(known) if known else {}
+        remembered = self._latest
+        unknown = [v["id"] for v in values if v["id"] not in fresh_ids and v["id"] not in remembered]
+        latest: dict[str, TimerHistoryRow | None] = dict(self._latest_history(unknown)) if unknown else {}
         fresh = []
         for v in values:
-            row = next_row(v["id"], timer_content(v), latest.get(v["id"]))
+            timer_id = v["id"]
+            if timer_id in fresh_ids:
+                last = None
+            elif timer_id in latest:
+                last = latest[timer_id]
+            else:
+                last = remembered.get(timer_id)
+            row = next_row(timer_id, timer_content(v), last)
             if row is not None:
-                latest[row.timer_id] = row
+                latest[timer_id] = row
                 fresh.append(row)
+        if not self._postgres:
+            remembered.update(latest)
         if fresh:
             now = utcnow()
-            self.conn.execute(
-                timer_history_table.insert(),
+            _INSERT_HISTORY.run(
+                self.conn,
                 [
                     {
                         "timer_id": r.timer_id,

@@ -12,7 +12,7 @@ import pytest
 from gongkai_flow import Action, Workflow
 from gongkai_flow.demo import BUREAU
 from gongkai_flow.events import TransitionRequested
-from gongkai_flow.model import Attachment, BlobReader, DisclosureItem, Finding, ItemKind
+from gongkai_flow.model import CONTENT_FIELDS, PUBLIC_FIELDS, Attachment, BlobReader, DisclosureItem, Finding, ItemKind
 from gongkai_flow.plugins.negative_list.plugin import RecentScans, check_transition
 from gongkai_flow.plugins.negative_list.scanner import Scanner
 from gongkai_flow.plugins.negative_list.settings import Settings
@@ -99,3 +99,18 @@ def test_the_memory_is_bounded() -> None:
     for n in range(10):
         scans.scan(SCANNER, _item(body=f"第{n}条"), None)
     assert len(scans._found) == 3
+
+
+def test_the_key_covers_every_public_field() -> None:
+    """The memory is keyed by the content hash: every field that reaches the public must be in it."""
+    assert set(PUBLIC_FIELDS) <= set(CONTENT_FIELDS)
+
+
+def test_a_morning_of_submissions_is_remembered_by_the_afternoon(counted: list[str]) -> None:
+    """A thousand items submitted, then reviewed in the same order: each is scanned once, not twice."""
+    scans = RecentScans()
+    items = [_item(body=f"第{n}号名单，现予公示。") for n in range(1000)]
+    for action in (Action.SUBMIT, Action.PUBLISH):
+        for item in items:
+            _check(scans, item, action)
+    assert len(counted) == len(items)

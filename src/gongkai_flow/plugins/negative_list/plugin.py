@@ -31,7 +31,16 @@ import attrs
 
 from ...chain import Action
 from ...events import TransitionRequested
-from ...model import PUBLIC_FIELDS, Attachment, BlobReader, DisclosureItem, Finding, Severity, public_texts
+from ...model import (
+    PUBLIC_FIELDS,
+    Attachment,
+    BlobReader,
+    DisclosureItem,
+    Finding,
+    Severity,
+    compute_content_hash,
+    public_texts,
+)
 from ...signals import transition_requested
 from .documents import UNREADABLE, Location, Problem, Segment, read_document
 from .scan import LocatedFinding, problem_finding, scan_document, scan_segments
@@ -137,12 +146,18 @@ class RecentScans:
     """The findings of recently scanned public content, by that content.
 
     An item passes submit, attribute review and publication with the same text; each is checked,
-    but the text is scanned once. The key is everything the scan reads: every public field's text
-    and the scan's context. Items with attachments are always scanned afresh — their bytes come
-    from a store whose answer can change (missing now, there later), and the findings must follow.
+    but the text is scanned once. The key covers everything the scan reads: the SHA-256 of the
+    item's content (:func:`~gongkai_flow.model.compute_content_hash`, recomputed from the values,
+    never the stored hash; it covers every public field — a test keeps
+    :data:`~gongkai_flow.model.PUBLIC_FIELDS` inside :data:`~gongkai_flow.model.CONTENT_FIELDS`) and
+    the scan's context. Keys are small, so the memory holds ``size`` items' findings (4,096 by
+    default: a bureau's items in flight, submitted in the morning and reviewed in the afternoon,
+    are still remembered when their reviewers act). Items with attachments are always scanned
+    afresh — their bytes come from a store whose answer can change (missing now, there later),
+    and the findings must follow.
     """
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 4096) -> None:
         self._size = size
         self._found: OrderedDict[Hashable, tuple[Finding, ...]] = OrderedDict()
         self._lock = threading.Lock()
@@ -151,7 +166,7 @@ class RecentScans:
         """:func:`scan_public_content`'s findings for ``item``, remembered when it has no attachments."""
         if item.attachments:
             return scan_public_content(scanner, item, blobs)
-        key = (tuple(public_texts(item)), ScanContext.for_item(item))
+        key = (compute_content_hash(item), ScanContext.for_item(item))
         with self._lock:
             found = self._found.get(key)
             if found is not None:

@@ -9,24 +9,20 @@ driver the same SQL and the same parameter values.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gongkai_flow import Actor, Flow
-from gongkai_flow.applications import ApplicantType, Channel
+from gongkai_flow import Flow
 from gongkai_flow.demo import run_demo
-from gongkai_flow.model import Role
 from gongkai_flow.storage.sql import clocks as sql_clocks
 from gongkai_flow.storage.sql import items as sql_items
 from gongkai_flow.storage.sql.prepared import Prepared
 
-from .conftest import Backend
-
-OFFICER = Actor("zhaoli", "赵丽", "局办公室", {Role.REQUEST_OFFICER})
+from .conftest import Backend, register_application
 
 
 def _sqlalchemy_sends(conn: Connection, statement: Any, row: Mapping[str, Any]) -> tuple[str, Any]:
@@ -86,15 +82,7 @@ def test_every_prepared_statement_sends_what_sqlalchemy_sends(sql_backend: Backe
     flow: Flow = sql_backend.flow(dispatch=False)
     result = run_demo(flow)
     assert result.interpretation.state == "published"
-    flow.requests.register(
-        OFFICER,
-        applicant_name="王某",
-        applicant_type=ApplicantType.NATURAL_PERSON,
-        contact="13800000000",
-        description="2019年高校毕业生就业补贴发放情况",
-        channel=Channel.IN_PERSON,
-        submitted_on=date(2019, 9, 20),
-    )
+    register_application(flow)
     assert flow.clocks.tick(datetime(2019, 12, 31, tzinfo=UTC)).notices
     prepared = [value for module in (sql_items, sql_clocks) for value in vars(module).values()]
     expected = {p.form(_dialect(sql_backend)).sql for p in prepared if isinstance(p, Prepared)}

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from gongkai_flow import Actor, Flow
-from gongkai_flow.applications import ApplicantType, Channel
+from gongkai_flow import Flow
 from gongkai_flow.demo import BUREAU
 from gongkai_flow.dispatch import Dispatcher
 from gongkai_flow.engine import Workflow
-from gongkai_flow.model import Role
 from gongkai_flow.storage.database import Database
 from gongkai_flow.storage.memory import MemoryRepository
 from gongkai_flow.storage.sql.ledger import link_pending, seal, unlinked_count
 from gongkai_flow.storage.sql.verify import verify_database
 from gongkai_flow.testing import postgres_schema, run_cli
 
-OFFICER = Actor("zhaoli", "赵丽", "局办公室", {Role.REQUEST_OFFICER})
+from .conftest import register_application
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -38,15 +36,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def _seed(target: str) -> None:
     with Flow(database=target, dispatch=False) as flow:
-        flow.requests.register(
-            OFFICER,
-            applicant_name="王某",
-            applicant_type=ApplicantType.NATURAL_PERSON,
-            contact="13800000000",
-            description="2019年高校毕业生就业补贴发放情况",
-            channel=Channel.IN_PERSON,
-            submitted_on=date(2019, 9, 20),
-        )
+        register_application(flow)
 
 
 def _unlinked(target: str) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +11,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gongkai_flow import Actor, Flow
-from gongkai_flow.applications import ApplicantType, Channel
-from gongkai_flow.model import Role
+from gongkai_flow import Flow
 from gongkai_flow.storage.database import SCHEMA_HEAD, SCHEMA_HISTORY, Database, create_engine, downgrade, upgrade
 from gongkai_flow.storage.memory import MemoryRepository
 from gongkai_flow.storage.memory_clocks import MemoryClockStore
@@ -22,22 +20,15 @@ from gongkai_flow.storage.sql.schema import timer_history_table, timers_table
 from gongkai_flow.storage.sql.verify import verify_database
 from gongkai_flow.timers import Notice, Timer, TimerStatus
 
-OFFICER = Actor("zhaoli", "赵丽", "局办公室", {Role.REQUEST_OFFICER})
+from .conftest import register_application
+
 START = datetime(2019, 9, 20, 1, tzinfo=UTC)
 
 
 def _register(flow: Flow) -> str:
-    app = flow.requests.register(
-        OFFICER,
-        applicant_name="王某",
-        applicant_type=ApplicantType.NATURAL_PERSON,
-        contact="13800000000",
-        description="2019年高校毕业生就业补贴发放情况",
-        channel=Channel.IN_PERSON,
-        submitted_on=date(2019, 9, 20),
-    )
+    app_id = register_application(flow)
     flow.clocks.tick(datetime(2019, 12, 31, tzinfo=UTC))
-    return app.id
+    return app_id
 
 
 def _memory_store(flow: Flow) -> MemoryClockStore:

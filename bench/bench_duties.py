@@ -21,8 +21,7 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -188,17 +187,6 @@ def bench(label: str, database: Database, args: argparse.Namespace, fill: Callab
         flow.close()
 
 
-@contextmanager
-def pg_database(base: str) -> Iterator[Database]:
-    """A Database on a fresh schema of ``base``, dropped afterwards."""
-    with fresh_schema(base, "bench_duties") as url:
-        database = Database(url)
-        try:
-            yield database
-        finally:
-            database.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--items", type=int, default=1_000_000)
@@ -207,14 +195,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pg-url", default=os.environ.get("GONGKAI_TEST_DATABASE_URL"))
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        database = Database(Path(folder) / "duties.db")
-        try:
-            bench("SQLite", database, args, fill_sqlite)
-        finally:
-            database.close()
+    with tempfile.TemporaryDirectory() as folder, Database(Path(folder) / "duties.db") as database:
+        bench("SQLite", database, args, fill_sqlite)
     if args.pg_url:
-        with pg_database(args.pg_url) as database:
+        with fresh_schema(args.pg_url, "bench_duties") as url, Database(url) as database:
             bench("PostgreSQL", database, args, fill_postgres)
     else:
         print("PostgreSQL: skipped (no --pg-url / GONGKAI_TEST_DATABASE_URL)")

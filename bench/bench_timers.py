@@ -21,7 +21,6 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -166,31 +165,16 @@ def bench(label: str, database: Database, count: int, fill: Callable[[Database, 
     report("idle after", after)
 
 
-@contextmanager
-def pg_database(base: str) -> Iterator[Database]:
-    """A Database on a fresh schema of ``base``, dropped afterwards."""
-    with fresh_schema(base, "bench_timers") as url:
-        database = Database(url)
-        try:
-            yield database
-        finally:
-            database.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--timers", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pg-url", default=os.environ.get("GONGKAI_TEST_DATABASE_URL"))
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        database = Database(Path(folder) / "timers.db")
-        try:
-            bench("SQLite", database, args.timers, fill_sqlite, args.runs)
-        finally:
-            database.close()
+    with tempfile.TemporaryDirectory() as folder, Database(Path(folder) / "timers.db") as database:
+        bench("SQLite", database, args.timers, fill_sqlite, args.runs)
     if args.pg_url:
-        with pg_database(args.pg_url) as database:
+        with fresh_schema(args.pg_url, "bench_timers") as url, Database(url) as database:
             bench("PostgreSQL", database, args.timers, fill_postgres, args.runs)
     else:
         print("PostgreSQL: skipped (no --pg-url / GONGKAI_TEST_DATABASE_URL)")

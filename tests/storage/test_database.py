@@ -307,3 +307,13 @@ def test_a_deferred_sqlite_transaction_that_lost_a_race_gets_stale_item(
     slow.rollback()
     slow.close()
     database.close()
+
+
+def test_a_database_in_a_with_block_is_closed_after_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``with Database(...) as database`` hands the database itself and releases its connections on exit."""
+    closed: list[Database] = []
+    monkeypatch.setattr(Database, "close", lambda self: closed.append(self))
+    with Database(tmp_path / "with.db") as database:
+        assert isinstance(database, Database)
+        assert closed == []
+    assert closed == [database]

@@ -440,6 +440,12 @@ class Database:
         if self.owns_engine:
             self.engine.dispose()
 
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""

@@ -114,11 +114,8 @@ class _Plain:
         self.state = state
 
 
-@final
-class EngineRunner:
-    """The engine path: draft, six fires, a save after each, drain the outbox, forget the item."""
-
-    name = "engine"
+class _EngineParts:
+    """What both engine paths drive: a workflow, a memory repository, the drafter and the chain's steps."""
 
     def __init__(self) -> None:
         self.workflow = Workflow(require_content_guard=False)
@@ -126,6 +123,16 @@ class EngineRunner:
         self.drafter: Actor = BUREAU["zhangmin"]
         self.plan: tuple[tuple[Action, Actor], ...] = tuple((action, BUREAU[who]) for action, who, _, _ in PLAN)
         self.serial = 0
+
+
+@final
+class EngineRunner(_EngineParts):
+    """The engine path: draft, six fires, a save after each, drain the outbox, forget the item."""
+
+    name = "engine"
+
+    def __init__(self) -> None:
+        super().__init__()
         # Seconds spent in each part, summed over items.
         self.t_draft = 0.0
         self.t_fire = 0.0
@@ -244,17 +251,13 @@ class DictRunner:
 
 
 @final
-class InFlightEngine:
+class InFlightEngine(_EngineParts):
     """The engine with every item in flight: draft all, then each step on all items, then drain."""
 
     name = "engine, in flight"
 
     def __init__(self) -> None:
-        self.workflow = Workflow(require_content_guard=False)
-        self.repo = MemoryRepository(keep_audit=False)
-        self.drafter: Actor = BUREAU["zhangmin"]
-        self.plan: tuple[tuple[Action, Actor], ...] = tuple((action, BUREAU[who]) for action, who, _, _ in PLAN)
-        self.serial = 0
+        super().__init__()
         self.t_draft = 0.0
         self.t_steps = 0.0
         self.cpu_steps = 0.0

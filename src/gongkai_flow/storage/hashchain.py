@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Final, final
+from typing import Any, Final, NamedTuple, final
 
 import attrs
 
@@ -37,6 +38,7 @@ from ..model import (
     AuditReport,
     DisclosureItem,
     ProblemKind,
+    Role,
     Signature,
     compute_content_hash,
 )
@@ -49,6 +51,8 @@ __all__ = [
     "AuditRecord",
     "AuditReport",
     "ProblemKind",
+    "TrailRow",
+    "TrailStep",
     "chain_entries",
     "entry_digest",
     "publish_signatures_problem",
@@ -260,7 +264,26 @@ def _ancestors(rows: Sequence[AuditRecord], head: str | None) -> set[int]:
 _REHASHING_ACTIONS: Final = frozenset({"classify"})
 
 
-def replay_signatures(entries: Iterable[AuditEntry]) -> tuple[Signature, ...]:
+class TrailRow(NamedTuple):
+    """The part of an audit entry the review form is replayed from (storage reads no more to check a publication)."""
+
+    action: str
+    from_state: str
+    content_hash: str
+    signed: bool
+    role: Role | None
+    actor_id: str
+    actor_name: str
+    section: str
+    at: datetime
+    opinion: str | None
+
+
+#: An entry to replay: a whole audit entry, or only the part of it replaying reads.
+TrailStep = AuditEntry | TrailRow
+
+
+def replay_signatures(entries: Iterable[TrailStep]) -> tuple[Signature, ...]:
     """The review form's signatures as the audit trail says they are now.
 
     The same rules the engine applies, read back from the entries: a signed entry signs its
@@ -302,14 +325,17 @@ def _signature_key(s: Signature) -> tuple[str, str, str, str]:
     return (s.stage, s.actor_id, s.section, utc_text(s.at))
 
 
-def _same_signatures(a: Iterable[Signature], b: Iterable[Signature]) -> bool:
-    def norm(sigs: Iterable[Signature]) -> list[tuple[Any, ...]]:
-        return sorted(
-            (s.stage, s.role.value, s.actor_id, s.actor_name, s.section, s.content_hash, utc_text(s.at), s.opinion)
-            for s in sigs
-        )
+def _signature_fields(s: Signature) -> tuple[Any, ...]:
+    # An aware time compares (and hashes) by the instant it names, whatever its zone.
+    at = s.at if s.at.tzinfo is not None else s.at.replace(tzinfo=UTC)
+    return (s.stage, s.role, s.actor_id, s.actor_name, s.section, s.content_hash, at, s.opinion)
 
-    return norm(a) == norm(b)
+
+def _same_signatures(a: Iterable[Signature], b: Iterable[Signature]) -> bool:
+    """The same signatures, in any order (in the same order, the usual case, without counting)."""
+    fa = [_signature_fields(s) for s in a]
+    fb = [_signature_fields(s) for s in b]
+    return fa == fb or (len(fa) == len(fb) and Counter(fa) == Counter(fb))
 
 
 def verify_item_row(item: DisclosureItem, entries: Sequence[AuditEntry]) -> list[AuditProblem]:
@@ -354,7 +380,7 @@ def verify_item_row(item: DisclosureItem, entries: Sequence[AuditEntry]) -> list
     return out
 
 
-def publish_signatures_problem(item: DisclosureItem, trail: Sequence[AuditEntry]) -> str | None:
+def publish_signatures_problem(item: DisclosureItem, trail: Iterable[TrailStep]) -> str | None:
     """Why the signatures a publication carries are not the trail's, or ``None`` when they are.
 
     ``item`` is the item the outcome stores (signed as published), ``trail`` every audit entry of

@@ -52,11 +52,13 @@ from .duties import SqlDutyStore
 from .mapping import (
     AUDIT_VALUE_COLUMNS,
     OUTBOX_COLUMNS,
+    TRAIL_COLUMNS,
     audit_record,
     audit_values,
     item_from_row,
     item_values,
     outbox_rows,
+    trail_row,
     utcnow,
     worklist_rows,
     worklist_values,
@@ -131,8 +133,9 @@ _ITEM_STATE: Final = sa.select(
     items_table.c.version, items_table.c.audit_head, items_table.c.audit_count, items_table.c.wl_extra
 ).where(items_table.c.id == sa.bindparam("b_id"))
 _GET_ITEM: Final = sa.select(items_table).where(items_table.c.id == sa.bindparam("b_id"))
+#: What a publication's check replays the review form from: only those columns, oldest first.
 _TRAIL: Final = (
-    sa.select(audit_table)
+    sa.select(*(audit_table.c[name] for name in TRAIL_COLUMNS))
     .where(audit_table.c.item_id == sa.bindparam("b_id"))
     .order_by(audit_table.c.position, audit_table.c.id)
 )
@@ -314,7 +317,7 @@ class SqlRepository:
 
     def _check_publication(self, conn: Connection, item: DisclosureItem, new: Sequence[AuditEntry]) -> None:
         """Refuse to publish signatures the audit trail did not give (a row edited around the review)."""
-        stored = [audit_record(r._mapping).entry for r in conn.execute(_TRAIL, {"b_id": item.id})]
+        stored = [trail_row(r) for r in conn.execute(_TRAIL, {"b_id": item.id})]
         why = publish_signatures_problem(item, [*stored, *new])
         if why is not None:
             self._known.pop(item.id, None)

@@ -31,6 +31,7 @@ from ...model import (
     Role,
     Signature,
 )
+from ..hashchain import TrailRow
 from ..worklist import WorkRow
 
 # --- mapping --------------------------------------------------------------------------------------
@@ -349,6 +350,27 @@ def audit_entry_from_row(m: Mapping[Any, Any]) -> AuditEntry:
         signed=bool(m["signed"]),
         overrides=tuple(override_from_doc(o) for o in m["overrides"] or ()),
         occurred_on=m["occurred_on"],
+    )
+
+
+#: The audit columns a :class:`TrailRow` is read from, in its field order.
+TRAIL_COLUMNS: Final = TrailRow._fields
+
+
+def trail_row(row: Sequence[Any]) -> TrailRow:
+    """A :class:`TrailRow` from the values of :data:`TRAIL_COLUMNS`, in that order."""
+    action, from_state, content_hash, signed, role, actor_id, actor_name, section, at, opinion = row
+    return TrailRow(
+        action,
+        from_state,
+        content_hash,
+        bool(signed),
+        member(Role, role) if role is not None else None,
+        actor_id,
+        actor_name,
+        section,
+        at,
+        opinion,
     )
 
 

@@ -196,9 +196,7 @@ class Clocks:
             store_timer(store, close(current, at), self.calendar)
 
     def _close(self, store: ClockStore, timer_id: str, at: datetime) -> None:
-        timer = store.timer(timer_id)
-        if timer is not None and timer.status in (TimerStatus.RUNNING, TimerStatus.PAUSED):
-            store_timer(store, close(timer, at), self.calendar)
+        store.close_timer(timer_id, at)  # a timer already stopped (or never started) stays as it is
 
     # -- 舆情 ---------------------------------------------------------------------------------------------
 

@@ -189,7 +189,7 @@ def extend(timer: Timer, days: int, approver: str, calendar: WorkCalendar, *, li
 
 def close(timer: Timer, at: datetime) -> Timer:
     """The work is done: the clock stops for good."""
-    return attrs.evolve(timer, status=TimerStatus.CLOSED, closed_at=at)
+    return timer.closed(at)
 
 
 def approaching_from(timer: Timer, calendar: WorkCalendar) -> datetime:

@@ -48,6 +48,13 @@ class TimerStore(Protocol):
     def add_timer(self, timer: Timer, next_check_at: datetime | None) -> bool:
         """Insert ``timer`` unless one with its id is stored (then nothing changes); whether it was inserted."""
 
+    def close_timer(self, timer_id: str, at: datetime) -> Timer | None:
+        """Close the timer if it is open (:data:`~gongkai_flow.timers.OPEN_STATUSES`), as :meth:`Timer.closed` does.
+
+        The closed timer, or ``None`` when there is no such timer or it had already stopped (then
+        nothing changes). Nothing is left to check on a closed timer.
+        """
+
     def update_timers(self, timers: Sequence[tuple[Timer, datetime | None]]) -> None:
         """Replace stored timers in one go (the tick's write)."""
 

@@ -16,7 +16,7 @@ import attrs
 
 from .model import _Labelled
 
-__all__ = ["BUREAU_TZ", "ClockRule", "Notice", "Timer", "TimerStatus", "Unit"]
+__all__ = ["BUREAU_TZ", "OPEN_STATUSES", "ClockRule", "Notice", "Timer", "TimerStatus", "Unit"]
 
 #: The bureau's time zone: a working day ends at midnight in Beijing time.
 BUREAU_TZ: Final = ZoneInfo("Asia/Shanghai")
@@ -37,6 +37,10 @@ class TimerStatus(_Labelled):
     CLOSED = "closed", "已办结"
     MISSED = "missed", "已超期"
     ABANDONED = "abandoned", "视为放弃"
+
+
+#: A timer in one of these is still counting (or waiting to count again); closing it stops it for good.
+OPEN_STATUSES: Final = frozenset({TimerStatus.RUNNING, TimerStatus.PAUSED})
 
 
 class Notice(_Labelled):
@@ -92,3 +96,7 @@ class Timer:
     closed_at: datetime | None = None
     #: The bureau's own warning lead for this clock (working days or hours); ``None``: the rule's.
     lead: int | None = None
+
+    def closed(self, at: datetime) -> Timer:
+        """The timer stopped for good at ``at`` (the work is done)."""
+        return attrs.evolve(self, status=TimerStatus.CLOSED, closed_at=at)

@@ -11,18 +11,15 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-from typing import Final, final
+from typing import final
 
 from ..applications import Application
 from ..events import Event
 from ..model import AuditEntry, AuditProblem, AuditRecord, AuditReport
-from ..timers import Timer, TimerStatus
+from ..timers import OPEN_STATUSES, Timer
 from .errors import stale_application
 from .hashchain import GENESIS, chain_entries, verify_chain
 from .timer_history import TimerHistoryRow, next_row, timer_columns, timer_content, verify_timer
-
-_OPEN: Final = (TimerStatus.RUNNING.value, TimerStatus.PAUSED.value)
-
 
 # --- memory ---------------------------------------------------------------------------------------------
 
@@ -66,10 +63,20 @@ class MemoryClockStore:
             self.put_timer(timer, next_check_at)
             return True
 
+    def close_timer(self, timer_id: str, at: datetime) -> Timer | None:
+        """Close the timer if it is open; the closed timer, or ``None`` (nothing changed)."""
+        with self._lock:
+            timer = self._timers.get(timer_id)
+            if timer is None or timer.status not in OPEN_STATUSES:
+                return None
+            closed = timer.closed(at)
+            self.put_timer(closed, None)
+            return closed
+
     def put_timer(self, timer: Timer, next_check_at: datetime | None) -> None:
         """Insert or replace ``timer``; with ``keep_finished=False`` (benchmarks) a finished timer is forgotten."""
         with self._lock:
-            if not self._keep_finished and timer.status.value not in _OPEN:
+            if not self._keep_finished and timer.status not in OPEN_STATUSES:
                 self._timers.pop(timer.id, None)
                 self._next.pop(timer.id, None)
                 self._history.pop(timer.id, None)
@@ -97,7 +104,7 @@ class MemoryClockStore:
         found = [
             t
             for t in self._timers.values()
-            if (subject_id is None or t.subject_id == subject_id) and (not open_only or t.status.value in _OPEN)
+            if (subject_id is None or t.subject_id == subject_id) and (not open_only or t.status in OPEN_STATUSES)
         ]
         return sorted(found, key=lambda t: (t.due, t.id))
 

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from ...applications import Application, application_doc, application_from_doc
 from ...events import Event
 from ...model import AuditEntry, AuditProblem, AuditRecord, AuditReport
-from ...timers import Notice, Timer, TimerStatus
+from ...timers import OPEN_STATUSES, Notice, Timer, TimerStatus
 from ..errors import stale_application
 from ..hashchain import GENESIS, chain_entries, verify_chain
 from ..timer_history import TimerHistoryRow, next_row, timer_columns, timer_content, verify_timer
@@ -36,7 +36,7 @@ from .mapping import audit_entry_from_row, audit_values, outbox_rows, utcnow
 from .prepared import Prepared, prepared_insert
 from .schema import application_audit_table, applications_table, outbox_table, timer_history_table, timers_table
 
-_OPEN: Final = (TimerStatus.RUNNING.value, TimerStatus.PAUSED.value)
+_OPEN: Final = tuple(sorted(status.value for status in OPEN_STATUSES))
 
 
 # --- SQL ------------------------------------------------------------------------------------------------
@@ -100,6 +100,33 @@ def _timer_with_head_query() -> sa.Select[Any]:
 
 
 _GET_TIMER_WITH_HEAD: Final = _timer_with_head_query()
+
+
+def _close_query(*, with_head: bool) -> sa.Update:
+    """Close an open timer and return its row (``with_head``: and its latest history row's position and hash).
+
+    SQLite writes ``RETURNING`` columns unqualified, so the history subqueries are spelled out:
+    there ``id`` alone would name the history row's own id.
+    """
+    t = timers_table.c
+    returned: list[Any] = [timers_table]
+    if with_head:
+        th, tt = timer_history_table.name, timers_table.name
+        for column, label in (("position", "h_position"), ("hash", "h_hash")):
+            latest = (
+                f"(SELECT {th}.{column} FROM {th} WHERE {th}.timer_id = {tt}.id ORDER BY {th}.position DESC LIMIT 1)"
+            )
+            returned.append(sa.literal_column(latest).label(label))
+    return (
+        timers_table.update()
+        .where(t.id == sa.bindparam("b_id"), sa.or_(*(t.status == status for status in _OPEN)))
+        .values(status=TimerStatus.CLOSED.value, closed_at=sa.bindparam("b_at"), next_check_at=None)
+        .returning(*returned)
+    )
+
+
+_CLOSE_TIMER: Final = _close_query(with_head=False)
+_CLOSE_TIMER_WITH_HEAD: Final = _close_query(with_head=True)
 _TIMER_VALUES: Final[dict[str, Any]] = {c.name: sa.bindparam(c.name) for c in timers_table.columns}
 _INSERT_TIMER: Final = prepared_insert(timers_table, list(_TIMER_VALUES))
 _ADD_TIMER: Final = Prepared(
@@ -185,6 +212,38 @@ class SqlClockStore:
             self._absent.discard(timer.id)
             self._record_history([values], fresh_ids={timer.id})
         return True
+
+    def close_timer(self, timer_id: str, at: datetime) -> Timer | None:
+        """Close the timer if it is open, in one ``UPDATE … RETURNING``; the closed timer, or ``None``.
+
+        Its history row follows. SQLite returns the latest history row's position and hash with the
+        timer (the unit holds the write lock, see ``_latest``); PostgreSQL reads them after the
+        update, under the row lock the update took.
+        """
+        if not self.conn.dialect.update_returning:  # an SQLite older than 3.35: read, then write
+            current = self.timer(timer_id)
+            if current is None or current.status not in OPEN_STATUSES:
+                return None
+            closed = current.closed(at)
+            self.put_timer(closed, None)
+            return closed
+        with storage_errors():
+            if self._postgres:
+                row = self.conn.execute(_CLOSE_TIMER, {"b_id": timer_id, "b_at": at}).first()
+            else:
+                row = self.conn.execute(_CLOSE_TIMER_WITH_HEAD, {"b_id": timer_id, "b_at": at}).first()
+            if row is None:
+                return None
+            m = row._mapping
+            timer = timer_from_row(m)
+            if not self._postgres:
+                position = m["h_position"]
+                # Its content is not read: it said open, and the timer is now closed, so they differ.
+                self._latest[timer_id] = (
+                    None if position is None else TimerHistoryRow(timer_id, int(position), {}, "", m["h_hash"])
+                )
+            self._record_history([_timer_values(timer, None)])
+        return timer
 
     def update_timers(self, timers: Sequence[tuple[Timer, datetime | None]]) -> None:
         """Replace stored timers with one prepared UPDATE run for all of them."""

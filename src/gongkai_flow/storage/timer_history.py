@@ -88,13 +88,19 @@ def timer_content(row: Mapping[Any, Any]) -> Content:
     out: Content = {}
     for name in FIELD_LABELS:
         value = row.get(name)
-        if isinstance(value, datetime):
+        kind = value.__class__
+        if kind in _AS_IS:  # most fields: one set lookup rather than a chain of isinstance calls
+            out[name] = value
+        elif isinstance(value, datetime):
             out[name] = utc_text(value)
-        elif value is None or isinstance(value, bool | int | str):
+        elif isinstance(value, bool | int | str):
             out[name] = value
         else:
             out[name] = str(value)
     return out
+
+
+_AS_IS: Final = frozenset({str, int, bool, type(None)})
 
 
 def history_digest(timer_id: str, position: int, content: Mapping[str, Any], prev_hash: str) -> str:

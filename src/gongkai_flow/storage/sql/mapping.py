@@ -391,14 +391,21 @@ def event_payload(event: Event) -> str:
     doc: dict[str, Any] = {"type": event.type}
     for name in names:
         value = getattr(event, name)
-        if isinstance(value, datetime | date):
-            value = value.isoformat()
-        elif isinstance(value, enum.Enum):
-            value = value.value
-        elif isinstance(value, frozenset | tuple):
-            value = sorted(v.value if isinstance(v, enum.Enum) else v for v in value)
+        if value.__class__ not in _JSON_SCALARS:  # most fields are text: one set lookup, no isinstance chain
+            if isinstance(value, datetime | date):
+                value = value.isoformat()
+            elif isinstance(value, enum.Enum):
+                value = value.value
+            elif isinstance(value, frozenset | tuple):
+                value = sorted(v.value if isinstance(v, enum.Enum) else v for v in value)
         doc[name] = value
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return _COMPACT_JSON.encode(doc)
+
+
+#: Values JSON writes as they are (exact classes: an Enum that is also a str is not one of them).
+_JSON_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+#: The outbox payload's encoder, built once (``json.dumps`` with options builds one per call).
+_COMPACT_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def utcnow() -> datetime:

@@ -32,8 +32,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -94,13 +94,13 @@ def percentile(values: list[float], q: float) -> float:
 
 
 @contextmanager
-def databases(args: argparse.Namespace) -> Iterator[dict[str, str]]:
+def databases(args: argparse.Namespace, stem: str = "gongkai_bench") -> Iterator[dict[str, str]]:
     """Fresh databases per backend: a SQLite file in a temp dir, a PostgreSQL schema; removed after."""
     pg = args.pg_url or os.environ.get("GONGKAI_TEST_DATABASE_URL")
     with tempfile.TemporaryDirectory(prefix="gongkai-bench-", dir=args.workdir) as folder, ExitStack() as stack:
-        urls = {"sqlite": str(Path(folder) / "bench.db")}
+        urls = {"sqlite": str(Path(folder) / f"{stem}.db")}
         if pg and "postgresql" in args.backends:
-            urls["postgresql"] = stack.enter_context(fresh_schema(pg, "gongkai_bench"))
+            urls["postgresql"] = stack.enter_context(fresh_schema(pg, stem))
         yield {k: v for k, v in urls.items() if k in args.backends}
 
 
@@ -127,35 +127,60 @@ def draft_many(database: Database, workflow: Workflow, n: int) -> list[Disclosur
     return items
 
 
-def bench_repository(database: Database, workflow: Workflow, n: int, started: Any = None) -> float:
-    """Transitions/s through ``SqlRepository``: one transaction per action (get, fire, save, commit)."""
+#: One transition of one path: ``(step, k)`` takes the chain's ``step`` on the path's ``k``-th item,
+#: in one transaction of its own.
+Transition = Callable[[int, int], None]
+#: A path: sets up ``n`` drafted items on a database and yields its :data:`Transition`.
+PathSetup = Callable[[Database, Workflow, int], AbstractContextManager[Transition]]
+
+
+@contextmanager
+def repository_path(database: Database, workflow: Workflow, n: int) -> Iterator[Transition]:
+    """``SqlRepository``: one transaction per action (get, fire, save, commit)."""
     items = draft_many(database, workflow, n)
-    if started is not None:
-        started()
-    start = time.perf_counter()
-    for action, who in CHAIN:
-        actor = PEOPLE[who]
-        for item in items:
-            with database.transaction() as conn:
-                repo = SqlRepository(conn, workflow=workflow)
-                repo.save(workflow.fire(repo.get(item.id), action, actor))
-    return n * len(CHAIN) / (time.perf_counter() - start)
+    actors = [PEOPLE[who] for _, who in CHAIN]
+
+    def transition(step: int, k: int) -> None:
+        with database.transaction() as conn:
+            repo = SqlRepository(conn, workflow=workflow)
+            repo.save(workflow.fire(repo.get(items[k].id), CHAIN[step][0], actors[step]))
+
+    yield transition
 
 
-def bench_flow(database: Database, workflow: Workflow, n: int, started: Any = None) -> float:
-    """Transitions/s through ``Flow.fire`` (dispatch left to a worker; drafted through ``Flow``, so clocks run)."""
+@contextmanager
+def flow_path(database: Database, workflow: Workflow, n: int) -> Iterator[Transition]:
+    """``Flow.fire`` (dispatch left to a worker; drafted through ``Flow``, so clocks run)."""
     flow = Flow(database=database, workflow=workflow, dispatch=False)
-    items = [flow.draft(PEOPLE["zhangmin"], **unique_fields(k)) for k in range(n)]
-    if started is not None:
-        started()
-    start = time.perf_counter()
-    for action, who in CHAIN:
-        actor = PEOPLE[who]
-        for item in items:
-            flow.fire(item.id, action, actor)
-    elapsed = time.perf_counter() - start
-    flow.registry.close()
-    return n * len(CHAIN) / elapsed
+    try:
+        items = [flow.draft(PEOPLE["zhangmin"], **unique_fields(k)) for k in range(n)]
+        actors = [PEOPLE[who] for _, who in CHAIN]
+
+        def transition(step: int, k: int) -> None:
+            flow.fire(items[k].id, CHAIN[step][0], actors[step])
+
+        yield transition
+    finally:
+        flow.registry.close()
+
+
+def transitions_per_second(
+    path: PathSetup, database: Database, workflow: Workflow, n: int, started: Any = None
+) -> float:
+    """Every item through the chain on ``path``, step by step; transitions/s (``started`` runs after the set-up)."""
+    with path(database, workflow, n) as transition:
+        if started is not None:
+            started()
+        start = time.perf_counter()
+        for step in range(len(CHAIN)):
+            for k in range(n):
+                transition(step, k)
+        return n * len(CHAIN) / (time.perf_counter() - start)
+
+
+def bench_repository(database: Database, workflow: Workflow, n: int, started: Any = None) -> float:
+    """Transitions/s through ``SqlRepository`` (see :func:`repository_path`)."""
+    return transitions_per_second(repository_path, database, workflow, n, started)
 
 
 def _floor_values() -> dict[str, Any]:
@@ -201,10 +226,9 @@ def events_per_step(workflow: Workflow) -> list[int]:
     return counts
 
 
-def bench_core_floor(
-    database: Database, workflow: Workflow, n: int, started: Any = None, *, clocks: bool = False
-) -> float:
-    """Transitions/s of a raw SQLAlchemy Core loop doing a transition's I/O, one transaction each.
+@contextmanager
+def floor_path(database: Database, workflow: Workflow, n: int, *, clocks: bool = False) -> Iterator[Transition]:
+    """A raw SQLAlchemy Core loop doing a transition's I/O, one transaction each.
 
     Per transition: the read the decision needs (the item's row by primary key), one versioned
     UPDATE of the columns an approval changes (state, version, signatures, audit head, worklist
@@ -235,60 +259,64 @@ def bench_core_floor(
     engine = database.writer
     if clocks:  # the 形成 clocks Flow's drafts started
         _floor_start_d1(database, items)
-    if started is not None:
-        started()
-    start = time.perf_counter()
-    for step, _ in enumerate(CHAIN):
-        for item in items:
-            now = datetime.now(UTC)
-            version = item.version + step
-            event_ids = [uuid.uuid4().hex for _ in range(events[step])]
-            with engine.begin() as conn:
-                conn.execute(read, {"b_id": item.id}).one()
-                result = conn.execute(
-                    update,
+
+    def transition(step: int, k: int) -> None:
+        item = items[k]
+        now = datetime.now(UTC)
+        version = item.version + step
+        event_ids = [uuid.uuid4().hex for _ in range(events[step])]
+        with engine.begin() as conn:
+            conn.execute(read, {"b_id": item.id}).one()
+            result = conn.execute(
+                update,
+                {
+                    "b_id": item.id,
+                    "b_version": version,
+                    "state": f"s{step}",
+                    "version": version + 1,
+                    "signatures": [v["signature"]] * (step + 1),
+                    "updated_at": now,
+                    "audit_head": "1" * 64,
+                    "audit_count": version + 1,
+                    "wl_role": "legal_reviewer",
+                    "wl_scope": "any",
+                    "wl_key": "",
+                    "wl_open": True,
+                    "wl_blocked": "",
+                    "wl_since": now,
+                    "wl_extra": 0,
+                },
+            )
+            assert result.rowcount == 1
+            conn.execute(
+                audit_table.insert(),
+                {**v["audit"], "item_id": item.id, "position": version + 1, "at": now, "event_id": event_ids[0]},
+            )
+            conn.execute(
+                outbox_table.insert(),
+                [
                     {
-                        "b_id": item.id,
-                        "b_version": version,
-                        "state": f"s{step}",
-                        "version": version + 1,
-                        "signatures": [v["signature"]] * (step + 1),
-                        "updated_at": now,
-                        "audit_head": "1" * 64,
-                        "audit_count": version + 1,
-                        "wl_role": "legal_reviewer",
-                        "wl_scope": "any",
-                        "wl_key": "",
-                        "wl_open": True,
-                        "wl_blocked": "",
-                        "wl_since": now,
-                        "wl_extra": 0,
-                    },
-                )
-                assert result.rowcount == 1
-                conn.execute(
-                    audit_table.insert(),
-                    {**v["audit"], "item_id": item.id, "position": version + 1, "at": now, "event_id": event_ids[0]},
-                )
-                conn.execute(
-                    outbox_table.insert(),
-                    [
-                        {
-                            "event_id": event_id,
-                            "event_type": "transition-applied",
-                            "item_id": item.id,
-                            "payload": v["payload"],
-                            "created_at": now,
-                            "status": "pending",
-                            "attempts": 0,
-                            "next_attempt_at": now,
-                        }
-                        for event_id in event_ids
-                    ],
-                )
-                if clocks and step == publish:
-                    _floor_clocks(conn, close_timer, item.id, now)
-    return n * len(CHAIN) / (time.perf_counter() - start)
+                        "event_id": event_id,
+                        "event_type": "transition-applied",
+                        "item_id": item.id,
+                        "payload": v["payload"],
+                        "created_at": now,
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                    }
+                    for event_id in event_ids
+                ],
+            )
+            if clocks and step == publish:
+                _floor_clocks(conn, close_timer, item.id, now)
+
+    yield transition
+
+
+def floor_with_clocks_path(database: Database, workflow: Workflow, n: int) -> AbstractContextManager[Transition]:
+    """:func:`floor_path` with the publication's clock writes (the floor of ``Flow.fire``)."""
+    return floor_path(database, workflow, n, clocks=True)
 
 
 def _floor_clocks(conn: sa.Connection, close_timer: sa.Update, item_id: str, now: datetime) -> None:
@@ -338,8 +366,10 @@ def written(database: Database) -> dict[str, int]:
         }
 
 
-def statements_per_transition(database: Database, workflow: Workflow, fn: Any, n: int = 20) -> tuple[float, float]:
-    """SQL statements and round trips per transition of ``fn``, counted in a separate, untimed pass.
+def statements_per_transition(
+    database: Database, workflow: Workflow, path: PathSetup, n: int = 20
+) -> tuple[float, float]:
+    """SQL statements and round trips per transition of ``path``, counted in a separate, untimed pass.
 
     Statements are what the driver executes, ``BEGIN`` left out; round trips add each
     transaction's ``BEGIN`` and ``COMMIT`` (each a message to a server; SQLite has no server,
@@ -360,7 +390,7 @@ def statements_per_transition(database: Database, workflow: Workflow, fn: Any, n
     sa.event.listen(database.engine, "before_cursor_execute", on_execute)
     sa.event.listen(database.engine, "commit", on_commit)
     try:
-        fn(database, workflow, n, started=lambda: on.__setitem__(0, True))
+        transitions_per_second(path, database, workflow, n, started=lambda: on.__setitem__(0, True))
     finally:
         sa.event.remove(database.engine, "before_cursor_execute", on_execute)
         sa.event.remove(database.engine, "commit", on_commit)
@@ -368,19 +398,43 @@ def statements_per_transition(database: Database, workflow: Workflow, fn: Any, n
     return counts["statements"] / transitions, (counts["statements"] + 2 * counts["commits"]) / transitions
 
 
-def _floor_with_clocks(database: Database, workflow: Workflow, n: int, started: Any = None) -> float:
-    return bench_core_floor(database, workflow, n, started, clocks=True)
-
-
-PATHS: dict[str, Any] = {
-    "floor": bench_core_floor,
-    "repo": bench_repository,
-    "floor+clocks": _floor_with_clocks,
-    "flow": bench_flow,
+#: The paths of benchmark 1 by name; each floor is set beside its peer.
+PATHS: dict[str, PathSetup] = {
+    "floor": floor_path,
+    "repo": repository_path,
+    "floor+clocks": floor_with_clocks_path,
+    "flow": flow_path,
 }
+PAIRS: tuple[tuple[str, str], ...] = (("floor", "repo"), ("floor+clocks", "flow"))
 
 
-def run_transitions(urls: dict[str, str], n: int, rounds: int) -> None:
+def interleaved(
+    floor: PathSetup, peer: PathSetup, databases: tuple[Database, Database], workflow: Workflow, n: int
+) -> tuple[float, float]:
+    """Transitions/s of ``floor`` and ``peer`` run transition by transition, each on its own database.
+
+    Each transition of one is followed by the same transition of the other (which goes first
+    alternates), so a slow second of the machine falls on both alike: on a shared virtual machine
+    the ratio of two back-to-back runs moves by ±15 %, this one by a point or two.
+    """
+    first, second = databases
+    reset(first)
+    reset(second)
+    spent = [0.0, 0.0]
+    perf = time.perf_counter
+    with floor(first, workflow, n) as floor_transition, peer(second, workflow, n) as peer_transition:
+        for step in range(len(CHAIN)):
+            for k in range(n):
+                order = ((0, floor_transition), (1, peer_transition))
+                for side, transition in order if k % 2 == 0 else order[::-1]:
+                    t = perf()
+                    transition(step, k)
+                    spent[side] += perf() - t
+    return n * len(CHAIN) / spent[0], n * len(CHAIN) / spent[1]
+
+
+def run_transitions(urls: dict[str, str], seconds: dict[str, str], n: int, rounds: int) -> None:
+    """Benchmark 1: each path alone (best of ``rounds``), then each pair transition by transition."""
     what = f"{n} items × {len(CHAIN)} transitions, one transaction each, best of {rounds}"
     print(f"\n## 1. Persisted transitions/s ({what})")
     print(
@@ -391,27 +445,34 @@ def run_transitions(urls: dict[str, str], n: int, rounds: int) -> None:
         "-------------|-------------------------:|--------------:|-----------:|----------------------:|----------:|-----------:"
     )
     counted: dict[str, dict[str, tuple[float, float]]] = {}
+    paired: dict[str, dict[str, list[tuple[float, float]]]] = {}
     for name, url in urls.items():
         database = Database(url)
         workflow = Workflow(require_content_guard=False)
         best = dict.fromkeys(PATHS, 0.0)
         rows: dict[str, dict[str, int]] = {}
-        for fn in PATHS.values():  # untimed: the database file grows to size and imports happen once
+        for path in PATHS.values():  # untimed: the database file grows to size and imports happen once
             reset(database)
-            fn(database, workflow, n)
-        for _ in range(rounds):  # interleaved, so machine noise hits every path alike
-            for key, fn in PATHS.items():
+            transitions_per_second(path, database, workflow, n)
+        for _ in range(rounds):  # round by round, so machine noise hits every path alike
+            for key, path in PATHS.items():
                 reset(database)
-                best[key] = max(best[key], fn(database, workflow, n))
+                best[key] = max(best[key], transitions_per_second(path, database, workflow, n))
                 rows[key] = written(database)
-        for floor, peer in (("floor", "repo"), ("floor+clocks", "flow")):
+        for floor, peer in PAIRS:
             if rows[floor] != rows[peer]:  # the floor must write what its peer writes
                 print(f"   !! {floor} wrote {rows[floor]}, {peer} wrote {rows[peer]}", file=sys.stderr)
         print(
             f"{name:<12} | {best['floor']:>24,.0f} | {best['repo']:>13,.0f} | {best['repo'] / best['floor']:>10.0%}"
             f" | {best['floor+clocks']:>21,.0f} | {best['flow']:>9,.0f} | {best['flow'] / best['floor+clocks']:>10.0%}"
         )
-        counted[name] = {key: statements_per_transition(database, workflow, fn) for key, fn in PATHS.items()}
+        counted[name] = {key: statements_per_transition(database, workflow, path) for key, path in PATHS.items()}
+        with Database(seconds[name]) as other:
+            paired[name] = {
+                peer: [interleaved(PATHS[floor], PATHS[peer], (database, other), workflow, n) for _ in range(rounds)]
+                for floor, peer in PAIRS
+            }
+            reset(other)
         reset(database)
         database.close()
     print(
@@ -422,6 +483,18 @@ def run_transitions(urls: dict[str, str], n: int, rounds: int) -> None:
     for name, c in counted.items():
         cells = [f"{c[k][0]:.2f} / {c[k][1]:.2f}" for k in PATHS]
         print(f"{name:<12} | " + " | ".join(cells))
+    print(
+        f"\nTransition by transition ({rounds} rounds; each transition of a floor followed by its peer's on a second"
+        " database, the order alternating; the ratio of the summed times, median of the rounds [lowest, highest]):"
+    )
+    print("backend      | repo/floor          | flow/floor (+ clocks)")
+    print("-------------|--------------------:|---------------------:")
+    for name, by_peer in paired.items():
+        cells = []
+        for peer in ("repo", "flow"):
+            ratios = sorted(b / a for a, b in by_peer[peer])
+            cells.append(f"{statistics.median(ratios):.1%} [{ratios[0]:.0%}, {ratios[-1]:.0%}]")
+        print(f"{name:<12} | {cells[0]:>19} | {cells[1]:>20}")
     run_sealing(urls, n)
 
 
@@ -699,7 +772,8 @@ def main(argv: list[str] | None = None) -> None:
         if "postgresql" in args.backends and "postgresql" not in urls:
             print("(PostgreSQL skipped: set --pg-url or GONGKAI_TEST_DATABASE_URL)")
         if "1" in only:
-            run_transitions(urls, args.transition_items, args.rounds)
+            with databases(args, "gongkai_bench_peer") as seconds:
+                run_transitions(urls, seconds, args.transition_items, args.rounds)
         if "2" in only:
             run_worklist(
                 urls, args.worklist_items, args.in_flight, args.repeats, stream="3" in only, explain=args.explain

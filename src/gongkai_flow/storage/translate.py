@@ -8,9 +8,10 @@ transaction it happened in is rolled back by its owner, so nothing was changed.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Final, ParamSpec, TypeVar
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Final, ParamSpec, TypeVar, final
 
 from sqlalchemy import exc as sa_exc
 
@@ -154,16 +155,28 @@ def _schema_mismatch(where: str, text: str) -> SchemaMismatchError:
     )
 
 
-@contextmanager
-def storage_errors(where: str = "数据库") -> Iterator[None]:
+@final
+class _StorageErrors:
+    """The context manager :func:`storage_errors` returns (a class: it is entered on every query)."""
+
+    __slots__ = ("where",)
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(exc, sa_exc.DBAPIError):
+            translated = translate_error(exc, where=self.where)
+            if translated is not None:
+                raise translated from exc
+
+
+def storage_errors(where: str = "数据库") -> AbstractContextManager[None]:
     """Re-raise recognised driver errors as typed storage errors (``raise … from`` the original)."""
-    try:
-        yield
-    except sa_exc.DBAPIError as exc:
-        translated = translate_error(exc, where=where)
-        if translated is None:
-            raise
-        raise translated from exc
+    return _StorageErrors(where)
 
 
 def translated(where: str = "数据库") -> Callable[[Callable[P, T]], Callable[P, T]]:
@@ -172,8 +185,13 @@ def translated(where: str = "数据库") -> Callable[[Callable[P, T]], Callable[
     def wrap(fn: Callable[P, T]) -> Callable[P, T]:
         @functools.wraps(fn)  # keeps the name, docstring and signature (inspect, API docs)
         def inner(*args: P.args, **kwargs: P.kwargs) -> T:
-            with storage_errors(where):
+            try:
                 return fn(*args, **kwargs)
+            except sa_exc.DBAPIError as exc:
+                translated = translate_error(exc, where=where)
+                if translated is None:
+                    raise
+                raise translated from exc
 
         return inner
 

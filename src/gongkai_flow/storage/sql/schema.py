@@ -34,7 +34,9 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         """Convert to UTC (naive for SQLite)."""
         if value is None:
             return None
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        zone = value.tzinfo
+        if zone is not UTC:  # most times are made in UTC already: no conversion for them
+            value = value.replace(tzinfo=UTC) if zone is None else value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:

@@ -8,16 +8,41 @@ an empty database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Final
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
 from ...fields import ID_MAX, NAME_MAX
 
 # --- column types -----------------------------------------------------------------------------
+
+
+class _SQLiteDateTime(sqlite.DATETIME):
+    """SQLite's ``DATETIME``, written with one C call.
+
+    ``isoformat`` gives the text SQLAlchemy's own format does (``2019-09-20 02:00:00.000000``),
+    which a string format filled from a dict of seven fields made, for every time of every row.
+    Reading is SQLAlchemy's (``fromisoformat`` already).
+    """
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """Naive times as ISO text with a space and microseconds; anything else as SQLAlchemy writes it."""
+        written = super().bind_processor(dialect)
+        assert written is not None  # SQLite's DATETIME always converts
+
+        def process(value: Any) -> Any:
+            if value.__class__ is datetime and value.tzinfo is None:
+                return value.isoformat(" ", "microseconds")
+            return written(value)
+
+        return process
+
+
+_SQLITE_DATETIME: Final = _SQLiteDateTime()  # type: ignore[no-untyped-call]  # SQLAlchemy's __init__ is untyped
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -38,6 +63,12 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if zone is not UTC:  # most times are made in UTC already: no conversion for them
             value = value.replace(tzinfo=UTC) if zone is None else value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        """SQLite's ``DATETIME`` with a faster writer (same text, same DDL); elsewhere the usual type."""
+        if dialect.name == "sqlite":
+            return _SQLITE_DATETIME
+        return super().load_dialect_impl(dialect)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Return an aware UTC time."""

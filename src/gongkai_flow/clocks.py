@@ -239,9 +239,8 @@ class Clocks:
         moment = at if at is not None else self._workflow.clock()
         closed = 0
         with self.unit() as store:
-            for timer in store.timers(subject_id=event_id):
-                if rule_id is None or timer.rule_id == rule_id:
-                    store_timer(store, close(timer, moment), self.calendar)
+            for timer in store.timers(subject_id=event_id):  # the open ones
+                if (rule_id is None or timer.rule_id == rule_id) and store.close_timer(timer.id, moment) is not None:
                     closed += 1
         return closed
 

@@ -500,7 +500,7 @@ class RequestWorkflow:
         def close_open(*rule_ids: str) -> None:
             for timer in store.timers(subject_id=app.id):
                 if timer.rule_id in rule_ids:
-                    store_timer(store, close(timer, now), cal)
+                    store.close_timer(timer.id, now)
 
         match action:
             case Action.ACCEPT:

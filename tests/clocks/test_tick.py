@@ -120,6 +120,17 @@ def test_opinion_event_major_runs_five_and_twenty_four_hours(flow: Flow, clock: 
     assert {e.type for e in got} == {"deadline-approaching", "deadline-due"}
 
 
+def test_a_response_to_one_clock_closes_only_that_one(flow: Flow, clock: Clock) -> None:
+    """The press conference (D13) still runs after the first response (D12) is recorded; then it closes too."""
+    start = clock.set(2025, 10, 1, 8)
+    flow.clocks.register_opinion("yq-3", "major")
+    assert flow.clocks.record_response("yq-3", rule_id="D12") == 1
+    assert flow.clocks.record_response("yq-3", rule_id="D12") == 0  # already closed
+    assert [d.timer.rule_id for d in flow.clocks.deadlines(now=start)] == ["D13"]
+    assert flow.clocks.record_response("yq-3") == 1
+    assert flow.clocks.deadlines(now=start) == []
+
+
 def test_other_opinion_event_runs_forty_eight_hours(flow: Flow, clock: Clock) -> None:
     """Any other 舆情 runs D14, 48 calendar hours across a holiday."""
     start = clock.set(2025, 10, 1, 8)

@@ -220,7 +220,7 @@ class SqlClockStore:
         timer (the unit holds the write lock, see ``_latest``); PostgreSQL reads them after the
         update, under the row lock the update took.
         """
-        if not self.conn.dialect.update_returning:  # an SQLite older than 3.35: read, then write
+        if not self.conn.dialect.update_returning:  # no UPDATE … RETURNING (SQLite before 3.35): read, then write
             current = self.timer(timer_id)
             if current is None or current.status not in OPEN_STATUSES:
                 return None

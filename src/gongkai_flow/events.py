@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, final
 
 import attrs
 
@@ -56,19 +56,33 @@ class Event:
     content_hash: str
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-friendly dict with a ``type`` key, readable by :func:`event_from_dict`."""
-        data = attrs.asdict(self, recurse=False)
+        """A JSON-friendly dict with a ``type`` key, readable by :func:`event_from_dict`.
+
+        Built for every event the outbox stores, so the field names are looked up once per class
+        and plain values pass after one set lookup.
+        """
+        cls = type(self)
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls))
         out: dict[str, Any] = {"type": self.type}
-        for key, value in data.items():
-            if isinstance(value, datetime | date):
-                out[key] = value.isoformat()
-            elif isinstance(value, enum.Enum):
-                out[key] = value.value
-            elif isinstance(value, frozenset | tuple):
-                out[key] = sorted(v.value if isinstance(v, enum.Enum) else v for v in value)
-            else:
-                out[key] = value
+        for name in names:
+            value = getattr(self, name)
+            if value.__class__ not in _JSON_SCALARS:  # exact classes: an Enum that is also a str is not one
+                if isinstance(value, datetime | date):
+                    value = value.isoformat()
+                elif isinstance(value, enum.Enum):
+                    value = value.value
+                elif isinstance(value, frozenset | tuple):
+                    value = sorted(v.value if isinstance(v, enum.Enum) else v for v in value)
+            out[name] = value
         return out
+
+
+#: The fields of each event class, in declaration order (filled on first use).
+_FIELD_NAMES: dict[type[Event], tuple[str, ...]] = {}
+#: Values JSON writes as they are.
+_JSON_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 
 
 @final

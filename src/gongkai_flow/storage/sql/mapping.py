@@ -9,10 +9,9 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
-import attrs
 from sqlalchemy.engine import Row
 
 from ...events import Event
@@ -282,32 +281,8 @@ def item_from_row(row: Row[Any] | Mapping[Any, Any]) -> DisclosureItem:
     )
 
 
-#: The columns of an audit row :func:`audit_values` gives (the row id is the database's).
-AUDIT_VALUE_COLUMNS: Final = (
-    "item_id",
-    "position",
-    "action",
-    "actor_id",
-    "actor_name",
-    "role",
-    "section",
-    "from_state",
-    "to_state",
-    "decision",
-    "content_hash",
-    "at",
-    "event_id",
-    "opinion",
-    "signed",
-    "overrides",
-    "occurred_on",
-    "prev_hash",
-    "hash",
-)
-
-
 def audit_values(item_id: str, position: int, prev: str, digest: str, e: AuditEntry) -> dict[str, Any]:
-    """The audit row of entry ``e`` at ``position`` of ``item_id``'s chain."""
+    """The audit row of entry ``e`` at ``position`` of ``item_id``'s chain: every column but the row id."""
     return {
         "item_id": item_id,
         "position": position,
@@ -379,31 +354,11 @@ def audit_record(m: Mapping[Any, Any]) -> AuditRecord:
     return AuditRecord(m["position"], audit_entry_from_row(m), m["prev_hash"], m["hash"], m["id"])
 
 
-_EVENT_FIELDS: dict[type[Event], tuple[str, ...]] = {}
-
-
 def event_payload(event: Event) -> str:
-    """The outbox's JSON text for ``event``: :meth:`Event.to_dict`'s document, built without ``attrs.asdict``."""
-    cls = type(event)
-    names = _EVENT_FIELDS.get(cls)
-    if names is None:
-        names = _EVENT_FIELDS[cls] = tuple(f.name for f in attrs.fields(cls))
-    doc: dict[str, Any] = {"type": event.type}
-    for name in names:
-        value = getattr(event, name)
-        if value.__class__ not in _JSON_SCALARS:  # most fields are text: one set lookup, no isinstance chain
-            if isinstance(value, datetime | date):
-                value = value.isoformat()
-            elif isinstance(value, enum.Enum):
-                value = value.value
-            elif isinstance(value, frozenset | tuple):
-                value = sorted(v.value if isinstance(v, enum.Enum) else v for v in value)
-        doc[name] = value
-    return _COMPACT_JSON.encode(doc)
+    """The outbox's JSON text for ``event``: :meth:`Event.to_dict`'s document, compact."""
+    return _COMPACT_JSON.encode(event.to_dict())
 
 
-#: Values JSON writes as they are (exact classes: an Enum that is also a str is not one of them).
-_JSON_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 #: The outbox payload's encoder, built once (``json.dumps`` with options builds one per call).
 _COMPACT_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 

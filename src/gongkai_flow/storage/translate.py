@@ -185,13 +185,8 @@ def translated(where: str = "数据库") -> Callable[[Callable[P, T]], Callable[
     def wrap(fn: Callable[P, T]) -> Callable[P, T]:
         @functools.wraps(fn)  # keeps the name, docstring and signature (inspect, API docs)
         def inner(*args: P.args, **kwargs: P.kwargs) -> T:
-            try:
+            with _StorageErrors(where):
                 return fn(*args, **kwargs)
-            except sa_exc.DBAPIError as exc:
-                translated = translate_error(exc, where=where)
-                if translated is None:
-                    raise
-                raise translated from exc
 
         return inner
 

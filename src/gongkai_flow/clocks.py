@@ -142,7 +142,7 @@ class Clocks:
             elif isinstance(event, ItemEdited) and {"formed_on", "attribute"} & set(event.changed_fields):
                 self._restart_d1(store, item, at)
             elif isinstance(event, ItemPublished):
-                self._close(store, f"{item.id}:D1", at)
+                store.close_timer(f"{item.id}:D1", at)
                 if item.kind is ItemKind.POLICY_DOCUMENT and not repo.has_published_interpretation(item.id):
                     timer = start_timer(
                         f"{item.id}:D15",
@@ -155,9 +155,9 @@ class Clocks:
                     )
                     add_timer(store, timer, self.calendar)
                 if item.kind is ItemKind.POLICY_INTERPRETATION and item.policy_id:
-                    self._close(store, f"{item.policy_id}:D15", at)
+                    store.close_timer(f"{item.policy_id}:D15", at)
             elif isinstance(event, ItemArchived | ItemWithdrawn):
-                self._close(store, f"{item.id}:D1", at)
+                store.close_timer(f"{item.id}:D1", at)
 
     def _start_d1(self, store: ClockStore, item: DisclosureItem) -> None:
         if item.attribute is not DisclosureAttribute.PROACTIVE or item.formed_on is None:
@@ -194,9 +194,6 @@ class Clocks:
             store_timer(store, fresh, self.calendar)
         elif current is not None:
             store_timer(store, close(current, at), self.calendar)
-
-    def _close(self, store: ClockStore, timer_id: str, at: datetime) -> None:
-        store.close_timer(timer_id, at)  # a timer already stopped (or never started) stays as it is
 
     # -- 舆情 ---------------------------------------------------------------------------------------------
 

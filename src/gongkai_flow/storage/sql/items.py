@@ -50,7 +50,6 @@ from .blobs import SqlBlobStore
 from .clocks import SqlClockStore
 from .duties import SqlDutyStore
 from .mapping import (
-    AUDIT_VALUE_COLUMNS,
     OUTBOX_COLUMNS,
     TRAIL_COLUMNS,
     audit_record,
@@ -125,7 +124,7 @@ def _changed_columns(before: DisclosureItem | None, after: DisclosureItem) -> fr
 
 
 _INSERT_ITEM: Final = items_table.insert()
-_INSERT_AUDIT: Final = prepared_insert(audit_table, AUDIT_VALUE_COLUMNS)
+_INSERT_AUDIT: Final = prepared_insert(audit_table, [c.name for c in audit_table.columns if not c.primary_key])
 _INSERT_OUTBOX: Final = prepared_insert(outbox_table, OUTBOX_COLUMNS)
 _INSERT_WORK: Final = worklist_table.insert()
 _DELETE_WORK: Final = worklist_table.delete().where(worklist_table.c.item_id == sa.bindparam("b_id"))

@@ -37,18 +37,17 @@ Repo = MemoryRepository | SqlRepository
 OFFICER = Actor("zhaoli", "赵丽", "局办公室", {Role.REQUEST_OFFICER})
 
 
-def register_application(flow: Flow) -> str:
-    """Register one 依申请公开 application (received 2019年9月20日, in person); its id."""
-    application = flow.requests.register(
-        OFFICER,
-        applicant_name="王某",
-        applicant_type=ApplicantType.NATURAL_PERSON,
-        contact="13800000000",
-        description="2019年高校毕业生就业补贴发放情况",
-        channel=Channel.IN_PERSON,
-        submitted_on=date(2019, 9, 20),
-    )
-    return application.id
+def register_application(flow: Flow, **changes: Any) -> str:
+    """Register one 依申请公开 application (received 2019年9月20日, in person; ``changes`` to the form); its id."""
+    form: dict[str, Any] = {
+        "applicant_name": "王某",
+        "applicant_type": ApplicantType.NATURAL_PERSON,
+        "contact": "13800000000",
+        "description": "2019年高校毕业生就业补贴发放情况",
+        "channel": Channel.IN_PERSON,
+        "submitted_on": date(2019, 9, 20),
+    }
+    return flow.requests.register(OFFICER, **{**form, **changes}).id
 
 
 @pytest.fixture(scope="session")

@@ -18,10 +18,9 @@ import attrs
 import pytest
 import sqlalchemy as sa
 
-from gongkai_flow import Action, Actor, Flow
-from gongkai_flow.applications import ApplicantType, Channel
+from gongkai_flow import Action, Flow
 from gongkai_flow.demo import BUREAU, HAPPY_PATH
-from gongkai_flow.model import Role, compute_content_hash
+from gongkai_flow.model import compute_content_hash
 from gongkai_flow.records import MeetingRecord
 from gongkai_flow.storage.database import Database
 from gongkai_flow.storage.errors import AuditMismatchError
@@ -42,8 +41,9 @@ from gongkai_flow.storage.sql.verify import verify_database
 from gongkai_flow.storage.timer_history import history_digest
 from gongkai_flow.testing import postgres_schema, run_cli
 
+from .conftest import register_application
+
 PEOPLE = dict(BUREAU)
-OFFICER = Actor("zhaoli", "赵丽", "局办公室", {Role.REQUEST_OFFICER})
 
 a = audit_table.c
 i = items_table.c
@@ -112,16 +112,7 @@ def _seed(url: str) -> Iterator[World]:
         w.published = [_item(flow, n, "published") for n in (1, 2, 3)]
         w.approved = _item(flow, 4, "legal_review")
         for n in (1, 2):
-            app = flow.requests.register(
-                OFFICER,
-                applicant_name=f"王某{n}",
-                applicant_type=ApplicantType.NATURAL_PERSON,
-                contact="13800000000",
-                description="2019年高校毕业生就业补贴发放情况",
-                channel=Channel.IN_PERSON,
-                submitted_on=date(2019, 9, 20),
-            )
-            w.apps.append(app.id)
+            w.apps.append(register_application(flow, applicant_name=f"王某{n}"))
         # Past every application's due date: the tick sends the notices and marks the clocks missed.
         flow.clocks.tick(datetime(2019, 12, 31, 12, tzinfo=UTC))
         w.overdue = flow.clocks.timers(w.apps[0])[0].id

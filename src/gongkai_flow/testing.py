@@ -5,6 +5,9 @@ shared server without touching anyone's data (``fresh_schema`` is the same witho
 benchmarks). The variable ``GONGKAI_TEST_DATABASE_URL`` names the server: unset, the PostgreSQL
 tests skip with a reason; set but unreachable, they fail — a CI that asks for PostgreSQL must not
 pass by skipping it.
+
+Sample values: ``register_application`` registers a 依申请公开 application as ``REQUEST_OFFICER``;
+``published_event`` is the event a publication emits; ``run_cli`` runs the command line in-process.
 """
 
 from __future__ import annotations
@@ -13,14 +16,19 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Any, Final
+from datetime import date
+from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from .applications import ApplicantType, Application, Channel
 from .events import ItemPublished
-from .model import DisclosureItem
+from .model import Actor, DisclosureItem, Role
 from .storage.database import database_url
+
+if TYPE_CHECKING:
+    from .service import Flow
 
 #: The environment variable naming the PostgreSQL server the tests may use.
 PG_ENV: Final = "GONGKAI_TEST_DATABASE_URL"
@@ -112,3 +120,20 @@ def published_event(item: DisclosureItem, *, event_id: str = "e1", actor_id: str
         platforms=tuple(sorted(p.value for p in item.platforms)),
         policy_id=item.policy_id,
     )
+
+
+#: 局办公室's officer for 依申请公开 applications (the actor :func:`register_application` registers as).
+REQUEST_OFFICER: Final = Actor("zhaoli", "赵丽", "局办公室", {Role.REQUEST_OFFICER})
+
+
+def register_application(flow: Flow, **changes: Any) -> Application:
+    """Register a sample 依申请公开 application: 王某, in person, received 2019年9月20日; ``changes`` to its form."""
+    form: dict[str, Any] = {
+        "applicant_name": "王某",
+        "applicant_type": ApplicantType.NATURAL_PERSON,
+        "contact": "13800000000",
+        "description": "2019年高校毕业生就业补贴发放情况",
+        "channel": Channel.IN_PERSON,
+        "submitted_on": date(2019, 9, 20),
+    }
+    return flow.requests.register(REQUEST_OFFICER, **{**form, **changes})

@@ -18,7 +18,6 @@ from gongkai_flow.errors import GongkaiFlowError
 from gongkai_flow.events import Event
 from gongkai_flow.requests import (
     ApplicantType,
-    Application,
     Channel,
     DenyReason,
     ReplyCategory,
@@ -26,25 +25,13 @@ from gongkai_flow.requests import (
 )
 from gongkai_flow.signals import application_extended, application_registered, application_replied
 from gongkai_flow.storage.memory_clocks import MemoryClockStore
+from gongkai_flow.testing import REQUEST_OFFICER as OFFICER
+from gongkai_flow.testing import register_application as register
 
 from .conftest import Clock
 
-OFFICER = Actor("zhaoli", "赵丽", "局办公室", {Role.REQUEST_OFFICER})
 HEAD = Actor("qianjun", "钱军", "局办公室", {Role.DISCLOSURE_HEAD})
 DRAFTER = Actor("zhangmin", "张敏", "就业失业科", {Role.DRAFTER})
-
-
-def register(flow: Flow, **changes: object) -> Application:
-    fields: dict[str, object] = {
-        "applicant_name": "王某",
-        "applicant_type": ApplicantType.NATURAL_PERSON,
-        "contact": "13800000000",
-        "description": "2019年高校毕业生就业补贴发放情况",
-        "channel": Channel.IN_PERSON,
-        "submitted_on": date(2019, 9, 20),
-    }
-    fields.update(changes)
-    return flow.requests.register(OFFICER, **fields)  # type: ignore[arg-type]
 
 
 def reply_due(flow: Flow, app_id: str) -> date:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from gongkai_flow import Actor, Flow, ItemKind, Workflow
-from gongkai_flow.applications import ApplicantType, Channel
 from gongkai_flow.demo import BUREAU
 from gongkai_flow.engine import Outcome
-from gongkai_flow.model import DisclosureItem, Role
+from gongkai_flow.model import DisclosureItem
 from gongkai_flow.storage.base import OutboxStore
 from gongkai_flow.storage.database import Database
 from gongkai_flow.storage.memory import MemoryRepository
@@ -32,22 +30,6 @@ BACKENDS = ("memory", "sqlite", "postgresql")
 SQL_BACKENDS = ("sqlite", "postgresql")
 
 Repo = MemoryRepository | SqlRepository
-
-#: 局办公室's officer for 依申请公开 applications.
-OFFICER = Actor("zhaoli", "赵丽", "局办公室", {Role.REQUEST_OFFICER})
-
-
-def register_application(flow: Flow, **changes: Any) -> str:
-    """Register one 依申请公开 application (received 2019年9月20日, in person; ``changes`` to the form); its id."""
-    form: dict[str, Any] = {
-        "applicant_name": "王某",
-        "applicant_type": ApplicantType.NATURAL_PERSON,
-        "contact": "13800000000",
-        "description": "2019年高校毕业生就业补贴发放情况",
-        "channel": Channel.IN_PERSON,
-        "submitted_on": date(2019, 9, 20),
-    }
-    return flow.requests.register(OFFICER, **{**form, **changes}).id
 
 
 @pytest.fixture(scope="session")

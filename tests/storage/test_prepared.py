@@ -21,8 +21,9 @@ from gongkai_flow.demo import run_demo
 from gongkai_flow.storage.sql import clocks as sql_clocks
 from gongkai_flow.storage.sql import items as sql_items
 from gongkai_flow.storage.sql.prepared import Prepared
+from gongkai_flow.testing import register_application
 
-from .conftest import Backend, register_application
+from .conftest import Backend
 
 
 def _sqlalchemy_sends(conn: Connection, statement: Any, row: Mapping[str, Any]) -> tuple[str, Any]:

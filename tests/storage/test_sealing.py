@@ -16,9 +16,7 @@ from gongkai_flow.storage.database import Database
 from gongkai_flow.storage.memory import MemoryRepository
 from gongkai_flow.storage.sql.ledger import link_pending, seal, unlinked_count
 from gongkai_flow.storage.sql.verify import verify_database
-from gongkai_flow.testing import postgres_schema, run_cli
-
-from .conftest import register_application
+from gongkai_flow.testing import postgres_schema, register_application, run_cli
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -39,9 +39,7 @@ from gongkai_flow.storage.sql.schema import (
 )
 from gongkai_flow.storage.sql.verify import verify_database
 from gongkai_flow.storage.timer_history import history_digest
-from gongkai_flow.testing import postgres_schema, run_cli
-
-from .conftest import register_application
+from gongkai_flow.testing import postgres_schema, register_application, run_cli
 
 PEOPLE = dict(BUREAU)
 
@@ -112,7 +110,7 @@ def _seed(url: str) -> Iterator[World]:
         w.published = [_item(flow, n, "published") for n in (1, 2, 3)]
         w.approved = _item(flow, 4, "legal_review")
         for n in (1, 2):
-            w.apps.append(register_application(flow, applicant_name=f"王某{n}"))
+            w.apps.append(register_application(flow, applicant_name=f"王某{n}").id)
         # Past every application's due date: the tick sends the notices and marks the clocks missed.
         flow.clocks.tick(datetime(2019, 12, 31, 12, tzinfo=UTC))
         w.overdue = flow.clocks.timers(w.apps[0])[0].id

@@ -18,15 +18,14 @@ from gongkai_flow.storage.memory_clocks import MemoryClockStore
 from gongkai_flow.storage.sql.ledger import link_pending
 from gongkai_flow.storage.sql.schema import timer_history_table, timers_table
 from gongkai_flow.storage.sql.verify import verify_database
+from gongkai_flow.testing import register_application
 from gongkai_flow.timers import Notice, Timer, TimerStatus
-
-from .conftest import register_application
 
 START = datetime(2019, 9, 20, 1, tzinfo=UTC)
 
 
 def _register(flow: Flow) -> str:
-    app_id = register_application(flow)
+    app_id = register_application(flow).id
     flow.clocks.tick(datetime(2019, 12, 31, tzinfo=UTC))
     return app_id
 

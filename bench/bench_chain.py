@@ -256,8 +256,10 @@ class InFlightEngine(_EngineParts):
 
     name = "engine, in flight"
 
-    def __init__(self) -> None:
+    def __init__(self, *, save: bool = True) -> None:
         super().__init__()
+        #: ``False``: ``fire`` only, the outcomes dropped (a part of ``--in-flight-parts``).
+        self.saves = save
         self.t_draft = 0.0
         self.t_steps = 0.0
         self.cpu_steps = 0.0
@@ -290,10 +292,14 @@ class InFlightEngine(_EngineParts):
         for action, actor in self.plan:
             c = time.process_time()
             t = perf()
-            for i, item in enumerate(items):
-                outcome = fire(item, action, actor)
-                save(outcome)
-                items[i] = outcome.item
+            if self.saves:
+                for i, item in enumerate(items):
+                    outcome = fire(item, action, actor)
+                    save(outcome)
+                    items[i] = outcome.item
+            else:
+                for i, item in enumerate(items):
+                    items[i] = fire(item, action, actor).item
             t_steps += perf() - t
             cpu_steps += time.process_time() - c
             t_house += self._drain()
@@ -413,6 +419,98 @@ def time_in_flight(items: int, repeat: int) -> InFlight:
     )
 
 
+@final
+class _TableMove:
+    """A what-if stand-in for a machine event: moves the token by the machine's own transition table.
+
+    It answers the question "what would the engine cost if it took the destination from the
+    ``transitions`` machine's table instead of firing the machine's trigger (with its callback
+    pipeline, which the engine registers nothing on)?" It is never a mode of the engine: the
+    engine fires the trigger, and this object exists only in this benchmark.
+    """
+
+    __slots__ = ("dest",)
+
+    def __init__(self, event: Any) -> None:
+        self.dest: dict[str, str | None] = {source: moves[0].dest for source, moves in event.transitions.items()}
+
+    def trigger(self, token: Any) -> bool:
+        """Move ``token`` as the event would (a ``KeyError`` for a state the event does not leave)."""
+        dest = self.dest[token.state]
+        if dest is not None:
+            token.state = dest
+        return True
+
+
+#: The parts of ``--in-flight-parts``, with their labels.
+_PARTS: Final[tuple[tuple[str, str], ...]] = (
+    ("raw", "raw transitions"),
+    ("fire", "engine fire only"),
+    ("fire+save", "engine fire + save"),
+    ("table", "engine fire + save, moves from the machine's table (what-if)"),
+)
+
+
+def _part_runner(part: str, warmup: int) -> InFlightEngine | InFlightRaw:
+    """A warmed-up runner for one part (the what-if's step table rewired after its warm-up filled it)."""
+    runner: InFlightEngine | InFlightRaw = InFlightRaw() if part == "raw" else InFlightEngine(save=part != "fire")
+    runner.run(warmup)
+    if part == "table":
+        assert isinstance(runner, InFlightEngine)
+        for move in runner.workflow._moves.values():
+            if move.trigger is not None:
+                move.trigger = _TableMove(move.trigger)
+    runner.t_steps = 0.0
+    return runner
+
+
+def time_in_flight_parts(items: int, repeat: int) -> dict[str, dict[str, float]]:
+    """Where the in-flight time goes: µs per transition of each part, with the collector on and off.
+
+    Rounds alternate the parts and the collector setting; each keeps its best round. The
+    collector is switched off (``gc.disable``) only around a part's own run, for both sides
+    alike, and a full collection runs before every run.
+    """
+    best: dict[str, dict[str, float]] = {part: {} for part, _ in _PARTS}
+    for _ in range(max(3, repeat)):
+        for collector in ("gc on", "gc off"):
+            for part, _label in _PARTS:
+                if part == "table" and collector == "gc off":
+                    continue
+                runner = _part_runner(part, min(items, 200))  # the warm-up of time_in_flight
+                gc.collect()
+                if collector == "gc off":
+                    gc.disable()
+                try:
+                    runner.run(items)
+                finally:
+                    gc.enable()
+                us = runner.t_steps / (items * TRANSITIONS_PER_ITEM) * 1e6
+                best[part][collector] = min(best[part].get(collector, float("inf")), us)
+    return best
+
+
+def render_parts(parts: dict[str, dict[str, float]], items: int, repeat: int) -> str:
+    """The ``--in-flight-parts`` table: each part in µs per transition and against raw transitions."""
+    raw = parts["raw"]
+    rows = []
+    for part, label in _PARTS:
+        cells = [label]
+        for collector in ("gc on", "gc off"):
+            us = parts[part].get(collector)
+            cells += ["", ""] if us is None else [f"{us:.2f}", f"{us / raw[collector]:.2f}×"]
+        rows.append(cells)
+    return "\n".join(
+        [
+            f"In flight, part by part: {items:,} items, best of {max(3, repeat)} rounds, "
+            "µs per transition of the steps",
+            _table(["part", "gc on", "÷ raw", "gc off", "÷ raw"], rows),
+            "  gc off: the cyclic collector disabled around the run, for both sides; the what-if part is not"
+            " a mode of the engine (see docs/benchmarks.md)",
+        ]
+    )
+
+
 @dataclass
 class Timing:
     """One timing pass of one path."""
@@ -482,6 +580,8 @@ class Report:
     target_ratio: float = TARGET_RATIO
     target_met: bool = False
     in_flight: InFlight | None = None
+    #: ``--in-flight-parts``: part → {"gc on": µs, "gc off": µs} per transition.
+    in_flight_parts: dict[str, dict[str, float]] | None = None
     memory: list[Memory] = field(default_factory=list)
     memory_stable: bool = False
     maxrss_kib: dict[str, int] = field(default_factory=dict)
@@ -719,6 +819,8 @@ def render(report: Report) -> str:
             f"  CPU s of the best round: engine {f.engine_cpu_seconds:.3f} (draft and drain incl.), "
             f"raw {f.raw_cpu_seconds:.3f}",
         ]
+    if report.in_flight_parts is not None and f is not None:
+        out += ["", render_parts(report.in_flight_parts, f.items, report.repeat)]
     if report.memory:
         out += ["", "Memory (tracemalloc, separate pass on a fresh instance of each path)"]
         mrows = []
@@ -786,7 +888,15 @@ def render(report: Report) -> str:
 
 
 def run(
-    items: int, *, warmup: int, repeat: int, memory: bool, command: str, progress: bool, in_flight: int = 0
+    items: int,
+    *,
+    warmup: int,
+    repeat: int,
+    memory: bool,
+    command: str,
+    progress: bool,
+    in_flight: int = 0,
+    parts: bool = False,
 ) -> Report:
     """Measure all three paths and assemble the report."""
 
@@ -859,6 +969,9 @@ def run(
     if in_flight:
         report.in_flight = time_in_flight(in_flight, repeat)
         say(f"in flight: engine {report.in_flight.ratio:.2f}× raw transitions")
+        if parts:
+            report.in_flight_parts = time_in_flight_parts(in_flight, repeat)
+            say("in flight, part by part: done")
         report.load_average["after in-flight passes"] = load_average()
 
     if memory:
@@ -888,6 +1001,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="N",
         help=f"items kept in flight by the step-by-step measurement (default {IN_FLIGHT_ITEMS:,}; 0 skips it)",
     )
+    parser.add_argument(
+        "--in-flight-parts",
+        action="store_true",
+        help="also split the in-flight time: fire only, fire + save, with the collector on and off, "
+        "and a what-if with moves from the machine's table",
+    )
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc passes")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -900,6 +1019,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--repeat must be at least 1")
     if args.in_flight < 0:
         parser.error("--in-flight must be 0 or more")
+    if args.in_flight_parts and not args.in_flight:
+        parser.error("--in-flight-parts needs the in-flight measurement (--in-flight N, N > 0)")
     warmup: int = args.warmup if args.warmup is not None else min(1_000, max(50, items // 100))
     command = shlex.join(sys.orig_argv) if argv is None else shlex.join(["bench_chain.py", *argv])
 
@@ -911,6 +1032,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command=command,
         progress=not args.quiet,
         in_flight=args.in_flight,
+        parts=args.in_flight_parts,
     )
     print(render(report))
     if args.json is not None:

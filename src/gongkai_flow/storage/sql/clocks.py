@@ -129,16 +129,11 @@ _CLOSE_TIMER: Final = _close_query(with_head=False)
 _CLOSE_TIMER_WITH_HEAD: Final = _close_query(with_head=True)
 _TIMER_VALUES: Final[dict[str, Any]] = {c.name: sa.bindparam(c.name) for c in timers_table.columns}
 _INSERT_TIMER: Final = prepared_insert(timers_table, list(_TIMER_VALUES))
+#: ``INSERT … ON CONFLICT DO NOTHING``: the same words on both backends, each dialect's own construct.
 _ADD_TIMER: Final = Prepared(
     {
-        "sqlite": sqlite_insert(timers_table)
-        .inline()
-        .values(_TIMER_VALUES)
-        .on_conflict_do_nothing(index_elements=["id"]),
-        "postgresql": pg_insert(timers_table)
-        .inline()
-        .values(_TIMER_VALUES)
-        .on_conflict_do_nothing(index_elements=["id"]),
+        name: insert(timers_table).inline().values(_TIMER_VALUES).on_conflict_do_nothing(index_elements=["id"])
+        for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
     }
 )
 _UPDATE_TIMER: Final = Prepared(
